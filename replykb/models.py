@@ -1,0 +1,288 @@
+"""Typed data: what is read from the answer base, and what replykb returns.
+
+Models read from YAML forbid unknown keys, so a typo such as ``qestions:``
+is an error instead of a silently ignored field. Everything is frozen: a
+loaded base can be shared between threads without copying.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    model_validator,
+)
+
+from .channels import CHANNEL_PRESETS, preset_for
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
+
+CountRule = Literal["chars", "graphemes", "twitter", "sms", "mastodon"]
+OutputFormat = Literal["plain", "markdown", "html"]
+Tone = Literal["neutral", "apology", "thanks"]
+TemplateFamily = Literal["short", "sms", "social", "chat", "email"]
+MatchStatus = Literal["confident", "ambiguous", "no_match"]
+ReplyForm = Literal["full", "short", "cut", "private_invite"]
+
+
+def _require_visible(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+def _check_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+        raise ValueError("expected an http(s) URL such as https://help.example.com/refunds")
+    return value
+
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
+Text = Annotated[str, AfterValidator(_require_visible)]
+Url = Annotated[str, AfterValidator(_check_url)]
+
+
+class _FromYaml(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+# --- where things are in the files ------------------------------------------------
+
+
+class Location(BaseModel):
+    """A place in a file of the answer base; lines and columns count from 1."""
+
+    model_config = ConfigDict(frozen=True)
+
+    file: str
+    line: int = 1
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class SourceMap(BaseModel):
+    """Positions of every key and item of one YAML file, keyed by their path."""
+
+    model_config = ConfigDict(frozen=True)
+
+    file: str
+    positions: Mapping[tuple[str | int, ...], tuple[int, int]] = Field(default_factory=dict)
+
+    def locate(self, *path: str | int) -> Location:
+        """The nearest known position of ``path``, walking up to the document start."""
+        key = tuple(path)
+        while key:
+            if key in self.positions:
+                line, column = self.positions[key]
+                return Location(file=self.file, line=line, column=column)
+            key = key[:-1]
+        line, column = self.positions.get((), (1, 1))
+        return Location(file=self.file, line=line, column=column)
+
+
+class Problem(BaseModel):
+    """One located mistake in the answer base."""
+
+    model_config = ConfigDict(frozen=True)
+
+    location: Location
+    field: str = ""
+    message: str
+
+    def __str__(self) -> str:
+        field = f"{self.field}: " if self.field else ""
+        return f"{self.location}: {field}{self.message}"
+
+
+# --- replykb.yaml ---------------------------------------------------------------------
+
+
+class MatchSettings(_FromYaml):
+    """How a message is matched; calibrate with ``replykb eval --calibrate``."""
+
+    threshold: float = Field(default=0.5, ge=-1.0, le=1.0)
+    margin: float = Field(default=0.02, ge=0.0, le=2.0)
+    hybrid: bool = False
+    # Two questions of different answers closer than this are flagged by `check`.
+    conflict_threshold: float = Field(default=0.95, ge=0.0, le=1.0)
+
+
+class Channel(_FromYaml):
+    """One channel: its limit as the platform counts it, and how replies look there."""
+
+    limit: int | None = Field(default=None, ge=1)
+    count: CountRule = "chars"
+    public: bool = False
+    format: OutputFormat = "plain"
+    family: TemplateFamily = "chat"
+    template: str | None = None
+    aliases: tuple[Slug, ...] = ()
+
+
+class Agent(_FromYaml):
+    """A person who signs replies; ``signatures`` maps a channel to its sign-off."""
+
+    name: Text
+    signatures: dict[str, str] = Field(default_factory=dict)
+
+
+class Policy(_FromYaml):
+    """Review rules that ``replykb check`` warns about."""
+
+    max_review_age_days: int | None = Field(default=None, ge=1)
+    min_questions: int = Field(default=3, ge=1)
+
+
+class Settings(_FromYaml):
+    """The contents of ``replykb.yaml``."""
+
+    brand: Text
+    language: str = "en"
+    model: str | None = None
+    match: MatchSettings = Field(default_factory=MatchSettings)
+    channels: dict[Slug, Channel] = Field(default_factory=dict)
+    agents: dict[Slug, Agent] = Field(default_factory=dict)
+    policy: Policy = Field(default_factory=Policy)
+    out_of_scope: list[Text] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_channel_presets(cls, data: Any) -> Any:
+        """Fill each named channel from its preset; no ``channels:`` means every preset."""
+        if not isinstance(data, dict):
+            return data
+        channels = data.get("channels")
+        if channels is None:
+            merged: dict[str, Any] = {name: dict(p) for name, p in CHANNEL_PRESETS.items()}
+        elif isinstance(channels, dict):
+            merged = {}
+            for name, overrides in channels.items():
+                preset = preset_for(name) if isinstance(name, str) else None
+                if preset is None or not isinstance(overrides, dict | None):
+                    merged[name] = overrides
+                else:
+                    merged[name] = {**preset, **(overrides or {})}
+        else:
+            return data
+        return {**data, "channels": merged}
+
+
+# --- one answer per file -------------------------------------------------------------
+
+
+class Answer(_FromYaml):
+    """One canonical answer and the ways customers ask for it."""
+
+    id: Slug
+    title: str | None = None
+    questions: list[Text] = Field(min_length=1)
+    answer: Text
+    short: Text | None = None
+    facts: list[Text] = Field(default_factory=list)
+    link: Url | None = None
+    private: bool = False
+    tone: Tone = "neutral"
+    tags: list[str] = Field(default_factory=list)
+    owner: str | None = None
+    reviewed: date | None = None
+    tests: list[Text] = Field(default_factory=list)
+
+    _source: SourceMap | None = PrivateAttr(default=None)
+
+    @property
+    def source(self) -> SourceMap:
+        """Where this answer's keys and items are in its file."""
+        return self._source or SourceMap(file=f"<{self.id}>")
+
+
+class AnswerBase(BaseModel):
+    """A loaded, validated answer base: settings, answers and template sources."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    root: Path
+    settings: Settings
+    answers: tuple[Answer, ...]
+    templates: Mapping[str, str] = Field(default_factory=dict)
+    fingerprint: str
+    settings_source: SourceMap
+
+    def answer(self, answer_id: str) -> Answer:
+        """The answer with this id; :class:`~replykb.errors.UnknownNameError` if none."""
+        from .errors import UnknownNameError
+
+        for answer in self.answers:
+            if answer.id == answer_id:
+                return answer
+        raise UnknownNameError("answer", answer_id, (a.id for a in self.answers))
+
+
+# --- what matching and rendering return ----------------------------------------------
+
+
+class Match(BaseModel):
+    """The outcome of matching one message against the base.
+
+    ``confident``: ``answer_id`` is the answer to send. ``ambiguous``: several answers
+    are too close to call and an agent chooses among ``candidates``. ``no_match``:
+    nothing is close enough; a person answers.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    status: MatchStatus
+    answer_id: str | None
+    score: float
+    candidates: list[tuple[str, float]]
+
+
+class Customer(BaseModel):
+    """Who wrote the message: a display name and/or a platform handle."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str | None = None
+    handle: str | None = None
+
+
+class Reply(BaseModel):
+    """A rendered reply, measured as its channel counts it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    answer_id: str
+    channel: str
+    text: str
+    length: int
+    limit: int | None
+    form: ReplyForm
+    html: str | None = None
+
+
+class Suggestion(BaseModel):
+    """A match and the reply (or, when ambiguous, a reply per candidate) to send."""
+
+    model_config = ConfigDict(frozen=True)
+
+    message: str
+    channel: str
+    match: Match
+    reply: Reply | None = None
+    alternatives: list[Reply] = Field(default_factory=list)
+
+    @property
+    def status(self) -> MatchStatus:
+        return self.match.status

@@ -1,0 +1,55 @@
+"""Shared fixtures: small answer bases written into a temporary folder."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+EXAMPLE_BASE = Path(__file__).parent.parent / "answers"
+
+MINIMAL_SETTINGS = """\
+brand: Acme
+channels:
+  x: {}
+  email: {}
+agents:
+  paola:
+    name: Paola
+    signatures:
+      x: "^Paola"
+"""
+
+MINIMAL_ANSWER = """\
+questions:
+  - When will I get my refund?
+answer: Refunds arrive within 5 working days.
+"""
+
+WriteBase = Callable[[dict[str, str | bytes]], Path]
+
+
+@pytest.fixture
+def write_base(tmp_path: Path) -> WriteBase:
+    """Write ``{relative path: content}`` into a fresh base folder and return it.
+
+    ``replykb.yaml`` defaults to a minimal valid one unless given.
+    """
+
+    def write(files: dict[str, str | bytes]) -> Path:
+        root = tmp_path / "base"
+        root.mkdir(exist_ok=True)
+        contents: dict[str, str | bytes] = {"replykb.yaml": MINIMAL_SETTINGS, **files}
+        for relative, content in contents.items():
+            file = root / relative
+            file.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                file.write_bytes(content)
+            else:
+                file.write_text(textwrap.dedent(content), encoding="utf-8")
+        return root
+
+    return write

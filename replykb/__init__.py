@@ -19,6 +19,7 @@ from .errors import (
     ReplyTooLongError,
     UnknownNameError,
 )
+from .kb import KnowledgeBase
 from .loader import load_answer_base
 from .models import (
     Agent,
@@ -45,6 +46,7 @@ __all__ = [
     "Channel",
     "Customer",
     "DataError",
+    "KnowledgeBase",
     "Location",
     "Match",
     "MessageError",

@@ -53,3 +53,24 @@ def write_base(tmp_path: Path) -> WriteBase:
         return root
 
     return write
+
+
+SHOP_BASE = FIXTURES / "bases" / "shop"
+
+
+@pytest.fixture(scope="session")
+def real_embedder():  # type: ignore[no-untyped-def]
+    """The packaged all-MiniLM-L6-v2, loaded once for the whole run."""
+    from replykb.embed import SentenceTransformerEmbedder, resolve_model
+
+    return SentenceTransformerEmbedder(resolve_model())
+
+
+@pytest.fixture(scope="session")
+def shop_kb(real_embedder, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The small shop fixture base, matched with the real model."""
+    from replykb import KnowledgeBase
+
+    return KnowledgeBase.load(
+        SHOP_BASE, cache_dir=tmp_path_factory.mktemp("cache"), embedder=real_embedder
+    )

@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .embed import Embedder, SentenceTransformerEmbedder, resolve_model
-from .errors import MessageError
+from .errors import MessageError, UnknownNameError
 from .index import load_or_build_index
 from .loader import load_answer_base
 from .match import Matcher
-from .models import Answer, AnswerBase, Match, Settings
+from .models import Answer, AnswerBase, Customer, Match, Reply, Settings, Suggestion
+from .render import Renderer
 
 if TYPE_CHECKING:
     from .index import QuestionIndex
@@ -32,6 +33,7 @@ class KnowledgeBase:
         self.embedder = embedder
         self.index = index
         self.matcher = Matcher.from_index(index, base.settings.match)
+        self.renderer = Renderer(base.settings, dict(base.templates))
 
     @classmethod
     def load(
@@ -69,6 +71,65 @@ class KnowledgeBase:
         matched on their first 4,096 characters."""
         (query,) = self.embedder.encode([_checked_message(message)])
         return self.matcher.match(query, k=k)
+
+    def render(
+        self,
+        answer_id: str,
+        *,
+        channel: str,
+        agent: str | None = None,
+        customer: str | Customer | None = None,
+        conversation_id: str | None = None,
+    ) -> Reply:
+        """Answer ``answer_id`` rendered for ``channel``, signed by ``agent``, fitted to the
+        channel's limit. ``customer`` is a display name, an ``@handle`` or a
+        :class:`Customer`; ``conversation_id`` picks the opening (same id, same opening)."""
+        return self.renderer.render(
+            self.base.answer(answer_id),
+            channel=channel,
+            agent=agent,
+            customer=customer,
+            conversation_id=conversation_id,
+        )
+
+    def suggest(
+        self,
+        message: str,
+        *,
+        channel: str,
+        agent: str | None = None,
+        customer: str | Customer | None = None,
+        conversation_id: str | None = None,
+        k: int = 3,
+    ) -> Suggestion:
+        """Match ``message`` and render the reply to send on ``channel``.
+
+        ``confident``: ``suggestion.reply`` is the reply. ``ambiguous``:
+        ``suggestion.alternatives`` holds a reply for each answer too close to call.
+        ``no_match``: no reply; a person answers.
+        """
+        channel_name, _ = self.renderer.channel(channel)
+        if agent is not None and agent not in self.settings.agents:
+            raise UnknownNameError("agent", agent, self.settings.agents)
+        match = self.match(message, k=k)
+        options = {"channel": channel_name, "agent": agent, "customer": customer}
+        reply, alternatives = None, []
+        if match.status == "confident" and match.answer_id is not None:
+            reply = self.render(match.answer_id, conversation_id=conversation_id, **options)
+        elif match.status == "ambiguous":
+            close = [
+                a for a, s in match.candidates if s >= match.score - self.settings.match.margin
+            ]
+            alternatives = [
+                self.render(a, conversation_id=conversation_id, **options) for a in close
+            ]
+        return Suggestion(
+            message=message,
+            channel=channel_name,
+            match=match,
+            reply=reply,
+            alternatives=alternatives,
+        )
 
     def match_many(
         self, messages: Iterable[str], *, k: int = 3, batch_size: int = 64

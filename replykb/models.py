@@ -157,6 +157,8 @@ class Settings(_FromYaml):
     channels: dict[Slug, Channel] = Field(default_factory=dict)
     agents: dict[Slug, Agent] = Field(default_factory=dict)
     policy: Policy = Field(default_factory=Policy)
+    # Per tone, opening variants (Jinja, with `customer`); empty: the built-in ones.
+    openings: dict[Tone, list[Text]] = Field(default_factory=dict)
     out_of_scope: list[Text] = Field(default_factory=list)
 
     @model_validator(mode="before")

@@ -1,0 +1,268 @@
+"""Measure matching on labelled messages, and calibrate the threshold and margin.
+
+Definitions (the same in ``replykb eval`` and in ``benchmarks/``):
+
+- *top-1 accuracy*: in-scope messages whose best candidate is the expected answer,
+  whatever the threshold (closed-set accuracy);
+- *in-scope accuracy*: in-scope messages matched ``confident`` to the expected answer;
+- *out-of-scope recall*: out-of-scope messages that were not answered (``no_match`` or
+  ``ambiguous``: both go to a person);
+- *out-of-scope precision*: of all messages not answered, the share that were out of scope;
+- *answer precision*: of all ``confident`` answers, the share that were right.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from .errors import DataError
+from .match import decide
+from .models import AnswerBase, MatchSettings
+
+if TYPE_CHECKING:
+    from .kb import KnowledgeBase
+
+# Margins tried by calibration; thresholds are tried at every observed top score.
+CALIBRATION_MARGINS = (0.0, 0.01, 0.02, 0.03, 0.05, 0.08)
+
+
+class LabelledMessage(BaseModel):
+    """A message and the answer it must match (``None``: it must match nothing)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    message: str
+    expected: str | None
+    where: str = ""
+
+
+class ScoredMessage(BaseModel):
+    """A labelled message with its best candidates, scored once, decided many times."""
+
+    model_config = ConfigDict(frozen=True)
+
+    item: LabelledMessage
+    candidates: list[tuple[str, float]]
+
+
+class Confusion(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    expected: str | None
+    predicted: str | None
+    count: int
+
+
+class EvalReport(BaseModel):
+    """Matching quality at one threshold and margin."""
+
+    model_config = ConfigDict(frozen=True)
+
+    threshold: float
+    margin: float
+    messages: int
+    in_scope: int
+    out_of_scope: int
+    top1_accuracy: float | None
+    in_scope_accuracy: float | None
+    oos_recall: float | None
+    oos_precision: float | None
+    answer_precision: float | None
+    confusions: list[Confusion]
+    failures: list[LabelledMessage]
+
+
+class Goal(BaseModel):
+    """What calibration optimizes: best in-scope accuracy under one constraint."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["oos_recall", "answer_precision"]
+    minimum: float
+
+    def __str__(self) -> str:
+        label = {"oos_recall": "out-of-scope recall", "answer_precision": "answer precision"}
+        return f"best in-scope accuracy with {label[self.kind]} >= {self.minimum:.0%}"
+
+
+def labelled_from_base(base: AnswerBase) -> list[LabelledMessage]:
+    """The base's own held-out ``tests`` and its out-of-scope messages."""
+    items = [
+        LabelledMessage(
+            message=test, expected=answer.id, where=str(answer.source.locate("tests", i))
+        )
+        for answer in base.answers
+        for i, test in enumerate(answer.tests)
+    ]
+    items += [
+        LabelledMessage(
+            message=message,
+            expected=None,
+            where=str(base.settings_source.locate("out_of_scope", i)),
+        )
+        for i, message in enumerate(base.settings.out_of_scope)
+    ]
+    return items
+
+
+def read_labelled(path: Path, known_ids: Iterable[str]) -> list[LabelledMessage]:
+    """Labelled messages from JSONL or CSV: ``message`` and ``expected`` (empty: out of scope).
+
+    ``answer_id`` and ``answer`` are accepted in place of ``expected``.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise DataError(f"{path}: cannot read labelled messages ({error})") from error
+    if path.suffix.lower() == ".csv":
+        records = [(i + 2, row) for i, row in enumerate(csv.DictReader(io.StringIO(text)))]
+    else:
+        records = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise DataError(f"{path}:{number}: not valid JSON ({error.msg})") from error
+            records.append((number, record))
+    known = set(known_ids)
+    items = []
+    for number, record in records:
+        if not isinstance(record, dict) or not isinstance(record.get("message"), str):
+            raise DataError(f"{path}:{number}: expected an object with a text `message`")
+        expected = next(
+            (record[key] for key in ("expected", "answer_id", "answer") if key in record), None
+        )
+        expected = expected or None
+        if expected is not None and expected not in known:
+            raise DataError(
+                f"{path}:{number}: unknown answer id {expected!r}; "
+                "leave it empty for a message that must match nothing"
+            )
+        items.append(
+            LabelledMessage(message=record["message"], expected=expected, where=f"{path}:{number}")
+        )
+    if not items:
+        raise DataError(f"{path}: no labelled messages")
+    return items
+
+
+def score_messages(
+    kb: KnowledgeBase, items: Sequence[LabelledMessage], *, k: int = 3
+) -> list[ScoredMessage]:
+    """Encode every message once (in batches) and keep its best ``k`` candidates."""
+    vectors = kb.embedder.encode([item.message for item in items])
+    scored = []
+    for item, vector in zip(items, vectors, strict=True):
+        best = kb.matcher.answer_scores(vector, limit=max(k, 2))
+        candidates = [(kb.index.answer_ids[p], round(s, 6)) for p, s in best]
+        scored.append(ScoredMessage(item=item, candidates=candidates))
+    return scored
+
+
+def report(scored: Sequence[ScoredMessage], threshold: float, margin: float) -> EvalReport:
+    """The metrics of the module docstring at one threshold and margin."""
+    settings = MatchSettings(threshold=threshold, margin=margin)
+    in_scope = out_scope = top1 = right = rejected_oos = rejected = answered = 0
+    failures: list[LabelledMessage] = []
+    confusions: Counter[tuple[str | None, str | None]] = Counter()
+    for entry in scored:
+        match = decide(entry.candidates, settings, k=len(entry.candidates))
+        expected = entry.item.expected
+        predicted = match.answer_id
+        rejected += predicted is None
+        answered += predicted is not None
+        if expected is None:
+            out_scope += 1
+            rejected_oos += predicted is None
+        else:
+            in_scope += 1
+            top1 += bool(entry.candidates) and entry.candidates[0][0] == expected
+            right += predicted == expected
+        if predicted != expected:
+            failures.append(entry.item)
+            if predicted is not None or (entry.candidates and expected is not None):
+                wrong = predicted if predicted is not None else entry.candidates[0][0]
+                if wrong != expected:
+                    confusions[(expected, wrong)] += 1
+    return EvalReport(
+        threshold=threshold,
+        margin=margin,
+        messages=len(scored),
+        in_scope=in_scope,
+        out_of_scope=out_scope,
+        top1_accuracy=_ratio(top1, in_scope),
+        in_scope_accuracy=_ratio(right, in_scope),
+        oos_recall=_ratio(rejected_oos, out_scope),
+        oos_precision=_ratio(rejected_oos, rejected),
+        answer_precision=_ratio(right, answered),
+        confusions=[
+            Confusion(expected=e, predicted=p, count=n)
+            for (e, p), n in sorted(confusions.items(), key=lambda kv: (-kv[1], str(kv[0])))
+        ][:10],
+        failures=failures,
+    )
+
+
+def calibrate(scored: Sequence[ScoredMessage], goal: Goal) -> EvalReport:
+    """The threshold and margin with the best in-scope accuracy that meets ``goal``.
+
+    Every threshold between two observed top scores is tried with each margin of
+    ``CALIBRATION_MARGINS``; among equally good thresholds the middle one is kept,
+    leaving room on both sides. Raises :class:`DataError` when nothing meets the goal.
+    """
+    import numpy as np
+
+    usable = [entry for entry in scored if entry.candidates]
+    if not usable:
+        raise DataError("no scored messages to calibrate on")
+    top = np.array([e.candidates[0][1] for e in usable])
+    gap = np.array(
+        [
+            e.candidates[0][1] - (e.candidates[1][1] if len(e.candidates) > 1 else -1.0)
+            for e in usable
+        ]
+    )
+    out_of_scope = np.array([e.item.expected is None for e in usable])
+    top_right = np.array([e.candidates[0][0] == e.item.expected for e in usable])
+    in_scope_count = max(int((~out_of_scope).sum()), 1)
+    levels = np.unique(top)
+    thresholds = np.concatenate(
+        ([levels[0] - 1e-3], (levels[:-1] + levels[1:]) / 2, [levels[-1] + 1e-3])
+    )
+
+    best: tuple[float, float, list[float]] | None = None  # (accuracy, margin, thresholds)
+    for margin in CALIBRATION_MARGINS:
+        clear = gap >= margin
+        for threshold in thresholds:
+            answered = (top >= threshold) & clear
+            accuracy = float((answered & top_right).sum()) / in_scope_count
+            if goal.kind == "oos_recall":
+                total = int(out_of_scope.sum())
+                achieved = float((~answered & out_of_scope).sum()) / total if total else 1.0
+            else:
+                total = int(answered.sum())
+                achieved = float((answered & top_right).sum()) / total if total else 1.0
+            if achieved < goal.minimum:
+                continue
+            if best is None or accuracy > best[0] + 1e-12:
+                best = (accuracy, margin, [float(threshold)])
+            elif abs(accuracy - best[0]) <= 1e-12 and margin == best[1]:
+                best[2].append(float(threshold))
+    if best is None:
+        raise DataError(f"no threshold and margin reach the goal: {goal}")
+    _, margin, tied = best
+    return report(scored, round(tied[len(tied) // 2], 4), margin)
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None

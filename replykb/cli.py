@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,158 @@ def _load_kb(path: Path, cache_dir: Path | None) -> Any:
         _fail(f"{error}\nrun `replykb check {path}` for details", EXIT_FINDINGS)
     except ReplyKBError as error:
         _fail(str(error))
+
+
+KB_OPTION = click.option(
+    "--kb",
+    "kb_path",
+    type=click.Path(path_type=Path),
+    default=Path("answers"),
+    envvar="REPLYKB_KB",
+    show_default=True,
+    help="The answer base folder (or set REPLYKB_KB).",
+)
+CACHE_OPTION = click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path),
+    help="Index cache folder (default: KB/.replykb).",
+)
+
+
+def _reply_options(function: Any) -> Any:
+    for option in reversed(
+        [
+            click.option("--agent", help="Agent id from replykb.yaml who signs the reply."),
+            click.option("--customer", help="The customer's display name or @handle."),
+            click.option("--conversation", help="Conversation id: picks the opening, stably."),
+            click.option("--json", "as_json", is_flag=True, help="Print JSON."),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+UNITS = {"sms": "segments", "twitter": "weighted characters", "graphemes": "graphemes"}
+
+
+def _print_reply(reply: Any) -> None:
+    unit = UNITS.get(reply.count, "characters")
+    size = f"{reply.length} {unit}" + ("" if reply.limit is None else f" of {reply.limit}")
+    header = f"[{reply.answer_id} on {reply.channel}: {reply.form}, {size}]"
+    click.echo(click.style(header, dim=True))
+    click.echo(reply.text)
+
+
+@cli.command()
+@click.argument("message")
+@KB_OPTION
+@click.option(
+    "--channel", "-c", required=True, help="Channel the message came from (x, sms, email, ...)."
+)
+@_reply_options
+@CACHE_OPTION
+def suggest(
+    message: str,
+    kb_path: Path,
+    channel: str,
+    agent: str | None,
+    customer: str | None,
+    conversation: str | None,
+    as_json: bool,
+    cache_dir: Path | None,
+) -> None:
+    """Suggest the reply to MESSAGE for its channel, or say that a person must answer.
+
+    \b
+    Examples:
+      replykb suggest "where is my refund??" --channel x --agent paola --customer @mario
+      replykb suggest "can't log in" --kb answers/ --channel email --json
+    """
+    kb = _load_kb(kb_path, cache_dir)
+    try:
+        suggestion = kb.suggest(
+            message, channel=channel, agent=agent, customer=customer, conversation_id=conversation
+        )
+    except ReplyKBError as error:
+        _fail(str(error))
+    if as_json:
+        click.echo(suggestion.model_dump_json(indent=2))
+        return
+    match = suggestion.match
+    threshold = kb.settings.match.threshold
+    if suggestion.reply is not None:
+        click.echo(
+            click.style(f"{match.answer_id} (confident, score {match.score:.2f})", bold=True)
+        )
+        _print_reply(suggestion.reply)
+        return
+    if match.status == "ambiguous":
+        click.echo(
+            click.style("ambiguous: these answers are too close to call; choose one:", bold=True)
+        )
+        for reply in suggestion.alternatives:
+            click.echo()
+            _print_reply(reply)
+        return
+    click.echo(
+        click.style(
+            f"no confident answer (best score {match.score:.2f} < threshold {threshold:.2f}): "
+            "pass this message to a person",
+            bold=True,
+        )
+    )
+    for answer_id, score in match.candidates:
+        click.echo(f"  {score:.2f}  {answer_id}")
+
+
+@cli.command()
+@click.argument("answer_id")
+@KB_OPTION
+@click.option("--channel", "-c", default="all", show_default=True, help="A channel, or `all`.")
+@_reply_options
+@CACHE_OPTION
+def render(
+    answer_id: str,
+    kb_path: Path,
+    channel: str,
+    agent: str | None,
+    customer: str | None,
+    conversation: str | None,
+    as_json: bool,
+    cache_dir: Path | None,
+) -> None:
+    """Preview answer ANSWER_ID on one channel or on every channel.
+
+    \b
+    Examples:
+      replykb render refund-timing --channel all --agent paola
+      replykb render refund-timing --channel sms --customer Mario --json
+    """
+    del cache_dir  # rendering needs no index
+    from .render import Renderer
+
+    try:
+        base = load_answer_base(kb_path)
+        renderer = Renderer(base.settings, dict(base.templates))
+        answer = base.answer(answer_id)
+        channels = list(base.settings.channels) if channel == "all" else [channel]
+        replies = [
+            renderer.render(
+                answer, channel=name, agent=agent, customer=customer, conversation_id=conversation
+            )
+            for name in channels
+        ]
+    except AnswerBaseError as error:
+        _fail(f"{error}\nrun `replykb check {kb_path}` for details", EXIT_FINDINGS)
+    except ReplyKBError as error:
+        _fail(str(error))
+    if as_json:
+        click.echo(json.dumps([reply.model_dump(mode="json") for reply in replies], indent=2))
+        return
+    for index, reply in enumerate(replies):
+        if index:
+            click.echo()
+        _print_reply(reply)
 
 
 def _percent(value: float | None) -> str:
@@ -169,6 +322,8 @@ def evaluate(
 
 
 def main() -> None:
+    # The model's loading progress bars are noise in a command's output.
+    os.environ.setdefault("TQDM_DISABLE", "1")
     logging.basicConfig(format="%(message)s", level=logging.WARNING)
     logging.getLogger("replykb").setLevel(logging.INFO)
     cli(prog_name="replykb")

@@ -248,7 +248,9 @@ class EmbeddingCache:
         """Vectors for ``texts``, encoding only those not cached; saves ``keep`` + ``texts``."""
         known = self._read()
         keys = [_text_key(text) for text in texts]
-        missing = sorted({key: text for key, text in zip(keys, texts, strict=True) if key not in known}.items())
+        missing = sorted(
+            {key: text for key, text in zip(keys, texts, strict=True) if key not in known}.items()
+        )
         if missing:
             log.info("replykb: embedding %d new text(s)", len(missing))
             fresh = self.embedder.encode([text for _, text in missing])

@@ -23,14 +23,16 @@ follows the platform's published algorithm so the reply fitter can trust it:
     mention ``@user@domain`` counts as ``@user``, and the result is measured in
     grapheme clusters (``mb_chars.grapheme_length``), like the server does.
 
-Known limits of the URL detector (shared by ``twitter`` and :func:`find_urls`):
-the valid top-level domains are a snapshot (the ICANN section of the Public
-Suffix List of February 2023, plus the few ccTLDs twitter-text still lists), and
-``example`` (RFC 2606) is accepted too, on purpose, so documentation-style URLs
-such as ``https://help.acme.example/refunds`` behave like the real ones they
-stand for. Emoji sequences are recognised by their Unicode structure, not by
-the RGI list: a well-formed but non-RGI sequence (say an unlisted ZWJ pair or
-an invalid flag pair) counts 2 here where twitter-text may count its parts.
+Known limits. The URL detector (shared by ``twitter`` and :func:`find_urls`) follows
+twitter-text 3.x's regexes; its valid top-level domains are a snapshot (the ICANN
+section of the Public Suffix List of February 2023, plus the few ccTLDs twitter-text
+still lists), and ``example`` (RFC 2606) is accepted on purpose, so documentation-style
+URLs such as ``https://help.acme.example/refunds`` behave like the live ones they stand
+for (twitter-text itself would not link them). As in twitter-text, a long unspaced run
+of text containing a dot (CJK with "1.5" in it) makes detection quadratic in that run's
+length: fine at tweet size. Emoji sequences are recognised by their Unicode structure,
+not the RGI list: a well-formed non-RGI sequence (an unlisted ZWJ pair, an invalid flag
+pair) counts 2 here where twitter-text may count its parts.
 """
 
 from __future__ import annotations

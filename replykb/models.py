@@ -271,6 +271,7 @@ class Reply(BaseModel):
     text: str
     length: int
     limit: int | None
+    count: CountRule
     form: ReplyForm
     html: str | None = None
 

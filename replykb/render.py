@@ -301,6 +301,7 @@ class Renderer:
             text=text,
             length=length,
             limit=spec.limit,
+            count=spec.count,
             form=form,
             html=html,
         )

@@ -177,7 +177,7 @@ def test_customer_text_is_data_never_template_code(renderer: Renderer, customer:
 
 def test_template_touching_class_fails_safely() -> None:
     renderer = Renderer(make_settings(), {"chat.j2": "{{ customer.__class__.__mro__ }} {{ body }}"})
-    with pytest.raises(RenderError, match="chat.j2"):
+    with pytest.raises(RenderError, match=r"chat\.j2"):
         renderer.render(make_answer(), channel="chat")
 
 

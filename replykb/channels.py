@@ -36,7 +36,7 @@ CHANNEL_PRESETS: MappingProxyType[str, MappingProxyType[str, Any]] = MappingProx
             "instagram": {"limit": 2200, "count": "chars", "public": True, "family": "social"},
             "linkedin": {"limit": 1250, "count": "chars", "public": True, "family": "social"},
             "threads": {"limit": 500, "count": "chars", "public": True, "family": "short"},
-            # Mastodon counts every URL as 23 characters, like X, but code points otherwise.
+            # Mastodon counts every URL as 23 characters, like X, and graphemes otherwise.
             "mastodon": {"limit": 500, "count": "mastodon", "public": True, "family": "short"},
             "bluesky": {"limit": 300, "count": "graphemes", "public": True, "family": "short"},
             "whatsapp": {"limit": 4096, "count": "chars", "public": False, "family": "chat"},

@@ -41,6 +41,7 @@ PRIVATE_INVITE_TEMPLATE = "private_invite.j2"
 ELLIPSIS = "…"
 # Longer display names are shortened: a name must never push the solution out.
 MAX_NAME_GRAPHEMES = 40
+MAX_CUSTOMER_CHARS = 256
 
 # Every opening is a whole sentence, so the answer that follows reads well inline (X,
 # SMS) as well as on a line of its own (e-mail).
@@ -339,7 +340,8 @@ def clean_customer_text(text: str | None, *, public: bool) -> str:
         return ""
     cleaned = "".join(
         char
-        for char in unicodedata.normalize("NFC", text)
+        # No display name is this long; the cap bounds the work on hostile input.
+        for char in unicodedata.normalize("NFC", text[:MAX_CUSTOMER_CHARS])
         if char in _KEEP_FORMAT or unicodedata.category(char) not in _CONTROL_CATEGORIES
     )
     cleaned = " ".join(cleaned.split())

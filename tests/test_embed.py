@@ -7,8 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from replykb import ModelError
-from replykb import embed
+from replykb import ModelError, embed
 from replykb.embed import PACKAGED_MODEL_SHA256, resolve_model
 
 
@@ -20,15 +19,19 @@ def test_packaged_model_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
     assert spec.model_id.endswith(PACKAGED_MODEL_SHA256)
 
 
-def test_packaged_weights_mismatch_is_an_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_packaged_weights_mismatch_is_an_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     (tmp_path / "model.safetensors").write_bytes(b"not the real weights")
     monkeypatch.delenv("REPLYKB_MODEL", raising=False)
     monkeypatch.setattr(embed, "packaged_model_path", lambda: tmp_path)
-    with pytest.raises(ModelError, match="expected 53aa5117.*force-reinstall"):
+    with pytest.raises(ModelError, match=r"expected 53aa5117.*force-reinstall"):
         resolve_model()
 
 
-def test_settings_beat_environment_beat_package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_settings_beat_environment_beat_package(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     folder = tmp_path / "my-model"
     folder.mkdir()
     (folder / "model.safetensors").write_bytes(b"weights")
@@ -48,7 +51,9 @@ def test_bad_local_model_is_an_error(tmp_path: Path, choice: str, words: str) ->
 
 
 def test_real_embeddings_are_normalized_and_meaningful(real_embedder) -> None:  # type: ignore[no-untyped-def]
-    vectors = real_embedder.encode(["where is my refund", "when do I get my money back", "the sky is blue"])
+    vectors = real_embedder.encode(
+        ["where is my refund", "when do I get my money back", "the sky is blue"]
+    )
     assert vectors.shape == (3, 384) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.3

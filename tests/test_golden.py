@@ -24,8 +24,12 @@ def render_channel(channel: str) -> str:
     renderer = Renderer(BASE.settings, dict(BASE.templates))
     sections = []
     for answer in BASE.answers:
-        reply = renderer.render(answer, channel=channel, agent="paola", customer="Mario", conversation_id="golden")
-        sections.append(f"=== {answer.id} [{reply.form}, {reply.length}/{reply.limit} {reply.count}]\n{reply.text}\n")
+        reply = renderer.render(
+            answer, channel=channel, agent="paola", customer="Mario", conversation_id="golden"
+        )
+        sections.append(
+            f"=== {answer.id} [{reply.form}, {reply.length}/{reply.limit} {reply.count}]\n{reply.text}\n"
+        )
         if reply.html is not None:
             sections.append(f"--- html\n{reply.html}\n")
     return "\n".join(sections)

@@ -21,7 +21,7 @@ from .conftest import SHOP_BASE
 @pytest.fixture
 def base_copy(tmp_path: Path) -> Path:
     root = tmp_path / "shop"
-    shutil.copytree(SHOP_BASE, root)
+    shutil.copytree(SHOP_BASE, root, ignore=shutil.ignore_patterns(".replykb"))
     return root
 
 
@@ -52,7 +52,9 @@ def test_cache_is_reused_when_nothing_changed(base_copy, real_embedder, caplog) 
 def test_editing_one_question_reencodes_only_it(base_copy, real_embedder, caplog) -> None:  # type: ignore[no-untyped-def]
     load(base_copy, real_embedder)
     answer = base_copy / "account" / "reset-password.yaml"
-    answer.write_text(answer.read_text().replace("I forgot my password", "I forgot my login password"))
+    answer.write_text(
+        answer.read_text().replace("I forgot my password", "I forgot my login password")
+    )
     caplog.set_level(logging.INFO, logger="replykb")
     kb = load(base_copy, real_embedder)
     assert "the questions changed" in build_reasons(caplog)[0]
@@ -63,7 +65,9 @@ def test_editing_one_question_reencodes_only_it(base_copy, real_embedder, caplog
 def test_editing_only_an_answer_text_keeps_the_index(base_copy, real_embedder, caplog) -> None:  # type: ignore[no-untyped-def]
     load(base_copy, real_embedder)
     answer = base_copy / "account" / "reset-password.yaml"
-    answer.write_text(answer.read_text().replace("24 hours", "12 hours").replace('"24 hours"', '"12 hours"'))
+    answer.write_text(
+        answer.read_text().replace("24 hours", "12 hours").replace('"24 hours"', '"12 hours"')
+    )
     caplog.set_level(logging.INFO, logger="replykb")
     load(base_copy, real_embedder)
     assert build_reasons(caplog) == []
@@ -72,15 +76,26 @@ def test_editing_only_an_answer_text_keeps_the_index(base_copy, real_embedder, c
 @pytest.mark.parametrize(
     ("damage", "reason"),
     [
-        (lambda root: index_file(root).write_bytes(index_file(root).read_bytes()[:100]), "truncated"),
-        (lambda root: index_file(root).write_bytes(b"x" * index_file(root).stat().st_size), "corrupt"),
+        (
+            lambda root: index_file(root).write_bytes(index_file(root).read_bytes()[:100]),
+            "truncated",
+        ),
+        (
+            lambda root: index_file(root).write_bytes(b"x" * index_file(root).stat().st_size),
+            "corrupt",
+        ),
         (lambda root: index_file(root).unlink(), "missing"),
-        (lambda root: (root / ".replykb" / MANIFEST).write_text("{not json"), "manifest is corrupt"),
+        (
+            lambda root: (root / ".replykb" / MANIFEST).write_text("{not json"),
+            "manifest is corrupt",
+        ),
         (lambda root: (root / ".replykb" / MANIFEST).write_text("[]"), "manifest is corrupt"),
     ],
     ids=["truncated", "corrupt", "missing", "bad manifest", "manifest not an object"],
 )
-def test_damaged_cache_is_rebuilt_never_used(base_copy, real_embedder, caplog, damage, reason) -> None:  # type: ignore[no-untyped-def]
+def test_damaged_cache_is_rebuilt_never_used(
+    base_copy, real_embedder, caplog, damage, reason
+) -> None:  # type: ignore[no-untyped-def]
     expected = load(base_copy, real_embedder).match("where is my order")
     damage(base_copy)
     caplog.set_level(logging.INFO, logger="replykb")
@@ -121,7 +136,9 @@ def test_index_of_another_model_is_rebuilt(base_copy, real_embedder, caplog) -> 
     assert "model_id changed" in build_reasons(caplog)[0]
 
 
-def test_build_killed_midway_leaves_previous_index_usable(base_copy, real_embedder, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_build_killed_midway_leaves_previous_index_usable(
+    base_copy, real_embedder, monkeypatch, caplog
+) -> None:  # type: ignore[no-untyped-def]
     load(base_copy, real_embedder)
     answer = base_copy / "account" / "reset-password.yaml"
     original = answer.read_text()
@@ -150,7 +167,9 @@ def _build_in_process(root: str) -> str | None:
     return KnowledgeBase.load(root).match("I forgot my password").answer_id
 
 
-def test_two_processes_building_at_once_leave_a_valid_index(base_copy, real_embedder, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_two_processes_building_at_once_leave_a_valid_index(
+    base_copy, real_embedder, caplog
+) -> None:  # type: ignore[no-untyped-def]
     context = multiprocessing.get_context("spawn")
     with context.Pool(2) as pool:
         results = pool.map(_build_in_process, [str(base_copy)] * 2)

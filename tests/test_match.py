@@ -32,7 +32,11 @@ def test_matches_the_right_answer(shop_kb: KnowledgeBase, message: str, answer_i
 
 @pytest.mark.parametrize(
     "message",
-    ["who won the football last night", "what is the capital of Peru", "write me a poem about cats"],
+    [
+        "who won the football last night",
+        "what is the capital of Peru",
+        "write me a poem about cats",
+    ],
 )
 def test_out_of_scope_matches_nothing(shop_kb: KnowledgeBase, message: str) -> None:
     match = shop_kb.match(message)

@@ -5,6 +5,8 @@ These tests need no model: they render answers directly with a Renderer.
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 import regex
 from hypothesis import HealthCheck, given, settings
@@ -260,9 +262,9 @@ def test_long_customer_name_is_shortened_not_cut_into_solution(renderer: Rendere
 
 # --- properties of the fitter -------------------------------------------------------------
 
-WORD = st.text(
-    alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyzé日本😀👍🏽"), min_size=1, max_size=12
-)
+# Whole graphemes only: a lone skin-tone modifier would merge with the space before it.
+GRAPHEMES = [*"abcdefghijklmnopqrstuvwxyzé日本", "😀", "👍🏽", "🇮🇹"]
+WORD = st.lists(st.sampled_from(GRAPHEMES), min_size=1, max_size=12).map("".join)
 ANSWER_TEXT = st.lists(
     st.one_of(WORD, st.just("{{ link }}"), st.just("https://status.acme.example/x")),
     min_size=1,
@@ -300,7 +302,7 @@ def test_fitter_properties(text: str, name: str, limit: int, rule: str) -> None:
             assert url in allowed_urls, f"a URL was cut: {url}"
     body_graphemes = set(regex.findall(r"\X", full))
     reply_graphemes = set(regex.findall(r"\X", reply.text))
-    customer_graphemes = set(regex.findall(r"\X", name))
+    customer_graphemes = set(regex.findall(r"\X", unicodedata.normalize("NFC", name)))
     openings = " ".join(v for variants in DEFAULT_OPENINGS.values() for v in variants)
     stray = (
         reply_graphemes

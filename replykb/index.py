@@ -80,6 +80,15 @@ def index_rows(base: AnswerBase) -> list[tuple[str, str]]:
     return [(answer.id, question) for answer in base.answers for question in answer.questions]
 
 
+def base_texts(base: AnswerBase) -> list[str]:
+    """Every text of the base that gets embedded: questions, held-out tests, out-of-scope.
+
+    The embedding cache keeps all of them, so a re-check of an unchanged base encodes nothing.
+    """
+    texts = [text for answer in base.answers for text in (*answer.questions, *answer.tests)]
+    return texts + list(base.settings.out_of_scope)
+
+
 def index_key(rows: Sequence[tuple[str, str]], model_id: str) -> str:
     """What the index content depends on: the questions, their answers, the model."""
     payload = json.dumps({"model": model_id, "rows": rows}, ensure_ascii=False)
@@ -105,7 +114,7 @@ def load_or_build_index(
             reason = f"the index file cannot be read ({error})"
     log.info("replykb: building the index of %s: %s", base.root, reason)
     texts = [question for _, question in rows]
-    vectors = EmbeddingCache(cache, embedder).encode(texts, keep=texts)
+    vectors = EmbeddingCache(cache, embedder).encode(texts, keep=base_texts(base))
     index = _make_index(vectors, rows, answer_ids, embedder.model_id)
     _write_index(cache, index, key, base.fingerprint)
     return index

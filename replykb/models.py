@@ -236,6 +236,26 @@ class AnswerBase(BaseModel):
 # --- what matching and rendering return ----------------------------------------------
 
 
+Severity = Literal["error", "warning"]
+
+
+class Finding(BaseModel):
+    """One result of ``replykb check``: a stable code, where, what, and how to fix it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    severity: Severity
+    location: Location
+    message: str
+    hint: str = ""
+    # Other places the finding involves, e.g. the second of two conflicting questions.
+    related: list[Location] = Field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.code} {self.severity} {self.message}"
+
+
 class Match(BaseModel):
     """The outcome of matching one message against the base.
 

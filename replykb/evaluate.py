@@ -260,8 +260,19 @@ def calibrate(scored: Sequence[ScoredMessage], goal: Goal) -> EvalReport:
                 best[2].append(float(threshold))
     if best is None:
         raise DataError(f"no threshold and margin reach the goal: {goal}")
-    _, margin, tied = best
-    return report(scored, round(tied[len(tied) // 2], 4), margin)
+    accuracy, margin, tied = best
+    threshold = round(tied[len(tied) // 2], 4)
+    # Then the widest margin that costs nothing at that threshold: it guards close calls.
+    for wider in sorted(CALIBRATION_MARGINS, reverse=True):
+        if wider <= margin:
+            break
+        candidate = report(scored, threshold, wider)
+        achieved = getattr(candidate, goal.kind)
+        if (candidate.in_scope_accuracy or 0.0) >= accuracy - 1e-12 and (
+            achieved is None or achieved >= goal.minimum
+        ):
+            return candidate
+    return report(scored, threshold, margin)
 
 
 def _ratio(part: int, whole: int) -> float | None:

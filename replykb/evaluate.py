@@ -258,8 +258,8 @@ def calibrate(scored: Sequence[ScoredMessage], goal: Goal) -> EvalReport:
                 best = (accuracy, margin, [float(threshold)])
             elif abs(accuracy - best[0]) <= 1e-12 and margin == best[1]:
                 best[2].append(float(threshold))
-    if best is None:
-        raise DataError(f"no threshold and margin reach the goal: {goal}")
+    if best is None or best[0] == 0.0:
+        raise DataError(f"no threshold and margin reach the goal with any right answer: {goal}")
     accuracy, margin, tied = best
     threshold = round(tied[len(tied) // 2], 4)
     # Then the widest margin that costs nothing at that threshold: it guards close calls.

@@ -20,6 +20,7 @@ from .errors import (
     UnknownNameError,
 )
 from .kb import KnowledgeBase
+from .length import count_length
 from .loader import load_answer_base
 from .models import (
     Agent,
@@ -62,5 +63,6 @@ __all__ = [
     "Suggestion",
     "UnknownNameError",
     "__version__",
+    "count_length",
     "load_answer_base",
 ]

@@ -6,12 +6,14 @@ cannot run (bad usage, missing folder).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import sys
+import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -22,15 +24,37 @@ from .loader import load_answer_base
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
 
 
-def _fail(message: str, code: int = EXIT_CANNOT_RUN) -> None:
+def _fail(message: str, code: int = EXIT_CANNOT_RUN) -> NoReturn:
+    """One clear line on stderr (the traceback too with --debug), then exit."""
+    context = click.get_current_context(silent=True)
+    if context is not None and context.find_root().params.get("debug"):
+        traceback.print_exc()
     click.echo(f"replykb: error: {message}", err=True)
     sys.exit(code)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="replykb")
-def cli() -> None:
-    """Consistent customer-care replies on every channel."""
+@click.option("--debug", is_flag=True, help="Show the traceback of an error.")
+@click.pass_context
+def cli(context: click.Context, debug: bool) -> None:
+    """Consistent customer-care replies on every channel.
+
+    \b
+    Examples:
+      replykb init my-answers/
+      replykb check answers/
+      replykb suggest "where is my refund??" --kb answers/ --channel x --agent paola
+      replykb suggest --input backlog.jsonl --output replies.jsonl --kb answers/ --channel x
+      replykb render refund-timing --kb answers/ --channel all
+      replykb eval answers/ --calibrate
+
+    Exit codes: 0 success, 1 the base or the data has problems, 2 the command cannot run.
+    Colours only on a terminal, never with NO_COLOR set.
+    """
+    del debug  # read by _fail through the context
+    if os.environ.get("NO_COLOR"):
+        context.color = False
 
 
 @cli.command()
@@ -106,30 +130,60 @@ def _print_reply(reply: Any) -> None:
 
 
 @cli.command()
-@click.argument("message")
+@click.argument("message", required=False)
 @KB_OPTION
 @click.option(
-    "--channel", "-c", required=True, help="Channel the message came from (x, sms, email, ...)."
+    "--channel",
+    "-c",
+    help="Channel the message came from (x, sms, email, ...); with --input, the default "
+    "for records that name none.",
 )
 @_reply_options
+@click.option(
+    "--input",
+    "input_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Triage a backlog: JSONL or CSV with `message` (and optional channel, customer, "
+    "conversation_id, id).",
+)
+@click.option(
+    "--output",
+    "output_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --input: where to write one JSON line per message (default: stdout).",
+)
+@click.option("--strict", is_flag=True, help="With --input: a bad line fails the run.")
 @CACHE_OPTION
 def suggest(
-    message: str,
+    message: str | None,
     kb_path: Path,
-    channel: str,
+    channel: str | None,
     agent: str | None,
     customer: str | None,
     conversation: str | None,
     as_json: bool,
+    input_path: Path | None,
+    output_path: Path | None,
+    strict: bool,
     cache_dir: Path | None,
 ) -> None:
     """Suggest the reply to MESSAGE for its channel, or say that a person must answer.
+
+    With --input, triage a whole backlog: one JSON line out per record in, in order.
 
     \b
     Examples:
       replykb suggest "where is my refund??" --channel x --agent paola --customer @mario
       replykb suggest "can't log in" --kb answers/ --channel email --json
+      replykb suggest --input backlog.csv --output replies.jsonl --channel facebook
     """
+    if input_path is not None:
+        if message is not None:
+            _fail("give a MESSAGE or --input FILE, not both")
+        _triage(_load_kb(kb_path, cache_dir), input_path, output_path, channel, agent, strict)
+        return
+    if message is None or channel is None:
+        _fail("give a MESSAGE and its --channel (or --input FILE); see `replykb suggest --help`")
     kb = _load_kb(kb_path, cache_dir)
     try:
         suggestion = kb.suggest(
@@ -319,6 +373,82 @@ def evaluate(
                 f"match:\n  threshold: {result.threshold}\n  margin: {result.margin}"
             )
     sys.exit(EXIT_FINDINGS if result.failures and not calibrate else EXIT_OK)
+
+
+def _triage(
+    kb: Any,
+    input_path: Path,
+    output_path: Path | None,
+    channel: str | None,
+    agent: str | None,
+    strict: bool,
+) -> None:
+    from . import batch
+
+    if channel is not None:
+        try:
+            kb.renderer.channel(channel)
+        except ReplyKBError as error:
+            _fail(str(error))
+    show_progress = sys.stderr.isatty() and output_path is not None
+    total = batch.count_lines(input_path) if show_progress else 0
+    bad = 0
+    with contextlib.ExitStack() as stack:
+        source = stack.enter_context(input_path.open(encoding="utf-8", newline=""))
+        sink = (
+            stack.enter_context(output_path.open("w", encoding="utf-8"))
+            if output_path
+            else sys.stdout
+        )
+        records = batch.read_records(source, csv_format=batch.is_csv(input_path))
+        progress = (
+            stack.enter_context(click.progressbar(length=total, label="triage", file=sys.stderr))
+            if show_progress
+            else None
+        )
+        try:
+            for result in batch.triage(kb, records, channel=channel, agent=agent):
+                if result["status"] == "error":
+                    bad += 1
+                    click.echo(f"{input_path}:{result['line']}: {result['error']}", err=True)
+                    if strict:
+                        _fail(f"{input_path}:{result['line']}: bad line (--strict)", EXIT_FINDINGS)
+                sink.write(json.dumps(result, ensure_ascii=False) + "\n")
+                if progress is not None:
+                    progress.update(1)
+        except UnicodeDecodeError as error:
+            _fail(f"{input_path}: not valid UTF-8 ({error.reason})")
+    if bad:
+        click.echo(f"{bad} line(s) could not be triaged; see above", err=True)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the files written as JSON.")
+def init(path: Path, as_json: bool) -> None:
+    """Create a new answer base in PATH that passes `replykb check` at once.
+
+    It holds replykb.yaml with the channel presets, three sample answers, the
+    templates, a .gitignore for the index cache and a GitHub workflow. An existing
+    base is never overwritten.
+
+    \b
+    Examples:
+      replykb init my-answers/
+      replykb init . && replykb check .
+    """
+    from .scaffold import create_base
+
+    try:
+        written = create_base(path)
+    except ReplyKBError as error:
+        _fail(str(error))
+    if as_json:
+        click.echo(json.dumps([str(file) for file in written], indent=2))
+        return
+    for file in written:
+        click.echo(f"created {file}")
+    click.echo(f"next: edit {path / 'replykb.yaml'}, then run `replykb check {path}`")
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ code can catch one class and show its message. The tree::
     ReplyKBError
     ├── AnswerBaseError        the answer base has problems (each located: file, line, column)
     ├── BaseNotFoundError      no such folder, or no replykb.yaml in it
+    ├── BaseExistsError        `replykb init` into a folder that already holds a base
     ├── ModelError             the embedding model cannot be resolved, verified or loaded
     ├── MessageError           an incoming message that cannot be matched (empty, blank)
     ├── UnknownNameError       an unknown channel, agent or answer id (lists the known ones)
@@ -29,6 +30,10 @@ class ReplyKBError(Exception):
 
 class BaseNotFoundError(ReplyKBError):
     """The answer base folder, or its ``replykb.yaml``, does not exist."""
+
+
+class BaseExistsError(ReplyKBError):
+    """``replykb init`` would overwrite an existing base or file."""
 
 
 class AnswerBaseError(ReplyKBError):

@@ -1,0 +1,142 @@
+"""The examples run against the example base, as their docstrings say."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import sys
+import threading
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from replykb import KnowledgeBase
+
+from .conftest import EXAMPLE_BASE
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def load_example(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def example_kb(real_embedder, tmp_path_factory) -> KnowledgeBase:  # type: ignore[no-untyped-def]
+    return KnowledgeBase.load(
+        EXAMPLE_BASE, cache_dir=tmp_path_factory.mktemp("c"), embedder=real_embedder
+    )
+
+
+def test_triage_csv_example(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    example_kb: KnowledgeBase,
+) -> None:
+    module = load_example("triage_csv")
+    monkeypatch.setattr(module.KnowledgeBase, "load", lambda path: example_kb)
+    output = tmp_path / "triaged.csv"
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        ["triage_csv.py", str(EXAMPLES / "social_posts.csv"), str(output), "--agent", "paola"],
+    )
+    module.main()
+    rows = {row["post_id"]: row for row in csv.DictReader(output.open())}
+    assert rows["1001"]["answer_id"] == "refund-timing" and rows["1001"]["reply"].endswith("^Paola")
+    assert rows["1002"]["answer_id"] == "cancel-plus"
+    assert rows["1004"]["status"] == "no_match" and rows["1004"]["reply"] == ""
+    assert rows["1006"]["status"] == "error"
+    assert (
+        rows["1007"]["answer_id"] == "double-charge" and "direct message" in rows["1007"]["reply"]
+    )
+    assert "triaged 7 posts" in capsys.readouterr().out
+
+
+def event(
+    content: str, channel: str = "Channel::TwitterProfile", message_type: str = "incoming"
+) -> dict[str, Any]:
+    return {
+        "event": "message_created",
+        "message_type": message_type,
+        "content": content,
+        "account": {"id": 3},
+        "conversation": {"id": 77, "channel": channel},
+        "sender": {"name": "Mario"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        (
+            event("my refund still hasn't arrived, sent it back 2 weeks ago"),
+            "Suggested reply (refund-timing",
+        ),
+        (event("who won the football last night"), "replykb: no confident answer; please reply personally"),
+        (event("thanks!", message_type="outgoing"), None),
+        ({"event": "conversation_created"}, None),
+    ],
+)
+def test_chatwoot_note(
+    example_kb: KnowledgeBase, payload: dict[str, Any], expected: str | None
+) -> None:
+    note = load_example("chatwoot_webhook").build_note(example_kb, payload, agent="paola")
+    if expected is None:
+        assert note is None
+    else:
+        assert note is not None and note.startswith(expected)
+
+
+def test_chatwoot_webhook_posts_a_private_note(example_kb: KnowledgeBase) -> None:
+    module = load_example("chatwoot_webhook")
+    received: list[tuple[str, dict[str, Any], str | None]] = []
+
+    class FakeChatwoot(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            received.append((self.path, body, self.headers.get("api_access_token")))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    chatwoot = ThreadingHTTPServer(("127.0.0.1", 0), FakeChatwoot)
+    webhook = module.make_server(
+        example_kb,
+        host="127.0.0.1",
+        port=0,
+        chatwoot_url=f"http://127.0.0.1:{chatwoot.server_port}",
+        token="secret",
+        agent="paola",
+    )
+    for server in (chatwoot, webhook):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{webhook.server_port}/",
+            data=json.dumps(event("I forgot my password", channel="Channel::Email")).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200
+    finally:
+        webhook.shutdown()
+        chatwoot.shutdown()
+    [(path, body, token)] = received
+    assert path == "/api/v1/accounts/3/conversations/77/messages"
+    assert body["private"] is True and body["message_type"] == "outgoing"
+    assert "reset-password" in body["content"] and token == "secret"

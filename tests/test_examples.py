@@ -83,7 +83,10 @@ def event(
             event("my refund still hasn't arrived, sent it back 2 weeks ago"),
             "Suggested reply (refund-timing",
         ),
-        (event("who won the football last night"), "replykb: no confident answer; please reply personally"),
+        (
+            event("who won the football last night"),
+            "replykb: no confident answer; please reply personally",
+        ),
         (event("thanks!", message_type="outgoing"), None),
         ({"event": "conversation_created"}, None),
     ],

@@ -59,23 +59,61 @@ def cli(context: click.Context, debug: bool) -> None:
 
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path), default=Path("answers"))
-def check(path: Path) -> None:
-    """Check the answer base in PATH; exit 1 when it has errors.
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "github", "junit"]),
+    help="Report format. Default: text, or github when GITHUB_ACTIONS=true.",
+)
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path),
+    help="Index cache folder (default: PATH/.replykb).",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the report to FILE; the console then shows the text report.",
+)
+def check(
+    path: Path, output_format: str | None, strict: bool, cache_dir: Path | None, output: Path | None
+) -> None:
+    """Check the answer base in PATH: schema, templates, limits, facts, conflicts, tests.
+
+    Exit 0 when it has no errors (warnings allowed), 1 when it has errors (or, with
+    --strict, warnings), 2 when the check cannot run. docs/checks.md lists every code.
 
     \b
     Examples:
       replykb check answers/
+      replykb check answers/ --strict --format json
+      replykb check answers/ --format junit --output replykb-check.xml
     """
+    from functools import partial
+
+    from .check import run_checks
+    from .report import FORMATS, format_junit
+
+    console = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    chosen = output_format or console
     try:
-        load_answer_base(path)
-    except AnswerBaseError as error:
-        for problem in error.problems:
-            click.echo(str(problem))
-        count = len(error.problems)
-        click.echo(f"{count} problem{'s' if count != 1 else ''} in {path}", err=True)
-        sys.exit(EXIT_FINDINGS)
+        report = run_checks(path, cache_dir=cache_dir)
     except ReplyKBError as error:
         _fail(str(error))
+    # JUnit is the one format in which --strict changes the report (warnings fail cases).
+    formatter = partial(format_junit, strict=strict) if chosen == "junit" else FORMATS[chosen]
+    rendered = formatter(report)
+    if output is None:
+        click.echo(rendered, nl=False)
+    else:
+        try:
+            output.write_text(rendered, encoding="utf-8")
+        except OSError as error:
+            _fail(f"cannot write the report to {output}: {error.strerror or error}")
+        click.echo(FORMATS[console](report), nl=False)
+    failed = bool(report.errors) or (strict and bool(report.warnings))
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
 def _load_kb(path: Path, cache_dir: Path | None) -> Any:

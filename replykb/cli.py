@@ -82,7 +82,7 @@ def check(
     """Check the answer base in PATH: schema, templates, limits, facts, conflicts, tests.
 
     Exit 0 when it has no errors (warnings allowed), 1 when it has errors (or, with
-    --strict, warnings), 2 when the check cannot run. docs/checks.md lists every code.
+    --strict, warnings), 2 when the check cannot run. The README lists every code.
 
     \b
     Examples:

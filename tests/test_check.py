@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from replykb.check import (
@@ -524,3 +525,31 @@ def test_rkb602_and_rkb603_few_questions_no_tests(write_base: WriteBase, real_em
     assert_one(report, "RKB602", root / "hello.yaml", 1, contains=["has 1 question;", "at least 3"])
     assert_one(report, "RKB603", root / "hello.yaml", 1, contains=["no `tests:`"])
     assert report.errors == []
+
+
+# --- the cache ----------------------------------------------------------------------
+
+
+class _NoEncoding:
+    """The real model's id, but encoding fails: proves the cache answered everything."""
+
+    def __init__(self, model_id: str) -> None:
+        self.model_id = model_id
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        raise AssertionError(f"encoded {list(texts)[:3]} although the base did not change")
+
+
+def test_unchanged_base_is_rechecked_without_the_model(
+    write_base: WriteBase, real_embedder
+) -> None:  # type: ignore[no-untyped-def]
+    settings = SETTINGS + "out_of_scope:\n  - who won the football\n"
+    old = REFUND.replace("reviewed: 2026-10-01", "reviewed: 2025-01-15")
+    root = write_base(
+        base_files(refund_timing=old, payment_methods=PAYMENT, password=PASSWORD)
+        | {"replykb.yaml": settings}
+    )
+    first = check(root, real_embedder)
+    assert found(first, "RKB601")  # something to compare
+    again = check(root, _NoEncoding(real_embedder.model_id))
+    assert again == first

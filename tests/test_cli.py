@@ -32,9 +32,143 @@ def test_version(runner: CliRunner) -> None:
     assert result.exit_code == 0 and __version__ in result.output
 
 
-def test_check_clean_base_exits_0(runner: CliRunner) -> None:
-    result = runner.invoke(cli, ["check", str(EXAMPLE_BASE)])
-    assert result.exit_code == 0, result.output
+CHECK_SETTINGS = """\
+brand: Acme
+channels:
+  x: {}
+  email: {}
+agents:
+  paola: {name: Paola}
+policy:
+  max_review_age_days: 365
+  min_questions: 3
+"""
+# Warnings only: no `tests:` (RKB603) and an old review (RKB601).
+CHECK_REFUND = """\
+questions: [when will I get my refund, how long does a refund take, still waiting for my money]
+answer: Refunds reach your account within 5 working days.
+reviewed: 2020-01-01
+"""
+# An error: the same question as the refund answer (RKB401).
+CHECK_PAYMENT = """\
+questions:
+  - which cards do you accept
+  - can I pay with PayPal
+  - How long does a refund take?
+answer: We accept Visa, Mastercard and PayPal.
+reviewed: 2020-01-01
+"""
+
+
+@pytest.fixture(scope="module")
+def check_bases(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> dict[str, Path]:  # type: ignore[no-untyped-def]
+    """A base with warnings only and one with an error, their caches filled so the CLI
+    re-checks them without loading the model."""
+    from replykb.check import run_checks
+
+    bases = {
+        "warnings": {"refund.yaml": CHECK_REFUND},
+        "errors": {"refund.yaml": CHECK_REFUND, "payment.yaml": CHECK_PAYMENT},
+    }
+    roots = {}
+    for name, answers in bases.items():
+        root = tmp_path_factory.mktemp("check") / name
+        root.mkdir()
+        (root / "replykb.yaml").write_text(CHECK_SETTINGS, encoding="utf-8")
+        for file, text in answers.items():
+            (root / file).write_text(text, encoding="utf-8")
+        run_checks(root, embedder=real_embedder)
+        roots[name] = root
+    return roots
+
+
+@pytest.mark.parametrize(
+    ("base", "flags", "exit_code"),
+    [
+        ("warnings", [], 0),
+        ("warnings", ["--strict"], 1),
+        ("errors", [], 1),
+        ("errors", ["--strict"], 1),
+    ],
+)
+def test_check_exit_codes(
+    runner: CliRunner, check_bases: dict[str, Path], base: str, flags: list[str], exit_code: int
+) -> None:
+    root = check_bases[base]
+    result = runner.invoke(cli, ["check", str(root), *flags], env={"GITHUB_ACTIONS": None})
+    assert result.exit_code == exit_code, result.output
+    assert f"{root / 'refund.yaml'}:3:1: RKB601 warning answer 'refund' was last reviewed" in (
+        result.output
+    )
+    assert result.output.rstrip().endswith("(1 answer, 3 questions)") or base == "errors"
+
+
+def test_check_text_report_locates_the_error_and_its_twin(
+    runner: CliRunner, check_bases: dict[str, Path]
+) -> None:
+    root = check_bases["errors"]
+    result = runner.invoke(cli, ["check", str(root)], env={"GITHUB_ACTIONS": None})
+    lines = result.output.splitlines()
+    error = next(i for i, line in enumerate(lines) if " RKB401 error " in line)
+    assert lines[error].startswith(f"{root / 'refund.yaml'}:1:")
+    assert lines[error + 1].startswith("    hint: ")
+    assert lines[error + 2] == f"    see also: {root / 'payment.yaml'}:4:5"
+    assert lines[-1] == f"{root}: 1 error, 4 warnings (2 answers, 6 questions)"
+
+
+def test_check_json_report(runner: CliRunner, check_bases: dict[str, Path]) -> None:
+    root = check_bases["errors"]
+    result = runner.invoke(cli, ["check", str(root), "--format", "json"])
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert (report["error_count"], report["warning_count"]) == (1, 4)
+    codes = sorted(finding["code"] for finding in report["findings"])
+    assert codes == ["RKB401", "RKB601", "RKB601", "RKB603", "RKB603"]
+    duplicate = next(f for f in report["findings"] if f["code"] == "RKB401")
+    assert duplicate["severity"] == "error" and duplicate["hint"]
+    assert duplicate["location"]["file"] == str(root / "refund.yaml")
+    assert duplicate["location"]["line"] == 1
+    assert duplicate["related"][0] == {"file": str(root / "payment.yaml"), "line": 4, "column": 5}
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_check_junit_report_to_a_file(
+    runner: CliRunner, check_bases: dict[str, Path], tmp_path: Path, strict: bool
+) -> None:
+    import xml.etree.ElementTree as ET
+
+    from replykb.check import RULES
+
+    output = tmp_path / "check.xml"
+    args = ["check", str(check_bases["errors"]), "--format", "junit", "--output", str(output)]
+    result = runner.invoke(cli, args + (["--strict"] if strict else []))
+    assert result.exit_code == 1
+    assert " RKB401 error " in result.output  # the console still shows the text report
+    suite = ET.fromstring(output.read_text(encoding="utf-8")).find("testsuite")
+    assert suite is not None
+    assert suite.get("tests") == str(len(RULES))
+    failed = {
+        case.get("name", "").split()[0]
+        for case in suite.iter("testcase")
+        if case.find("failure") is not None
+    }
+    assert failed == ({"RKB401", "RKB601", "RKB603"} if strict else {"RKB401"})
+    assert suite.get("failures") == str(len(failed))
+
+
+def test_check_github_annotations_when_on_actions(
+    runner: CliRunner, check_bases: dict[str, Path]
+) -> None:
+    root = check_bases["errors"]
+    result = runner.invoke(cli, ["check", str(root)], env={"GITHUB_ACTIONS": "true"})
+    assert result.exit_code == 1
+    annotations = [line for line in result.output.splitlines() if line.startswith("::")]
+    assert len(annotations) == 5
+    error = next(line for line in annotations if "title=RKB401" in line)
+    assert error.startswith(f"::error file={root / 'refund.yaml'},line=1,col=")
+    assert "%0Ahint: " in error  # the hint, on the annotation's second line
+    assert any(line.startswith("::warning file=") for line in annotations)
+    assert result.output.rstrip().endswith("(2 answers, 6 questions)")  # and the plain summary
 
 
 def test_check_broken_base_exits_1_with_located_problems(
@@ -43,13 +177,15 @@ def test_check_broken_base_exits_1_with_located_problems(
     root = write_base(
         {"a/one.yaml": "qestions: [hi]\nanswer: x\n", "a/two.yaml": "questions: [hi]\n"}
     )
-    result = runner.invoke(cli, ["check", str(root)])
+    result = runner.invoke(cli, ["check", str(root)], env={"GITHUB_ACTIONS": None})
     assert result.exit_code == 1
     assert (
-        f"{root / 'a/one.yaml'}:1:1: qestions: unknown key `qestions`; did you mean `questions`?"
-        in result.output
+        f"{root / 'a/one.yaml'}:1:1: RKB001 error qestions: unknown key `qestions`; "
+        "did you mean `questions`?" in result.output
     )
-    assert f"{root / 'a/two.yaml'}:1:1: answer: missing required key `answer`" in result.output
+    assert f"{root / 'a/two.yaml'}:1:1: RKB001 error answer: missing required key `answer`" in (
+        result.output
+    )
 
 
 @pytest.mark.parametrize("args", [["check", "/no/such/folder"], ["check", "."]])

@@ -143,3 +143,53 @@ def test_chatwoot_webhook_posts_a_private_note(example_kb: KnowledgeBase) -> Non
     assert path == "/api/v1/accounts/3/conversations/77/messages"
     assert body["private"] is True and body["message_type"] == "outgoing"
     assert "reset-password" in body["content"] and token == "secret"
+
+
+def _check_commands(commands: list[str]) -> list[list[str]]:
+    """The `replykb check` command lines among shell commands, as argument lists."""
+    import shlex
+
+    return [shlex.split(c)[1:] for c in commands if c.startswith("replykb check")]
+
+
+def test_github_actions_workflow_passes_on_the_example_base(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    import yaml
+    from click.testing import CliRunner
+
+    from replykb.cli import cli
+
+    workflow = yaml.safe_load((EXAMPLES / "github-actions" / "replykb-check.yml").read_text())
+    steps = workflow["jobs"]["check"]["steps"]
+    runs = [step["run"] for step in steps if "run" in step]
+    assert any("torch==2.13.0" in run for run in runs)  # never an unpinned CUDA torch
+    cached = next(step["with"]["path"] for step in steps if "actions/cache" in step.get("uses", ""))
+    assert cached == "answers/.replykb"  # where `replykb check answers/` keeps its cache
+    commands = _check_commands(runs)
+    assert commands
+    for args in commands:
+        args = [str(EXAMPLE_BASE) if a == "answers/" else a for a in args]
+        args = [str(tmp_path / a) if a.endswith(".xml") else a for a in args]
+        result = CliRunner().invoke(cli, args, env={"GITHUB_ACTIONS": "true"})
+        assert result.exit_code == 0, result.output
+        assert not [line for line in result.output.splitlines() if line.startswith("::")]
+        report = ET.parse(tmp_path / "replykb-check.xml").getroot()
+        assert report.get("failures") == "0" and int(report.get("tests", "0")) >= 15
+
+
+def test_pre_commit_hook_runs_the_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    import yaml
+    from click.testing import CliRunner
+
+    from replykb.cli import cli
+
+    hooks = yaml.safe_load((EXAMPLES.parent / ".pre-commit-hooks.yaml").read_text())
+    hook = next(h for h in hooks if h["id"] == "replykb-check")
+    assert hook["pass_filenames"] is False and hook["language"] == "python"
+    # pre-commit runs the entry from the repository root; answers/ is the default folder.
+    monkeypatch.chdir(EXAMPLE_BASE.parent)
+    [args] = _check_commands([hook["entry"]])
+    result = CliRunner().invoke(cli, args, env={"GITHUB_ACTIONS": None})
+    assert result.exit_code == 0, result.output
+    assert "answers: no problems (" in result.output

@@ -13,7 +13,6 @@ This module returns data; it never prints and never exits (the CLI does).
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from collections import defaultdict
@@ -365,7 +364,7 @@ class CheckContext:
 
     @cached_property
     def renderer(self) -> Renderer:
-        return _compiling_once(Renderer(self.base.settings, dict(self.base.templates)))
+        return Renderer(self.base.settings, dict(self.base.templates))
 
     @cached_property
     def channel_templates(self) -> dict[str, tuple[str, ...]]:
@@ -613,7 +612,7 @@ def _render_sweep(ctx: CheckContext) -> RenderSweep:
             }
         }
     )
-    unlimited = _compiling_once(Renderer(unlimited_settings, dict(ctx.base.templates)))
+    unlimited = Renderer(unlimited_settings, dict(ctx.base.templates))
     conversations = _longest_openings(ctx, unlimited, channels[0], errors)
     invite = _PROBE.model_copy(update={"private": True})
 
@@ -657,19 +656,6 @@ def _render_sweep(ctx: CheckContext) -> RenderSweep:
                 if found is not None:
                     errors.append(found)
     return RenderSweep(worst_agent, replies, too_long, errors)
-
-
-def _compiling_once(renderer: Renderer) -> Renderer:
-    """The renderer, with each answer text, short form and opening compiled only once.
-
-    Renderer compiles these strings (Environment.from_string) on every render; the check
-    renders each answer on every channel, and compiling is most of a render's time.
-    Only this renderer, private to one check run, is changed.
-    """
-    environment = renderer._plain
-    cached = functools.lru_cache(maxsize=None)(environment.from_string)
-    setattr(environment, "from_string", cached)  # noqa: B010 (mypy forbids assigning a method)
-    return renderer
 
 
 def worst_customer(spec: Channel) -> str:

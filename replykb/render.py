@@ -14,6 +14,7 @@ live URLs).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import unicodedata
 from dataclasses import dataclass
@@ -122,6 +123,9 @@ class Renderer:
         self._html = ImmutableSandboxedEnvironment(autoescape=True, **common)
         for environment in (self._plain, self._html):
             environment.filters["linebreaks"] = _linebreaks
+        # Answer texts, short forms and openings come from the base, so there are finitely
+        # many; compiling is most of a render's time, so each is compiled once.
+        self._compile = functools.lru_cache(maxsize=None)(self._plain.from_string)
 
     # --- public -------------------------------------------------------------------
 
@@ -322,7 +326,7 @@ class Renderer:
 
     def _render_string(self, source: str, context: dict[str, Any], *, what: str) -> str:
         try:
-            return self._plain.from_string(source).render(context)
+            return self._compile(source).render(context)
         except TemplateSyntaxError as error:
             raise RenderError(f"{what}, line {error.lineno}: {error.message}") from error
         except TemplateError as error:

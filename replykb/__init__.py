@@ -2,11 +2,15 @@
 
 Match each incoming message to one canonical answer from a curated YAML base
 (or honestly to none), render it for the channel it came from, and check the
-base in CI. Importing the package is cheap: the embedding model and FAISS are
-loaded only when a base is matched.
+base in CI. Importing the package is cheap: the public names below are
+imported on first use, and the embedding model, ONNX Runtime and FAISS only
+when a base is matched.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from .errors import (
     AnswerBaseError,
@@ -19,25 +23,64 @@ from .errors import (
     ReplyTooLongError,
     UnknownNameError,
 )
-from .kb import KnowledgeBase
-from .length import count_length
-from .loader import load_answer_base
-from .models import (
-    Agent,
-    Answer,
-    AnswerBase,
-    Channel,
-    Customer,
-    Finding,
-    Location,
-    Match,
-    Problem,
-    Reply,
-    Settings,
-    Suggestion,
-)
+
+if TYPE_CHECKING:
+    from .kb import KnowledgeBase
+    from .length import count_length
+    from .loader import load_answer_base
+    from .models import (
+        Agent,
+        Answer,
+        AnswerBase,
+        Channel,
+        Customer,
+        Finding,
+        Location,
+        Match,
+        Problem,
+        Reply,
+        Settings,
+        Suggestion,
+    )
 
 __version__ = "0.1.0"
+
+# Public name -> the module that defines it, imported when the name is first used
+# (pydantic, PyYAML, Jinja, regex and NumPy take a few hundred milliseconds).
+_LAZY = {
+    "KnowledgeBase": "kb",
+    "count_length": "length",
+    "load_answer_base": "loader",
+    **dict.fromkeys(
+        (
+            "Agent",
+            "Answer",
+            "AnswerBase",
+            "Channel",
+            "Customer",
+            "Finding",
+            "Location",
+            "Match",
+            "Problem",
+            "Reply",
+            "Settings",
+            "Suggestion",
+        ),
+        "models",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'replykb' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "Agent",

@@ -17,7 +17,7 @@ import hashlib
 import importlib.util
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -69,17 +69,27 @@ class ModelSpec:
         return name
 
 
-def resolve_model(configured: str | None = None, *, base_root: Path | None = None) -> ModelSpec:
-    """Pick the model to use; see the module docstring for the order."""
+def resolve_model(
+    configured: str | None = None,
+    *,
+    base_root: Path | None = None,
+    sha256: Callable[[Path], str] | None = None,
+) -> ModelSpec:
+    """Pick the model to use; see the module docstring for the order.
+
+    ``sha256`` hashes the weights (default: read them all); ``KnowledgeBase.load`` passes
+    one that remembers digests of unchanged files, so a start does not re-read 90 MB.
+    """
+    digest_of = sha256 or file_sha256
     for choice, origin in (
         (configured, "replykb.yaml `model:`"),
         (os.environ.get("REPLYKB_MODEL") or None, "REPLYKB_MODEL"),
     ):
         if choice:
-            return _spec_for(choice, origin, base_root)
+            return _spec_for(choice, origin, base_root, digest_of)
     packaged = packaged_model_path()
     if packaged is not None:
-        digest = file_sha256(packaged / "model.safetensors")
+        digest = digest_of(packaged / "model.safetensors")
         if digest != PACKAGED_MODEL_SHA256:
             raise ModelError(
                 f"the packaged model at {packaged} has weights with sha256 {digest}, "
@@ -107,7 +117,9 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _spec_for(choice: str, origin: str, base_root: Path | None) -> ModelSpec:
+def _spec_for(
+    choice: str, origin: str, base_root: Path | None, digest_of: Callable[[Path], str]
+) -> ModelSpec:
     candidates = [Path(choice).expanduser()]
     if base_root is not None and not candidates[0].is_absolute():
         candidates.insert(0, base_root / choice)
@@ -119,7 +131,7 @@ def _spec_for(choice: str, origin: str, base_root: Path | None) -> ModelSpec:
                     f"{path} (from {origin}) holds no model weights; expected one of "
                     f"{', '.join(WEIGHT_FILES)}"
                 )
-            return ModelSpec(str(path.resolve()), path.resolve(), file_sha256(weights), origin)
+            return ModelSpec(str(path.resolve()), path.resolve(), digest_of(weights), origin)
     if choice.startswith((".", "/", "~")):
         raise ModelError(f"model folder {choice!r} (from {origin}) does not exist")
     return ModelSpec(choice, None, None, origin)
@@ -166,11 +178,16 @@ class SentenceTransformerEmbedder:
             return self._model
 
 
+def prefer_offline_hub() -> None:
+    """Keep huggingface_hub off the network unless the user said otherwise: a local model
+    needs nothing from a hub. Read when huggingface_hub is imported: call before that."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
 def _load_sentence_transformer(spec: ModelSpec) -> object:
     if spec.local_path is not None:
-        # Read at import time by huggingface_hub: set before the first import.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        prefer_offline_hub()
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError as error:  # pragma: no cover - a broken install

@@ -1,16 +1,19 @@
-"""The FAISS index of every question, cached on disk and never trusted blindly.
+"""The index of every question, cached on disk and never trusted blindly.
 
 Layout of the cache folder (default ``.replykb/`` inside the base)::
 
     manifest.json              what the index holds and how to verify it (written last)
-    index-<sha256>.faiss       the vectors, named by their own content hash
+    index-<sha256>.faiss       the vectors (a FAISS flat index), named by their content hash
     embeddings-<model>.npz     embedding cache: text sha256 -> vector, per model
+    digests.json               sha256 of verified files, reused while a file is unchanged
+    onnx.json, onnx-<sha256>/  the model's ONNX export (see fastpath.py)
 
 Every file is written to a temporary name and moved into place with
 ``os.replace``, and the manifest only ever names a complete index file, so a
 build killed midway leaves the previous index usable and two processes
 building at once both leave a valid one. Nothing is pickled: the embedding
-cache is read with ``allow_pickle=False``.
+cache is read with ``allow_pickle=False``. The index file is written by FAISS and
+read (and searched, exactly) with NumPy, so a lookup does not import FAISS.
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ import hashlib
 import json
 import logging
 import os
+import shutil
+import struct
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -33,7 +38,6 @@ from .embed import Embedder, file_sha256
 from .models import AnswerBase
 
 if TYPE_CHECKING:
-    import faiss
     import numpy.typing as npt
 
     Vectors = npt.NDArray[np.float32]
@@ -47,14 +51,56 @@ _STALE_FILE_SECONDS = 600
 log = logging.getLogger("replykb")
 
 
-@dataclass(frozen=True)
-class QuestionIndex:
-    """Every question's normalized vector in a FAISS inner-product index.
+class FlatIndex(Protocol):
+    """What a QuestionIndex searches with: FAISS's flat-index interface."""
 
-    Row ``i`` holds question ``i`` of answer ``answer_ids[row_answer[i]]``.
+    @property
+    def ntotal(self) -> int: ...
+
+    def search(self, x: Vectors, k: int) -> tuple[Vectors, npt.NDArray[np.int64]]: ...
+
+
+@dataclass(frozen=True)
+class ExactInnerProduct:
+    """Exact inner-product search, as FAISS's ``IndexFlatIP``, in NumPy.
+
+    The index file is FAISS's own, but a lookup reads it as a memory map and searches it
+    here: importing FAISS would cost ~60 ms of a one-second start, and an exact search of
+    10k vectors takes well under a millisecond either way. Equal scores are ordered by
+    row, so the same query always gives the same rows.
     """
 
-    faiss_index: faiss.Index
+    vectors: Vectors
+
+    @property
+    def ntotal(self) -> int:
+        return int(self.vectors.shape[0])
+
+    def search(self, x: Vectors, k: int) -> tuple[Vectors, npt.NDArray[np.int64]]:
+        count, k = self.ntotal, max(0, min(k, self.ntotal))
+        queries = np.asarray(x, dtype=np.float32).reshape(-1, self.vectors.shape[1])
+        scores = np.empty((len(queries), k), dtype=np.float32)
+        rows = np.empty((len(queries), k), dtype=np.int64)
+        # Score blocks of queries at a time: at most 2**24 scores (64 MB) in memory.
+        block = max(1, (1 << 24) // max(count, 1))
+        for start in range(0, len(queries), block):
+            for offset, row_scores in enumerate(queries[start : start + block] @ self.vectors.T):
+                top = np.argpartition(-row_scores, k - 1)[:k] if 0 < k < count else np.arange(k)
+                top = top[np.lexsort((top, -row_scores[top]))]
+                rows[start + offset], scores[start + offset] = top, row_scores[top]
+        return scores, rows
+
+
+@dataclass(frozen=True)
+class QuestionIndex:
+    """Every question's normalized vector, searched by inner product (cosine).
+
+    Row ``i`` holds question ``i`` of answer ``answer_ids[row_answer[i]]``.
+    ``faiss_index`` is anything with FAISS's flat-index interface; loading and building
+    both give an :class:`ExactInnerProduct`, so a base matches the same in every process.
+    """
+
+    faiss_index: FlatIndex
     vectors: Vectors
     answer_ids: tuple[str, ...]
     row_answer: npt.NDArray[np.int32]
@@ -95,23 +141,35 @@ def index_key(rows: Sequence[tuple[str, str]], model_id: str) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def cache_folder(base: AnswerBase, cache_dir: Path | None = None) -> Path:
+    """Where the base's index cache lives: ``cache_dir``, or ``.replykb/`` inside the base."""
+    return Path(cache_dir) if cache_dir is not None else base.root / DEFAULT_CACHE_DIR
+
+
 def load_or_build_index(
-    base: AnswerBase, embedder: Embedder, cache_dir: Path | None = None
+    base: AnswerBase,
+    embedder: Embedder,
+    cache_dir: Path | None = None,
+    *,
+    digests: FileDigests | None = None,
 ) -> QuestionIndex:
     """The base's index from the cache when it is valid for this base and model, else built.
 
     A stale, corrupt, truncated or other-model cache is rebuilt, and a log line says why.
+    ``digests`` spares re-hashing an index file that has not changed since it was verified.
     """
-    cache = Path(cache_dir) if cache_dir is not None else base.root / DEFAULT_CACHE_DIR
+    cache = cache_folder(base, cache_dir)
     rows = index_rows(base)
     key = index_key(rows, embedder.model_id)
     answer_ids = tuple(answer.id for answer in base.answers)
-    reason = _why_unusable(cache, key, embedder.model_id)
-    if reason is None:
+    manifest = _verified_manifest(cache, key, embedder.model_id, digests or FileDigests(None))
+    if isinstance(manifest, dict):
         try:
-            return _read_index(cache, rows, answer_ids, embedder.model_id)
+            return _read_index(cache, manifest, rows, answer_ids, embedder.model_id)
         except (OSError, RuntimeError, ValueError) as error:
             reason = f"the index file cannot be read ({error})"
+    else:
+        reason = manifest
     log.info("replykb: building the index of %s: %s", base.root, reason)
     texts = [question for _, question in rows]
     vectors = EmbeddingCache(cache, embedder).encode(texts, keep=base_texts(base))
@@ -120,7 +178,10 @@ def load_or_build_index(
     return index
 
 
-def _why_unusable(cache: Path, key: str, model_id: str) -> str | None:
+def _verified_manifest(
+    cache: Path, key: str, model_id: str, digests: FileDigests
+) -> dict[str, Any] | str:
+    """The manifest, when it and the index file it names are valid; else why not."""
     manifest_path = cache / MANIFEST
     if not manifest_path.is_file():
         return "no index has been built yet"
@@ -147,33 +208,71 @@ def _why_unusable(cache: Path, key: str, model_id: str) -> str | None:
         return "its index file is missing"
     if index_file.stat().st_size != manifest.get("index_bytes"):
         return "its index file is truncated"
-    if file_sha256(index_file) != manifest.get("index_sha256"):
+    if digests.sha256(index_file) != manifest.get("index_sha256"):
         return "its index file is corrupt (checksum mismatch)"
-    return None
+    return manifest
 
 
 def _read_index(
-    cache: Path, rows: list[tuple[str, str]], answer_ids: tuple[str, ...], model_id: str
+    cache: Path,
+    manifest: dict[str, Any],
+    rows: list[tuple[str, str]],
+    answer_ids: tuple[str, ...],
+    model_id: str,
 ) -> QuestionIndex:
+    path = cache / manifest["index_file"]
+    try:
+        vectors = _read_flat_index(path, len(rows), int(manifest["dimension"]))
+    except ValueError:  # a layout this reader does not know (another FAISS version): ask FAISS
+        vectors = _read_with_faiss(path, len(rows), int(manifest["dimension"]))
+    # Shared by every thread that matches: nothing may change it.
+    vectors.flags.writeable = False
+    return QuestionIndex(
+        ExactInnerProduct(vectors), vectors, answer_ids, _row_answer(rows, answer_ids), model_id
+    )
+
+
+# The header of a FAISS IndexFlatIP file, then its vectors: fourcc, dimension, count, two
+# unused counts, is_trained, metric (0: inner product), number of floats that follow.
+_FLAT_HEADER = struct.Struct("<4siqqq?iQ")
+
+
+def _read_flat_index(path: Path, count: int, dimension: int) -> Vectors:
+    """The vectors of a FAISS flat inner-product index file, read without importing FAISS.
+
+    Read into memory rather than memory-mapped: the vectors start 45 bytes into the file,
+    and NumPy's BLAS routines refuse unaligned arrays (a search of a mapped 100k-question
+    index took 300 ms instead of 7 ms), while the matcher reads every vector at load anyway.
+    """
+    with path.open("rb") as stream:
+        header = stream.read(_FLAT_HEADER.size)
+    if len(header) != _FLAT_HEADER.size:
+        raise ValueError("no FAISS header")
+    fourcc, d, ntotal, _, _, _, metric, floats = _FLAT_HEADER.unpack(header)
+    if (fourcc, d, ntotal, metric, floats) != (b"IxFI", dimension, count, 0, count * dimension):
+        raise ValueError(f"not a flat inner-product index of {count} x {dimension} vectors")
+    if path.stat().st_size != _FLAT_HEADER.size + 4 * count * dimension:
+        raise ValueError("unexpected bytes after the vectors")
+    vectors = np.fromfile(path, dtype="<f4", count=count * dimension, offset=_FLAT_HEADER.size)
+    return vectors.astype(np.float32, copy=False).reshape(count, dimension)
+
+
+def _read_with_faiss(path: Path, count: int, dimension: int) -> Vectors:
     import faiss
 
-    manifest = json.loads((cache / MANIFEST).read_text(encoding="utf-8"))
-    faiss_index = faiss.read_index(str(cache / manifest["index_file"]))
-    if faiss_index.ntotal != len(rows) or faiss_index.d != manifest["dimension"]:
-        raise ValueError(f"it holds {faiss_index.ntotal} vectors for {len(rows)} questions")
-    vectors = faiss.rev_swig_ptr(faiss_index.get_xb(), faiss_index.ntotal * faiss_index.d)
-    vectors = np.asarray(vectors, dtype=np.float32).reshape(faiss_index.ntotal, faiss_index.d)
-    return QuestionIndex(faiss_index, vectors, answer_ids, _row_answer(rows, answer_ids), model_id)
+    faiss_index = faiss.read_index(str(path))
+    if faiss_index.ntotal != count or faiss_index.d != dimension:
+        raise ValueError(f"it holds {faiss_index.ntotal} vectors for {count} questions")
+    vectors: Vectors = faiss_index.reconstruct_n(0, count).astype(np.float32, copy=False)
+    return vectors
 
 
 def _make_index(
     vectors: Vectors, rows: list[tuple[str, str]], answer_ids: tuple[str, ...], model_id: str
 ) -> QuestionIndex:
-    import faiss
-
-    faiss_index = faiss.IndexFlatIP(int(vectors.shape[1]))
-    faiss_index.add(vectors)
-    return QuestionIndex(faiss_index, vectors, answer_ids, _row_answer(rows, answer_ids), model_id)
+    return QuestionIndex(
+        ExactInnerProduct(vectors), vectors, answer_ids, _row_answer(rows, answer_ids), model_id
+    )
 
 
 def _row_answer(rows: list[tuple[str, str]], answer_ids: tuple[str, ...]) -> npt.NDArray[np.int32]:
@@ -188,8 +287,10 @@ def _write_index(cache: Path, index: QuestionIndex, key: str, fingerprint: str) 
 
     cache.mkdir(parents=True, exist_ok=True)
     _ensure_gitignore(cache)
-    with _temporary_file(cache, ".faiss") as temporary:
-        faiss.write_index(index.faiss_index, str(temporary))
+    flat = faiss.IndexFlatIP(index.dimension)
+    flat.add(np.ascontiguousarray(index.vectors, dtype=np.float32))
+    with temporary_file(cache, ".faiss") as temporary:
+        faiss.write_index(flat, str(temporary))
         digest = file_sha256(temporary)
         size = temporary.stat().st_size
         index_file = f"index-{digest[:32]}.faiss"
@@ -207,18 +308,25 @@ def _write_index(cache: Path, index: QuestionIndex, key: str, fingerprint: str) 
         "index_sha256": digest,
     }
     atomic_write_bytes(cache / MANIFEST, json.dumps(manifest, indent=2).encode("utf-8"))
-    _remove_old_index_files(cache, keep=index_file)
+    remove_stale_files(cache, "index-*.faiss", keep=index_file)
+    remove_stale_files(cache, ".tmp-*", keep="")  # left by a process killed while writing
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old or the new file, never half."""
-    with _temporary_file(path.parent, path.suffix) as temporary:
+    with temporary_file(path.parent, path.suffix) as temporary:
         temporary.write_bytes(data)
         os.replace(temporary, path)
 
 
 @contextlib.contextmanager
-def _temporary_file(folder: Path, suffix: str) -> Iterator[Path]:
+def temporary_file(folder: Path, suffix: str) -> Iterator[Path]:
+    """A new empty file in ``folder``, removed on exit unless it was moved away.
+
+    Write it, then ``os.replace`` it to its final name: readers see the old file or the
+    new one, never half of one (a rename is atomic within one file system, and the
+    temporary file is in the same folder as its destination for that reason).
+    """
     handle, name = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
     os.close(handle)
     temporary = Path(name)
@@ -230,12 +338,18 @@ def _temporary_file(folder: Path, suffix: str) -> Iterator[Path]:
         temporary.unlink(missing_ok=True)
 
 
-def _remove_old_index_files(cache: Path, keep: str) -> None:
+def remove_stale_files(cache: Path, pattern: str, keep: str) -> None:
+    """Delete the files (or folders) of ``cache`` matching ``pattern``, except ``keep`` and
+    those young enough that a concurrent process may still be about to read them."""
     now = time.time()
-    for file in cache.glob("index-*.faiss"):
+    for path in cache.glob(pattern):
         with contextlib.suppress(OSError):
-            if file.name != keep and now - file.stat().st_mtime > _STALE_FILE_SECONDS:
-                file.unlink()
+            if path.name == keep or now - path.stat().st_mtime <= _STALE_FILE_SECONDS:
+                continue
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
 
 
 def _ensure_gitignore(cache: Path) -> None:
@@ -243,6 +357,75 @@ def _ensure_gitignore(cache: Path) -> None:
     if not ignore.exists():
         with contextlib.suppress(OSError):
             atomic_write_bytes(ignore, b"# replykb's cache: rebuilt when missing\n*\n")
+
+
+class FileDigests:
+    """sha256 of files, remembered in the cache folder so that a start need not re-read them.
+
+    Verifying the model's weights and its ONNX export means hashing ~180 MB, about 0.3 s
+    of the one second a command-line lookup may take. A digest is reused only while the
+    file's size, modification and change times and inode are those it was computed for,
+    and only if it was computed more than ``RACY_SECONDS`` after the file last changed:
+    file times are coarse (a few milliseconds on ext4, two seconds on FAT), so a write
+    just before hashing could leave them unchanged (git's "racily clean" files). Without
+    a folder (``FileDigests(None)``) every call hashes.
+    """
+
+    FILE = "digests.json"
+    RACY_SECONDS = 3
+
+    def __init__(self, cache: Path | None) -> None:
+        self.path = cache / self.FILE if cache is not None else None
+        self._entries: dict[str, Any] | None = None
+
+    def sha256(self, path: Path) -> str:
+        """The sha256 of ``path``'s content (raises OSError when it cannot be read)."""
+        stat = path.stat()
+        signature = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+        key = str(path.absolute())
+        entry = self._read().get(key)
+        if (
+            isinstance(entry, dict)
+            and entry.get("stat") == signature
+            and isinstance(entry.get("checked_ns"), int)
+            and entry["checked_ns"] > max(stat.st_mtime_ns, stat.st_ctime_ns) + self._racy_ns
+            and isinstance(entry.get("sha256"), str)
+        ):
+            return str(entry["sha256"])
+        # Taken before reading: a change during the read then makes the stat differ later.
+        checked_ns = time.time_ns()
+        digest = file_sha256(path)
+        self._remember(key, {"stat": signature, "checked_ns": checked_ns, "sha256": digest})
+        return digest
+
+    @property
+    def _racy_ns(self) -> int:
+        return self.RACY_SECONDS * 1_000_000_000
+
+    def _read(self) -> dict[str, Any]:
+        if self._entries is None:
+            self._entries = {}
+            if self.path is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    entries = json.loads(self.path.read_text(encoding="utf-8"))
+                    if isinstance(entries, dict):
+                        self._entries = entries
+        return self._entries
+
+    def _remember(self, key: str, entry: dict[str, Any]) -> None:
+        entries = self._read()
+        if self.path is None or entries.get(key) == entry:
+            return
+        entries[key] = entry
+        # Forget files that are gone (old exports, a moved model), so the file stays small.
+        kept = {name: value for name, value in entries.items() if os.path.exists(name)}
+        # A read-only cache only costs the hashing next time; two writers at once both leave
+        # a valid file (the last one wins, and the other's digests are simply computed again).
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _ensure_gitignore(self.path.parent)
+            atomic_write_bytes(self.path, json.dumps(kept, indent=1).encode("utf-8"))
+        self._entries = kept
 
 
 class EmbeddingCache:
@@ -290,7 +473,7 @@ class EmbeddingCache:
         ordered = sorted(entries)
         keys = np.frombuffer(b"".join(ordered), dtype=np.uint8).reshape(len(ordered), 32)
         vectors = np.stack([entries[key] for key in ordered]).astype(np.float32)
-        with _temporary_file(self.path.parent, ".npz") as temporary:
+        with temporary_file(self.path.parent, ".npz") as temporary:
             with temporary.open("wb") as stream:
                 np.savez(stream, keys=keys, vectors=vectors)
             os.replace(temporary, self.path)

@@ -6,9 +6,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .embed import Embedder, SentenceTransformerEmbedder, resolve_model
+from . import fastpath
+from .embed import Embedder, resolve_model
 from .errors import MessageError, UnknownNameError
-from .index import load_or_build_index
+from .index import FileDigests, cache_folder, index_rows, load_or_build_index
 from .loader import load_answer_base
 from .match import Matcher
 from .models import Answer, AnswerBase, Customer, Match, Reply, Settings, Suggestion
@@ -48,12 +49,23 @@ class KnowledgeBase:
 
         ``model`` (a hub name or a local folder) overrides the base's ``model:``;
         ``embedder`` replaces the model altogether (for tests of other stages).
+        Messages are embedded with the model's ONNX export, made in the cache the
+        first time, which gives sentence-transformers' vectors without loading it.
         """
         base = load_answer_base(path)
-        if embedder is None:
-            spec = resolve_model(model or base.settings.model, base_root=base.root)
-            embedder = SentenceTransformerEmbedder(spec)
-        index = load_or_build_index(base, embedder, Path(cache_dir) if cache_dir else None)
+        cache = cache_folder(base, Path(cache_dir) if cache_dir else None)
+        if embedder is not None:
+            return cls(base, embedder, load_or_build_index(base, embedder, cache))
+        digests = FileDigests(cache)
+        spec = resolve_model(
+            model or base.settings.model, base_root=base.root, sha256=digests.sha256
+        )
+        # The ONNX export when it is there and intact (no torch, transformers or
+        # sentence-transformers imported), else sentence-transformers; see fastpath.py.
+        choice = fastpath.open_embedder(spec, cache, digests)
+        index = load_or_build_index(base, choice.embedder, cache, digests=digests)
+        questions = [question for _, question in index_rows(base)]
+        embedder = fastpath.after_index(spec, cache, choice, index, questions)
         return cls(base, embedder, index)
 
     @property
@@ -112,17 +124,24 @@ class KnowledgeBase:
         if agent is not None and agent not in self.settings.agents:
             raise UnknownNameError("agent", agent, self.settings.agents)
         match = self.match(message, k=k)
-        options = {"channel": channel_name, "agent": agent, "customer": customer}
+
+        def render(answer_id: str) -> Reply:
+            return self.render(
+                answer_id,
+                channel=channel_name,
+                agent=agent,
+                customer=customer,
+                conversation_id=conversation_id,
+            )
+
         reply, alternatives = None, []
         if match.status == "confident" and match.answer_id is not None:
-            reply = self.render(match.answer_id, conversation_id=conversation_id, **options)
+            reply = render(match.answer_id)
         elif match.status == "ambiguous":
             close = [
                 a for a, s in match.candidates if s >= match.score - self.settings.match.margin
             ]
-            alternatives = [
-                self.render(a, conversation_id=conversation_id, **options) for a in close
-            ]
+            alternatives = [render(a) for a in close]
         return Suggestion(
             message=message,
             channel=channel_name,

@@ -57,3 +57,15 @@ def test_real_embeddings_are_normalized_and_meaningful(real_embedder) -> None:  
     assert vectors.shape == (3, 384) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.3
+
+
+def test_weights_digest_can_come_from_a_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REPLYKB_MODEL", raising=False)
+    seen: list[Path] = []
+
+    def remembered(path: Path) -> str:
+        seen.append(path)
+        return PACKAGED_MODEL_SHA256
+
+    assert resolve_model(sha256=remembered) == resolve_model()
+    assert [path.name for path in seen] == ["model.safetensors"]

@@ -195,3 +195,50 @@ def test_no_pickle_in_the_cache(base_copy, real_embedder) -> None:  # type: igno
         with np.load(file, allow_pickle=False) as data:
             assert {data["keys"].dtype.kind, data["vectors"].dtype.kind} == {"u", "f"}
     assert os.path.getsize(base_copy / ".replykb" / MANIFEST) > 0
+
+
+def test_digests_of_unchanged_files_are_remembered(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import hashlib
+    import time
+
+    from replykb import index
+
+    hashed: list[Path] = []
+    original = index.file_sha256
+    monkeypatch.setattr(index, "file_sha256", lambda path: hashed.append(path) or original(path))
+    weights, cache = tmp_path / "weights.bin", tmp_path / "cache"
+    weights.write_bytes(b"a" * 1000)
+    expected = hashlib.sha256(b"a" * 1000).hexdigest()
+
+    assert index.FileDigests(cache).sha256(weights) == expected
+    # Hashed just after its last change: a write in the same clock tick could leave its
+    # times unchanged, so the digest is not trusted yet.
+    assert index.FileDigests(cache).sha256(weights) == expected and len(hashed) == 2
+    later = time.time_ns() + 10 * 10**9
+    monkeypatch.setattr(index.time, "time_ns", lambda: later)
+    index.FileDigests(cache).sha256(weights)
+    monkeypatch.setattr(index.time, "time_ns", time.time_ns)
+    assert index.FileDigests(cache).sha256(weights) == expected and len(hashed) == 3, "trusted"
+
+    before = weights.stat()
+    time.sleep(0.05)
+    weights.write_bytes(b"b" * 1000)  # same size, and the old modification time put back:
+    os.utime(weights, ns=(before.st_atime_ns, before.st_mtime_ns))  # the change time tells
+    assert index.FileDigests(cache).sha256(weights) == hashlib.sha256(b"b" * 1000).hexdigest()
+    assert index.FileDigests(None).sha256(weights) == hashlib.sha256(b"b" * 1000).hexdigest()
+
+
+def test_search_is_faiss_exact_inner_product(base_copy, real_embedder) -> None:  # type: ignore[no-untyped-def]
+    import faiss
+    import numpy as np
+
+    load(base_copy, real_embedder)
+    kb = load(base_copy, real_embedder)  # read back from the file
+    assert kb.index.vectors.flags.writeable is False, "shared between threads: read-only"
+    reference = faiss.read_index(str(index_file(base_copy)))
+    assert np.array_equal(kb.index.vectors, reference.reconstruct_n(0, reference.ntotal))
+    queries = real_embedder.encode(["where is my parcel", "refund??", "password reset link"])
+    scores, rows = kb.index.search(queries, 5)
+    expected_scores, expected_rows = reference.search(queries, 5)
+    assert np.array_equal(rows, expected_rows)
+    assert np.allclose(scores, expected_scores, atol=1e-6)

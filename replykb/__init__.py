@@ -25,6 +25,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from .check import CheckReport, run_checks
     from .kb import KnowledgeBase
     from .length import count_length
     from .loader import load_answer_base
@@ -48,6 +49,8 @@ __version__ = "0.1.0"
 # Public name -> the module that defines it, imported when the name is first used
 # (pydantic, PyYAML, Jinja, regex and NumPy take a few hundred milliseconds).
 _LAZY = {
+    "CheckReport": "check",
+    "run_checks": "check",
     "KnowledgeBase": "kb",
     "count_length": "length",
     "load_answer_base": "loader",
@@ -89,6 +92,7 @@ __all__ = [
     "AnswerBaseError",
     "BaseNotFoundError",
     "Channel",
+    "CheckReport",
     "Customer",
     "DataError",
     "Finding",
@@ -108,4 +112,5 @@ __all__ = [
     "__version__",
     "count_length",
     "load_answer_base",
+    "run_checks",
 ]

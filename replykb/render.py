@@ -333,6 +333,9 @@ class Renderer:
             raise RenderError(f"{what}: {error}") from error
 
 
+_FIRST_GRAPHEME = regex.compile(r"\X")
+
+
 def clean_customer_text(text: str | None, *, public: bool) -> str:
     """Customer-supplied text made safe to print in a reply.
 
@@ -354,6 +357,10 @@ def clean_customer_text(text: str | None, *, public: bool) -> str:
             url = cleaned[start:end].split("://", 1)[-1]
             cleaned = cleaned[:start] + url.replace(".", "[.]") + cleaned[end:]
         cleaned = _MENTION_OR_TAG.sub("", cleaned)
+    # A leading combining mark would fuse with the space or letter before the name
+    # (one grapheme), changing text that is not the customer's.
+    while cleaned and len(_FIRST_GRAPHEME.match(" " + cleaned).group()) > 1:
+        cleaned = cleaned[1:].lstrip()
     return cleaned
 
 

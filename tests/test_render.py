@@ -311,3 +311,10 @@ def test_fitter_properties(text: str, name: str, limit: int, rule: str) -> None:
         - set(regex.findall(r"\X", f"…^Paola {openings} {LINK}"))
     )
     assert not stray, f"graphemes broken by the cut: {stray}"
+
+
+@pytest.mark.parametrize("name", ["\u0301Mario", "\U00011b60", " \u20dd\u0301Anna"])
+def test_leading_combining_marks_do_not_fuse_with_the_opening(name: str) -> None:
+    cleaned = clean_customer_text(name, public=True)
+    assert regex.match(r"\X", " " + cleaned + "!").group() == " "
+    assert cleaned in ("Mario", "", "Anna")

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI (REPLYKB_CI=1, set by .ci/run) replays the same examples every run, so a landing
+# never depends on luck; local runs explore new examples and save failures to replay.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("REPLYKB_CI"):
+    settings.load_profile("ci")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 EXAMPLE_BASE = Path(__file__).parent.parent / "answers"

@@ -338,7 +338,7 @@ class CheckContext:
     base: AnswerBase
     today: date
     cache_dir: Path
-    make_embedder: Callable[[], Embedder]
+    open_index: Callable[[], tuple[Embedder, QuestionIndex]]
     _render_seen: set[tuple[str, str, str]] = field(default_factory=set, repr=False)
 
     def finding(
@@ -411,15 +411,18 @@ class CheckContext:
     # --- matching ------------------------------------------------------------------
 
     @cached_property
+    def _opened(self) -> tuple[Embedder, QuestionIndex]:
+        return self.open_index()
+
+    @property
     def embedder(self) -> Embedder:
-        return self.make_embedder()
+        return self._opened[0]
 
     @cached_property
     def match_data(self) -> MatchData:
-        from .index import load_or_build_index
         from .match import Matcher
 
-        index = load_or_build_index(self.base, self.embedder, self.cache_dir)
+        index = self._opened[1]
         matcher = Matcher.from_index(index, self.base.settings.match)
         sums = np.add.reduceat(index.vectors, matcher.starts, axis=0).astype(np.float32)
         positions = np.arange(index.size, dtype=np.int64) - matcher.starts[index.row_answer]
@@ -1232,20 +1235,20 @@ def run_checks(
             base=str(root), loaded=False, checks=list(LOADER_CODES), findings=_ordered(findings)
         )
 
-    def make_embedder() -> Embedder:
-        if embedder is not None:
-            return embedder
-        from .embed import SentenceTransformerEmbedder, resolve_model
+    cache = Path(cache_dir) if cache_dir is not None else base.root / DEFAULT_CACHE_DIR
 
-        return SentenceTransformerEmbedder(
-            resolve_model(model or base.settings.model, base_root=base.root)
-        )
+    def open_index() -> tuple[Embedder, QuestionIndex]:
+        # The same embedder and index as KnowledgeBase.load, so a check leaves the cache
+        # (index and ONNX export) ready for a fast first lookup.
+        from .kb import open_index as open_base_index
+
+        return open_base_index(base, cache, model=model, embedder=embedder)
 
     context = CheckContext(
         base=base,
         today=today or date.today(),
-        cache_dir=Path(cache_dir) if cache_dir is not None else base.root / DEFAULT_CACHE_DIR,
-        make_embedder=make_embedder,
+        cache_dir=cache,
+        open_index=open_index,
     )
     findings = [finding for check in CHECKS for finding in check(context)]
     return CheckReport(

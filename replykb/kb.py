@@ -53,19 +53,7 @@ class KnowledgeBase:
         first time, which gives sentence-transformers' vectors without loading it.
         """
         base = load_answer_base(path)
-        cache = cache_folder(base, Path(cache_dir) if cache_dir else None)
-        if embedder is not None:
-            return cls(base, embedder, load_or_build_index(base, embedder, cache))
-        digests = FileDigests(cache)
-        spec = resolve_model(
-            model or base.settings.model, base_root=base.root, sha256=digests.sha256
-        )
-        # The ONNX export when it is there and intact (no torch, transformers or
-        # sentence-transformers imported), else sentence-transformers; see fastpath.py.
-        choice = fastpath.open_embedder(spec, cache, digests)
-        index = load_or_build_index(base, choice.embedder, cache, digests=digests)
-        questions = [question for _, question in index_rows(base)]
-        embedder = fastpath.after_index(spec, cache, choice, index, questions)
+        embedder, index = open_index(base, cache_dir, model=model, embedder=embedder)
         return cls(base, embedder, index)
 
     @property
@@ -166,6 +154,32 @@ class KnowledgeBase:
     def _match_batch(self, messages: Sequence[str], k: int) -> Iterator[Match]:
         for query in self.embedder.encode(messages):
             yield self.matcher.match(query, k=k)
+
+
+def open_index(
+    base: AnswerBase,
+    cache_dir: str | Path | None = None,
+    *,
+    model: str | None = None,
+    embedder: Embedder | None = None,
+) -> tuple[Embedder, QuestionIndex]:
+    """The embedder to match ``base`` with and its index, from the cache or built.
+
+    With no ``embedder``, the model's ONNX export is used when it is there and intact
+    (no torch, transformers or sentence-transformers imported), else
+    sentence-transformers, and the export is made once the index is loaded; see
+    fastpath.py. Shared by :meth:`KnowledgeBase.load` and ``replykb check`` so that
+    a check leaves the cache ready for a fast first lookup.
+    """
+    cache = cache_folder(base, Path(cache_dir) if cache_dir is not None else None)
+    if embedder is not None:
+        return embedder, load_or_build_index(base, embedder, cache)
+    digests = FileDigests(cache)
+    spec = resolve_model(model or base.settings.model, base_root=base.root, sha256=digests.sha256)
+    choice = fastpath.open_embedder(spec, cache, digests)
+    index = load_or_build_index(base, choice.embedder, cache, digests=digests)
+    questions = [question for _, question in index_rows(base)]
+    return fastpath.after_index(spec, cache, choice, index, questions), index
 
 
 def _checked_message(message: object) -> str:

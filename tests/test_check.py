@@ -443,14 +443,16 @@ def test_rkb405_out_of_scope_message_that_matches(write_base: WriteBase, real_em
 
 
 def test_vectorized_decisions_agree_with_the_matcher(real_embedder) -> None:  # type: ignore[no-untyped-def]
-    """The checks score all answers with matrices; the matcher a candidate set each."""
+    """The checks score all answers with matrices, the matcher one message at a time."""
     from replykb import KnowledgeBase
     from replykb.check import CheckContext, _decide_all
     from replykb.loader import load_answer_base
 
     base = load_answer_base(EXAMPLE_BASE)
     kb = KnowledgeBase.load(EXAMPLE_BASE, embedder=real_embedder)
-    context = CheckContext(base, TODAY, EXAMPLE_BASE / ".replykb", lambda: real_embedder)
+    context = CheckContext(
+        base, TODAY, EXAMPLE_BASE / ".replykb", lambda: (real_embedder, kb.index)
+    )
     messages = [t for a in base.answers for t in a.tests] + list(base.settings.out_of_scope)
     decided = _decide_all(context, context.encode_held_out(messages))
     for i, match in enumerate(kb.match_many(messages)):

@@ -30,7 +30,7 @@ from replykb.fastpath import (
 )
 from replykb.index import FileDigests
 
-from .conftest import EXAMPLE_BASE
+from .conftest import EXAMPLE_BASE, SHOP_BASE
 
 HEAVY = ("sentence_transformers", "transformers", "torch", "sklearn", "scipy")
 MESSAGES = [
@@ -134,6 +134,29 @@ def test_lookup_imports_no_torch(base: Path, built_cache: Path) -> None:
     heavy, embedder, answer_id = json.loads(result.stdout)
     assert heavy == [] and embedder == "OnnxEmbedder" and answer_id == "refund-timing"
     assert "fast path unavailable" not in result.stderr
+
+
+def test_check_leaves_the_cache_ready_for_a_fast_lookup(tmp_path: Path) -> None:
+    # A CI check on a fresh cache builds the index with sentence-transformers and makes
+    # the export, so the next check and the first lookup import no torch at all.
+    from replykb import run_checks
+
+    cache = tmp_path / "cache"
+    first = run_checks(SHOP_BASE, cache_dir=cache)
+    assert (cache / EXPORT_MANIFEST).is_file()
+    result = run_python(
+        f"""
+        import json, sys
+        import replykb
+        report = replykb.run_checks({str(SHOP_BASE)!r}, cache_dir={str(cache)!r})
+        kb = replykb.KnowledgeBase.load({str(SHOP_BASE)!r}, cache_dir={str(cache)!r})
+        heavy = [name for name in {HEAVY!r} if name in sys.modules]
+        print(json.dumps([heavy, type(kb.embedder).__name__, report.model_dump(mode="json")]))
+        """
+    )
+    heavy, embedder, report = json.loads(result.stdout)
+    assert heavy == [] and embedder == "OnnxEmbedder"
+    assert report == first.model_dump(mode="json")
 
 
 def test_import_replykb_is_light() -> None:

@@ -1,4 +1,4 @@
-"""Question hits -> per-answer scores -> a :class:`Match` (confident, ambiguous or no_match).
+"""Question cosines -> per-answer scores -> a :class:`Match` (confident, ambiguous or no_match).
 
 An answer's score blends its best question (the nearest way a customer asked
 it) with its centroid (the mean of all its questions, which smooths out one
@@ -25,10 +25,6 @@ if TYPE_CHECKING:
 
     from .index import QuestionIndex, Vectors
 
-# Questions fetched from FAISS per message before aggregating by answer; answers whose
-# centroid is close but whose questions all fall outside these hits are added back.
-_MIN_HITS = 64
-
 
 @dataclass(frozen=True)
 class Matcher:
@@ -38,6 +34,8 @@ class Matcher:
     centroids: Vectors
     starts: npt.NDArray[np.int64]
     ends: npt.NDArray[np.int64]
+    # Rank of each answer position among the answer ids: equal scores go to the first id.
+    id_rank: npt.NDArray[np.int64]
     settings: MatchSettings
 
     @classmethod
@@ -51,35 +49,50 @@ class Matcher:
             sums = np.zeros((0, 0), dtype=np.float32)
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         centroids = np.ascontiguousarray(sums / np.maximum(norms, 1e-12), dtype=np.float32)
-        return cls(index, centroids, starts, ends, settings)
+        id_rank = np.empty(count, dtype=np.int64)
+        id_rank[sorted(range(count), key=index.answer_ids.__getitem__)] = np.arange(count)
+        return cls(index, centroids, starts, ends, id_rank, settings)
 
     def answer_scores(self, query: Vectors, *, limit: int) -> list[tuple[int, float]]:
-        """The best ``limit`` (answer position, score) pairs for one normalized query vector."""
+        """The best ``limit`` (answer position, score) pairs for one normalized query vector.
+
+        Every answer is scored exactly: its best question's cosine and its centroid's,
+        blended. The products run in NumPy's own single-threaded loops rather than
+        BLAS: for one query OpenBLAS would wake its thread pool, whose spinning threads
+        then steal the cores from the next message's encoding (measured on 2 cores with
+        sentence-transformers at 10k questions: 36 ms per match instead of 19 ms).
+        """
         if self.index.size == 0:
             return []
         weight = self.settings.centroid_weight
-        hits_wanted = max(_MIN_HITS, 8 * limit)
-        _, rows = self.index.search(query.reshape(1, -1), hits_wanted)
-        candidates = set(self.index.row_answer[rows[0][rows[0] >= 0]].tolist())
-        centroid_scores = self.centroids @ query
+        cosines = np.einsum("ij,j->i", self.index.vectors, query)
+        scores = np.maximum.reduceat(cosines, self.starts).astype(np.float64)
         if weight > 0:
-            by_centroid = np.argsort(-centroid_scores, kind="stable")[: max(limit, 8)]
-            candidates.update(by_centroid.tolist())
-        scored = []
-        for position in candidates:
-            rows_of_answer = self.index.vectors[self.starts[position] : self.ends[position]]
-            best_question = float(np.max(rows_of_answer @ query))
-            score = (1.0 - weight) * best_question + weight * float(centroid_scores[position])
-            scored.append((position, score))
-        # Ties broken by answer id so the same input always gives the same order.
-        scored.sort(key=lambda item: (-item[1], self.index.answer_ids[item[0]]))
-        return scored[:limit]
+            centroid = np.einsum("ij,j->i", self.centroids, query).astype(np.float64)
+            scores = (1.0 - weight) * scores + weight * centroid
+        top = _top(scores, self.id_rank, limit)
+        return [(int(position), float(scores[position])) for position in top]
 
     def match(self, query: Vectors, *, k: int = 3) -> Match:
         """Decide confident / ambiguous / no_match for one normalized query vector."""
         scored = self.answer_scores(query, limit=max(k, 2))
         candidates = [(self.index.answer_ids[p], round(s, 6)) for p, s in scored]
         return decide(candidates, self.settings, k=k)
+
+
+def _top(
+    scores: npt.NDArray[np.float64], id_rank: npt.NDArray[np.int64], limit: int
+) -> npt.NDArray[np.int64]:
+    """Positions of the ``limit`` best scores, best first, equal scores in id order."""
+    count = len(scores)
+    if limit < count:
+        # Everything tied with the limit-th best is kept, so the id order decides among them.
+        kth = np.partition(scores, count - limit)[count - limit]
+        chosen = np.flatnonzero(scores >= kth)
+    else:
+        chosen = np.arange(count)
+    order = np.lexsort((id_rank[chosen], -scores[chosen]))
+    return chosen[order][:limit]
 
 
 def decide(candidates: list[tuple[str, float]], settings: MatchSettings, *, k: int) -> Match:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import pytest
 
 from replykb import KnowledgeBase, MessageError
@@ -77,11 +78,47 @@ def test_same_input_same_result_across_threads(shop_kb: KnowledgeBase) -> None:
 def test_batch_matching_agrees_with_single(shop_kb: KnowledgeBase) -> None:
     messages = ["refund??", "where is my order", "password reset", "capital of Peru"]
     single = [shop_kb.match(message) for message in messages]
-    batch = list(shop_kb.match_many(messages, batch_size=3))
-    assert [m.answer_id for m in batch] == [m.answer_id for m in single]
-    assert [m.status for m in batch] == [m.status for m in single]
-    for one, many in zip(single, batch, strict=True):
-        assert one.score == pytest.approx(many.score, abs=1e-4)
+    assert list(shop_kb.match_many(messages, batch_size=3)) == single
+
+
+@pytest.mark.parametrize(
+    "message", ["refund??", "where is my order", "I need a new password", "capital of Peru"]
+)
+def test_every_answer_is_scored_by_its_best_question_and_centroid(
+    shop_kb: KnowledgeBase, message: str
+) -> None:
+    (query,) = shop_kb.embedder.encode([message])
+    weight = shop_kb.settings.match.centroid_weight
+    expected = {}
+    for answer in shop_kb.answers:
+        vectors = shop_kb.embedder.encode(list(answer.questions)).astype(np.float64)
+        centroid = vectors.sum(axis=0) / np.linalg.norm(vectors.sum(axis=0))
+        best = float(np.max(vectors @ query))
+        expected[answer.id] = (1 - weight) * best + weight * float(centroid @ query)
+    ranked = sorted(expected, key=lambda answer_id: -expected[answer_id])
+    match = shop_kb.match(message, k=len(ranked))
+    assert [answer_id for answer_id, _ in match.candidates] == ranked
+    for answer_id, score in match.candidates:
+        assert score == pytest.approx(expected[answer_id], abs=1e-5)
+
+
+def test_equal_scores_are_ordered_by_answer_id(
+    write_base: WriteBase, real_embedder, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    # Written in reverse order: the order of the files or the index must not decide.
+    root = write_base(
+        {
+            "replykb.yaml": "brand: Acme\n",
+            "zeta.yaml": "questions: [where is my parcel]\nanswer: Tracking is in the app.\n",
+            "alpha.yaml": "questions: [where is my parcel]\nanswer: Tracking is in the app.\n",
+            "mid.yaml": "questions: [reset my password]\nanswer: Use the reset link.\n",
+        }
+    )
+    kb = KnowledgeBase.load(root, cache_dir=tmp_path / "c", embedder=real_embedder)
+    match = kb.match("where is my parcel")
+    assert match.status == "ambiguous"
+    assert [answer_id for answer_id, _ in match.candidates[:2]] == ["alpha", "zeta"]
+    assert match.candidates[0][1] == match.candidates[1][1]
 
 
 @pytest.mark.parametrize("message", ["", "   ", "\n\t "])

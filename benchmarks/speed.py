@@ -15,11 +15,9 @@ sentence-transformers given explicitly, as a reference. Each is split into its s
   sentence-transformers also with torch limited to one thread
   (``torch.set_num_threads(1)``), which shows how much intra-op threading helps, or
   hurts on a busy machine, for one short message;
-- index search: ``kb.index.search(vector, 64)``, the hits the matcher fetches (FAISS's
-  flat index, or the exact NumPy search that replaced it for lookups; the class is
-  printed);
-- aggregation: ``kb.matcher.match(vector)`` with the search hits recorded beforehand,
-  i.e. the per-answer blend of best question and centroid, the sort and the decision.
+- scoring: ``kb.matcher.match(vector)``, every answer scored from the query's cosine
+  with every question (best question blended with the centroid), the top ones sorted
+  and the decision made; NumPy's single-threaded products, no BLAS.
 
 The stages are timed in loops of their own, so they add up to less than `kb.match`
 when the thread pools of torch (OpenMP), FAISS (its own OpenMP), NumPy (OpenBLAS) or
@@ -56,7 +54,6 @@ Figures go to the README.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import logging
 import os
@@ -78,7 +75,7 @@ import yaml
 
 from replykb import KnowledgeBase
 from replykb.embed import SentenceTransformerEmbedder, resolve_model
-from replykb.match import _MIN_HITS, Matcher
+from replykb.match import Matcher
 
 QUESTIONS_PER_ANSWER = 10
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "replykb-speed-cache"
@@ -281,31 +278,6 @@ def percentiles(times_ms: Any) -> dict[str, float]:
     }
 
 
-class RecordedSearch:
-    """Stands in for the search index: returns the hits recorded for each query beforehand,
-    so that timing the matcher with it times the aggregation alone."""
-
-    def __init__(self, faiss_index: Any, queries: Any, k: int) -> None:
-        self.k = k
-        scores, rows = faiss_index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
-        self.hits = {
-            query.tobytes(): (scores[i : i + 1], rows[i : i + 1]) for i, query in enumerate(queries)
-        }
-
-    def search(self, queries: Any, k: int) -> Any:
-        assert k == self.k, f"the matcher asked for {k} hits, {self.k} were recorded"
-        return self.hits[queries.tobytes()]
-
-
-def aggregation_only(matcher: Matcher, queries: Any) -> Matcher:
-    """``matcher`` with its search replaced by the hits recorded for ``queries``."""
-    k = max(_MIN_HITS, 8 * 3)  # what Matcher.match(k=3) asks for: max(64, 8 * max(k, 2))
-    recorded = RecordedSearch(matcher.index.faiss_index, queries, k)
-    return dataclasses.replace(
-        matcher, index=dataclasses.replace(matcher.index, faiss_index=recorded)
-    )
-
-
 def peak_rss_mb() -> float:
     """This process's peak resident set, MB.
 
@@ -468,8 +440,7 @@ STAGES = {
     "match": "`kb.match`",
     "match_1t": "`kb.match`, 1-thread pools",
     "encode": "encode query",
-    "search": "index search",
-    "aggregate": "aggregation",
+    "score": "scoring",
     "encode_1t": "encode, 1 torch thread",
 }
 
@@ -484,10 +455,7 @@ def measure_latency(kb: KnowledgeBase, messages: list[str], warmup: int) -> dict
     timings = {
         "match": timed_calls(kb.match, messages, warmup),
         "encode": timed_calls(lambda m: embedder.encode([m]), messages, warmup),
-        "search": timed_calls(
-            lambda v, index=kb.index: index.search(v.reshape(1, -1), _MIN_HITS), queries, warmup
-        ),
-        "aggregate": timed_calls(aggregation_only(kb.matcher, vectors).match, queries, warmup),
+        "score": timed_calls(kb.matcher.match, queries, warmup),
     }
     threads = torch.get_num_threads()
     try:
@@ -614,14 +582,13 @@ def main() -> None:
                     "questions": kb.index.size,
                     "answers": answer_count,
                     "embedder": name,
-                    "search_with": type(kb.index.faiss_index).__name__,
                     "cached_load_s": cached_load,
                     **measure_latency(kb, messages, args.warmup),
                     "others": others.share(),
                 }
                 rows.append(row)
                 print(
-                    f"  {name} ({how}), search with {row['search_with']}: first load built: "
+                    f"  {name} ({how}): first load built: "
                     f"{built}; load from cache "
                     f"{cached_load:.2f} s ({fmt_phases(stages)})\n"
                     f"  machine before: {idle}; other processes used {row['others']:.0%} of "

@@ -429,7 +429,14 @@ class FileDigests:
 
 
 class EmbeddingCache:
-    """Embeddings per (model, text), so an edit re-encodes only the texts it changed."""
+    """Embeddings per (model, text), so an edit re-encodes only the texts it changed.
+
+    A long encoding is saved as it goes (every ``CHECKPOINT_SECONDS``), so a first build
+    of a large base that is killed resumes where it was rather than from nothing.
+    """
+
+    CHECKPOINT_SECONDS = 60.0
+    CHUNK_TEXTS = 2048
 
     def __init__(self, cache: Path, embedder: Embedder) -> None:
         self.embedder = embedder
@@ -445,13 +452,25 @@ class EmbeddingCache:
         )
         if missing:
             log.info("replykb: embedding %d new text(s)", len(missing))
-            fresh = self.embedder.encode([text for _, text in missing])
-            known.update({key: fresh[i] for i, (key, _) in enumerate(missing)})
+            self._encode_missing(missing, known)
         vectors = np.stack([known[key] for key in keys]) if keys else np.zeros((0, 0), np.float32)
         if missing or len(known) > len(set(keys)):
             keep_keys = set(keys) | {_text_key(text) for text in keep}
             self._write({key: vector for key, vector in known.items() if key in keep_keys})
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def _encode_missing(
+        self, missing: Sequence[tuple[bytes, str]], known: dict[bytes, Vectors]
+    ) -> None:
+        saved_at = time.monotonic()
+        for start in range(0, len(missing), self.CHUNK_TEXTS):
+            chunk = missing[start : start + self.CHUNK_TEXTS]
+            fresh = self.embedder.encode([text for _, text in chunk])
+            known.update({key: fresh[i] for i, (key, _) in enumerate(chunk)})
+            more_to_come = start + self.CHUNK_TEXTS < len(missing)
+            if more_to_come and time.monotonic() - saved_at >= self.CHECKPOINT_SECONDS:
+                self._write(known)
+                saved_at = time.monotonic()
 
     def _read(self) -> dict[bytes, Vectors]:
         if not self.path.is_file():

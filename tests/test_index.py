@@ -13,7 +13,8 @@ import pytest
 
 from replykb import KnowledgeBase
 from replykb.embed import SentenceTransformerEmbedder
-from replykb.index import MANIFEST
+from replykb.index import MANIFEST, EmbeddingCache
+from replykb.loader import load_answer_base
 
 from .conftest import SHOP_BASE
 
@@ -159,6 +160,36 @@ def test_build_killed_midway_leaves_previous_index_usable(
     assert build_reasons(caplog) == [], "the previous index is still valid for the previous base"
     assert kb.match("I forgot my password").answer_id == "reset-password"
     assert not list((base_copy / ".replykb").glob(".tmp-*")), "no temporary file is left behind"
+
+
+class KilledAfter:
+    """The real model, killed (as by Ctrl-C) when asked to encode for the ``calls``-th time."""
+
+    def __init__(self, embedder: SentenceTransformerEmbedder, calls: int) -> None:
+        self.inner, self.calls = embedder, calls
+        self.model_id = embedder.model_id
+
+    def encode(self, texts):  # type: ignore[no-untyped-def]
+        self.calls -= 1
+        if self.calls == 0:
+            raise KeyboardInterrupt
+        return self.inner.encode(texts)
+
+
+def test_killed_first_build_resumes_from_its_last_checkpoint(
+    base_copy, real_embedder, monkeypatch, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(EmbeddingCache, "CHUNK_TEXTS", 2)
+    monkeypatch.setattr(EmbeddingCache, "CHECKPOINT_SECONDS", 0.0)
+    questions = sum(len(a.questions) for a in load_answer_base(base_copy).answers)
+    assert questions > 6
+    with pytest.raises(KeyboardInterrupt):
+        load(base_copy, KilledAfter(real_embedder, calls=4))  # three chunks encoded and saved
+    assert not (base_copy / ".replykb" / MANIFEST).exists(), "no index is claimed"
+    caplog.set_level(logging.INFO, logger="replykb")
+    kb = load(base_copy, real_embedder)
+    assert f"embedding {questions - 6} new text(s)" in caplog.text
+    assert kb.match("I forgot my password").answer_id == "reset-password"
 
 
 def _build_in_process(root: str) -> str | None:

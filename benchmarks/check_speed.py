@@ -6,8 +6,8 @@ messages) whose questions are CLINC150 phrasings: every answer gets distinct phr
 of one intent, and each intent is spread over several answers, so the matching checks
 have plenty to report. Each run is a whole process, `python -m replykb check BASE`,
 timed from start to exit: the cold run embeds every question, test and out-of-scope
-message and builds the index; the warm run must find everything in the cache and never
-load the model.
+message and builds the index; the warm run must find everything in the cache, index and
+ONNX export, and encode nothing again.
 
     HF_HUB_OFFLINE=1 python benchmarks/check_speed.py ../shared/datasets/clinc150/data_full.json
 

@@ -5,8 +5,8 @@ Every check is a small function ``(CheckContext) -> Iterable[Finding]`` listed i
 title, default hint). Adding a check is one function, one entry in each. The context
 computes the expensive shared pieces once and only when a check asks for them: the
 worst-case renders of every answer on every channel, and the index and vectors for
-the matching checks (read from the index cache, so an unchanged base is re-checked
-without loading the model).
+the matching checks (opened as KnowledgeBase.load opens them, so an unchanged base is
+re-checked without encoding anything again, with the ONNX export when there is one).
 
 This module returns data; it never prints and never exits (the CLI does).
 """

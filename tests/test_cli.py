@@ -63,7 +63,7 @@ reviewed: 2020-01-01
 @pytest.fixture(scope="module")
 def check_bases(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> dict[str, Path]:  # type: ignore[no-untyped-def]
     """A base with warnings only and one with an error, their caches filled so the CLI
-    re-checks them without loading the model."""
+    re-checks them without encoding anything again."""
     from replykb.check import run_checks
 
     bases = {

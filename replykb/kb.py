@@ -171,7 +171,7 @@ def open_index(
     fastpath.py. Shared by :meth:`KnowledgeBase.load` and ``replykb check`` so that
     a check leaves the cache ready for a fast first lookup.
     """
-    cache = cache_folder(base, Path(cache_dir) if cache_dir is not None else None)
+    cache = cache_folder(base, Path(cache_dir) if cache_dir else None)
     if embedder is not None:
         return embedder, load_or_build_index(base, embedder, cache)
     digests = FileDigests(cache)

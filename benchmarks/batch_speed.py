@@ -58,6 +58,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from _machine import OthersCpu, cpu_model, load_conditions, wait_until_idle
+
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_KB = REPO / "answers"
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "replykb-batch-speed-cache"
@@ -260,62 +262,7 @@ def run_cli(
 # --- the report ----------------------------------------------------------------------------
 
 
-def load_conditions() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f}"
-
-
-class OthersCpu:
-    """The share of the machine's CPU time used by other processes over a stretch of time
-    (from /proc/stat, minus this process's own): what disturbed a measurement."""
-
-    def __init__(self) -> None:
-        self.machine, self.own = self._machine(), self._own()
-
-    @staticmethod
-    def _machine() -> tuple[float, float]:
-        with open("/proc/stat", encoding="ascii") as stat:
-            # user nice system idle iowait irq softirq steal (guest time is within user)
-            fields = [float(value) for value in stat.readline().split()[1:9]]
-        ticks = os.sysconf("SC_CLK_TCK")
-        idle = fields[3] + (fields[4] if len(fields) > 4 else 0.0)
-        return sum(fields) / ticks, (sum(fields) - idle) / ticks
-
-    @staticmethod
-    def _own() -> float:
-        times = os.times()
-        return times.user + times.system + times.children_user + times.children_system
-
-    def share(self) -> float:
-        (total, busy), own = self._machine(), self._own()
-        elapsed = total - self.machine[0]
-        others = (busy - self.machine[1]) - (own - self.own)
-        return max(0.0, others / elapsed) if elapsed > 0 else 0.0
-
-
-def wait_until_idle(limit_s: float, *, window_s: float = 3.0, quiet: float = 0.1) -> str:
-    """Wait (at most ``limit_s``) until other processes use under ``quiet`` of the CPU."""
-    started = time.perf_counter()
-    while True:
-        probe = OthersCpu()
-        time.sleep(window_s)
-        share = probe.share()
-        waited = time.perf_counter() - started
-        if share < quiet or waited >= limit_s:
-            state = "idle" if share < quiet else "still busy"
-            return f"{state} after {waited:.0f} s (others {share:.0%} of the CPU)"
-
-
 def machine() -> str:
-    model = platform.processor() or "?"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            model = next(
-                line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")
-            )
-    except (OSError, StopIteration):
-        pass
-
     def version(name: str) -> str:
         try:
             return metadata.version(name)
@@ -323,7 +270,7 @@ def machine() -> str:
             return "-"
 
     return (
-        f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs ({cpu_model()}), Python {platform.python_version()}, "
         f"replykb {version('replykb')}, torch {version('torch')}, faiss-cpu "
         f"{version('faiss-cpu')}, sentence-transformers {version('sentence-transformers')}, "
         f"onnxruntime {version('onnxruntime')}"

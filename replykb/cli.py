@@ -73,8 +73,9 @@ def cli(context: click.Context, debug: bool) -> None:
 )
 @click.option(
     "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the report to FILE; the console then shows the text report.",
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    help="Write the report to FILE (- for stdout); the console then shows the text report "
+    "(under GitHub Actions, with its annotations).",
 )
 def check(
     path: Path, output_format: str | None, strict: bool, cache_dir: Path | None, output: Path | None
@@ -104,7 +105,7 @@ def check(
     # JUnit is the one format in which --strict changes the report (warnings fail cases).
     formatter = partial(format_junit, strict=strict) if chosen == "junit" else FORMATS[chosen]
     rendered = formatter(report)
-    if output is None:
+    if output is None or _is_stdout(output):
         click.echo(rendered, nl=False)
     else:
         try:
@@ -156,11 +157,11 @@ def _reply_options(function: Any) -> Any:
     return function
 
 
-UNITS = {"sms": "segments", "twitter": "weighted characters", "graphemes": "graphemes"}
+UNITS = {"sms": "segment", "twitter": "weighted character", "graphemes": "grapheme"}
 
 
 def _print_reply(reply: Any) -> None:
-    unit = UNITS.get(reply.count, "characters")
+    unit = UNITS.get(reply.count, "character") + ("" if reply.length == 1 else "s")
     size = f"{reply.length} {unit}" + ("" if reply.limit is None else f" of {reply.limit}")
     header = f"[{reply.answer_id} on {reply.channel}: {reply.form}, {size}]"
     click.echo(click.style(header, dim=True))
@@ -187,8 +188,8 @@ def _print_reply(reply: Any) -> None:
 @click.option(
     "--output",
     "output_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="With --input: where to write one JSON line per message (default: stdout).",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="With --input: where to write one JSON line per message (default or -: stdout).",
 )
 @click.option("--strict", is_flag=True, help="With --input: a bad line fails the run.")
 @CACHE_OPTION
@@ -309,6 +310,11 @@ def render(
         _print_reply(reply)
 
 
+def _is_stdout(path: Path) -> bool:
+    """``-`` names standard output, as for most command-line tools."""
+    return str(path) == "-"
+
+
 def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
 
@@ -384,14 +390,18 @@ def evaluate(
     else:
         click.echo(
             f"{result.messages} messages ({result.in_scope} in scope, "
-            f"{result.out_of_scope} out of scope) at threshold {result.threshold:.3f}, "
-            f"margin {result.margin:.2f}\n"
-            f"  top-1 accuracy        {_percent(result.top1_accuracy)}\n"
-            f"  in-scope accuracy     {_percent(result.in_scope_accuracy)}\n"
-            f"  out-of-scope recall   {_percent(result.oos_recall)}\n"
-            f"  out-of-scope precision {_percent(result.oos_precision)}\n"
-            f"  answer precision      {_percent(result.answer_precision)}"
+            f"{result.out_of_scope} out of scope) at threshold {result.threshold:g}, "
+            f"margin {result.margin:g}"
         )
+        metrics = {
+            "top-1 accuracy": result.top1_accuracy,
+            "in-scope accuracy": result.in_scope_accuracy,
+            "out-of-scope recall": result.oos_recall,
+            "out-of-scope precision": result.oos_precision,
+            "answer precision": result.answer_precision,
+        }
+        for label, value in metrics.items():
+            click.echo(f"  {label:<24}{_percent(value)}")
         if result.confusions:
             click.echo("most confused (expected -> matched):")
             for confusion in result.confusions:
@@ -428,6 +438,8 @@ def _triage(
             kb.renderer.channel(channel)
         except ReplyKBError as error:
             _fail(str(error))
+    if output_path is not None and _is_stdout(output_path):
+        output_path = None
     show_progress = sys.stderr.isatty() and output_path is not None
     total = batch.count_lines(input_path) if show_progress else 0
     bad = 0

@@ -73,10 +73,14 @@ def test_triage_keeps_order_and_isolates_bad_lines(shop_kb) -> None:  # type: ig
     assert results[4]["reply"]["text"] == single.reply.text
 
 
-def test_cli_batch_writes_one_line_per_record(shop_kb, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("to_stdout", [False, True], ids=["file", "dash"])
+def test_cli_batch_writes_one_line_per_record(
+    shop_kb, tmp_path: Path, monkeypatch, to_stdout
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
     source = tmp_path / "backlog.csv"
     source.write_text(CSV)
-    target = tmp_path / "out.jsonl"
+    target = Path("-") if to_stdout else tmp_path / "out.jsonl"
     result = CliRunner().invoke(
         cli,
         [
@@ -92,7 +96,9 @@ def test_cli_batch_writes_one_line_per_record(shop_kb, tmp_path: Path) -> None: 
         ],
     )
     assert result.exit_code == 0, result.output
-    lines = [json.loads(line) for line in target.read_text().splitlines()]
+    written = result.stdout if to_stdout else target.read_text()
+    assert not (tmp_path / "-").exists(), "- is standard output, not a file"
+    lines = [json.loads(line) for line in written.splitlines()]
     assert [line["line"] for line in lines] == [2, 3]
     assert lines[0]["answer_id"] == "refund-timing" and lines[1]["status"] == "error"
     assert f"{source}:3: `message` is missing or empty" in result.output

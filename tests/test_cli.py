@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -116,11 +117,14 @@ def test_check_text_report_locates_the_error_and_its_twin(
     assert lines[-1] == f"{root}: 1 error, 4 warnings (2 answers, 6 questions)"
 
 
-def test_check_json_report(runner: CliRunner, check_bases: dict[str, Path]) -> None:
+@pytest.mark.parametrize("output", [[], ["--output", "-"]], ids=["default", "dash"])
+def test_check_json_report(
+    runner: CliRunner, check_bases: dict[str, Path], output: list[str]
+) -> None:
     root = check_bases["errors"]
-    result = runner.invoke(cli, ["check", str(root), "--format", "json"])
+    result = runner.invoke(cli, ["check", str(root), "--format", "json", *output])
     assert result.exit_code == 1
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert (report["error_count"], report["warning_count"]) == (1, 4)
     codes = sorted(finding["code"] for finding in report["findings"])
     assert codes == ["RKB401", "RKB601", "RKB601", "RKB603", "RKB603"]
@@ -284,6 +288,16 @@ def test_render_all_channels(runner: CliRunner) -> None:
     assert all(reply["limit"] is None or reply["length"] <= reply["limit"] for reply in replies)
 
 
+def test_render_headers_count_in_each_channel_unit(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["render", "refund-timing", "--kb", str(EXAMPLE_BASE)])
+    assert result.exit_code == 0, result.output
+    headers = [line for line in result.output.splitlines() if line.startswith("[refund-timing")]
+    assert len(headers) == 6
+    assert re.search(r"on x: full, \d+ weighted characters of 280\]", result.output)
+    assert "on sms: full, 1 segment of 2]" in result.output
+    assert re.search(r"on email: full, \d+ characters\]", result.output)
+
+
 def test_render_unknown_answer(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["render", "nope", "--kb", str(EXAMPLE_BASE)])
     assert result.exit_code == 2 and "unknown answer 'nope'" in result.output
@@ -312,8 +326,12 @@ def test_eval_with_data_file_and_calibration(
         cli, ["eval", str(shop_copy), "--data", str(data), "--calibrate", "--min-oos-recall", "1.0"]
     )
     assert result.exit_code == 0, result.output
-    assert "paste into replykb.yaml:\nmatch:\n  threshold:" in result.output
-    assert "out-of-scope recall   100.0%" in result.output
+    threshold = re.search(r"match:\n  threshold: (\S+)\n", result.output)
+    assert threshold is not None, result.output
+    assert f"at threshold {threshold.group(1)}," in result.output, "the same threshold twice"
+    metrics = [line for line in result.output.splitlines() if line.endswith("%")]
+    assert len(metrics) == 5 and len({line.index("100.0%") for line in metrics}) == 1, metrics
+    assert "  out-of-scope recall     100.0%" in metrics
 
 
 def test_eval_bad_data_file_names_the_line(

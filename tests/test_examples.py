@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import re
 import sys
 import threading
 import urllib.request
@@ -178,15 +179,29 @@ def test_github_actions_workflow_passes_on_the_example_base(tmp_path: Path) -> N
         assert report.get("failures") == "0" and int(report.get("tests", "0")) >= 15
 
 
-def test_pre_commit_hook_runs_the_check(monkeypatch: pytest.MonkeyPatch) -> None:
+def _pre_commit_hook(source: str) -> dict[str, Any]:
     import yaml
+
+    if source == "hooks file":
+        hooks = yaml.safe_load((EXAMPLES.parent / ".pre-commit-hooks.yaml").read_text())
+        return dict(next(h for h in hooks if h["id"] == "replykb-check"))
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", readme, flags=re.DOTALL)
+    config = next(yaml.safe_load(block) for block in blocks if "repo: local" in block)
+    return dict(config["repos"][0]["hooks"][0])
+
+
+@pytest.mark.parametrize(("source", "language"), [("hooks file", "python"), ("README", "system")])
+def test_pre_commit_hook_runs_the_check(
+    monkeypatch: pytest.MonkeyPatch, source: str, language: str
+) -> None:
     from click.testing import CliRunner
 
     from replykb.cli import cli
 
-    hooks = yaml.safe_load((EXAMPLES.parent / ".pre-commit-hooks.yaml").read_text())
-    hook = next(h for h in hooks if h["id"] == "replykb-check")
-    assert hook["pass_filenames"] is False and hook["language"] == "python"
+    hook = _pre_commit_hook(source)
+    assert hook["id"] == "replykb-check"
+    assert hook["pass_filenames"] is False and hook["language"] == language
     # pre-commit runs the entry from the repository root; answers/ is the default folder.
     monkeypatch.chdir(EXAMPLE_BASE.parent)
     [args] = _check_commands([hook["entry"]])

@@ -38,6 +38,7 @@ pair) counts 2 here where twitter-text may count its parts.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -359,11 +360,20 @@ _M_PATH: Final = f"(?:{_M_PATH_CHAR}*(?:{_M_PARENS}{_M_PATH_CHAR}*)*{_M_PATH_END
 _M_QUERY: Final = (
     f"\\?[A-Za-z0-9!?*'();:&=+$/%#\\[\\]\\-_.,~|@^{_UCHARS}]*[A-Za-z0-9_&=#/\\-{_UCHARS}]"
 )
-_M_URL_RE: Final = regex.compile(
+_M_URL: Final = (
     f"(?P<before>{_PRECEDING})"
     f"(?P<url>(?P<protocol>(?i:(?:https?|dat|dweb|ipfs|ipns|ssb|gopher|gemini)://))?"
     f"(?P<domain>{_DOMAIN})(?::[0-9]+)?(?P<path>/{_M_PATH}*)?(?:{_M_QUERY})?)"
 )
+
+
+@functools.cache
+def _mastodon_url_re() -> regex.Pattern[str]:
+    # Compiled at first use: it takes ~30 ms, which a start-up that counts no Mastodon
+    # text (every `replykb suggest` on another channel) should not pay.
+    return regex.compile(_M_URL)
+
+
 # Account::MENTION_RE, and twitter-text's end_mention_match that vetoes a mention.
 _M_MENTION_RE: Final = regex.compile(
     r"(?<![=/\w])@(?P<local>(?i:[a-z0-9_]+(?:[.-]+[a-z0-9_]+)*))(?:@\w+(?:[.-]+\w+)*)?"
@@ -648,7 +658,7 @@ def _mastodon_length(text: str) -> int:
         return 0
     entities: list[tuple[int, int, str]] = [
         (start, end, "x" * MASTODON_URL_LENGTH)
-        for start, end in _scan_urls(_M_URL_RE, text, require_protocol=True)
+        for start, end in _scan_urls(_mastodon_url_re(), text, require_protocol=True)
     ]
     if "@" in text:
         for mention in _M_MENTION_RE.finditer(text):

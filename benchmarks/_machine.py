@@ -6,6 +6,7 @@ Imported as ``from _machine import ...``: the benchmarks run as scripts
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import time
@@ -66,3 +67,14 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown CPU"
+
+
+def add_wait_idle_option(parser: argparse.ArgumentParser) -> None:
+    """``--wait-idle``: how long to wait for a quiet machine before each timed part."""
+    parser.add_argument(
+        "--wait-idle",
+        type=float,
+        default=120.0,
+        help="before each timed part, wait up to this many seconds for other processes to "
+        "use under 10%% of the CPU (0: do not wait; default %(default)s)",
+    )

@@ -58,7 +58,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from _machine import OthersCpu, cpu_model, load_conditions, wait_until_idle
+from _machine import (
+    OthersCpu,
+    add_wait_idle_option,
+    cpu_model,
+    load_conditions,
+    wait_until_idle,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_KB = REPO / "answers"
@@ -332,13 +338,7 @@ def main() -> None:
     parser.add_argument("--kb-share", type=float, default=0.4, help="%(default)s")
     parser.add_argument("--bad-every", type=int, default=400, help="%(default)s")
     parser.add_argument("--startup-runs", type=int, default=3, help="%(default)s")
-    parser.add_argument(
-        "--wait-idle",
-        type=float,
-        default=120.0,
-        help="before each timed run, wait up to this many seconds for other processes to "
-        "use under 10%% of the CPU (0: do not wait; default %(default)s)",
-    )
+    add_wait_idle_option(parser)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", type=Path, help="keep the inputs and outputs in this folder")
     args = parser.parse_args()

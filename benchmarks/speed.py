@@ -72,7 +72,13 @@ from typing import Any
 
 import numpy as np
 import yaml
-from _machine import OthersCpu, cpu_model, load_conditions, wait_until_idle
+from _machine import (
+    OthersCpu,
+    add_wait_idle_option,
+    cpu_model,
+    load_conditions,
+    wait_until_idle,
+)
 
 from replykb import KnowledgeBase
 from replykb.embed import SentenceTransformerEmbedder, resolve_model
@@ -458,13 +464,7 @@ def main() -> None:
     parser.add_argument(
         "--no-build", action="store_true", help="skip the cold build / rebuild subprocesses"
     )
-    parser.add_argument(
-        "--wait-idle",
-        type=float,
-        default=120.0,
-        help="before each timed part, wait up to this many seconds for other processes to "
-        "use under 10%% of the CPU (0: do not wait; default %(default)s)",
-    )
+    add_wait_idle_option(parser)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     if args.quick:

@@ -1224,7 +1224,7 @@ def run_checks(
     :class:`~replykb.errors.ModelError` propagate: the check cannot run.
     ``model`` overrides the base's ``model:``; ``embedder`` replaces the model (tests).
     """
-    from .index import DEFAULT_CACHE_DIR
+    from .index import cache_folder
 
     root = Path(path)
     try:
@@ -1235,7 +1235,7 @@ def run_checks(
             base=str(root), loaded=False, checks=list(LOADER_CODES), findings=_ordered(findings)
         )
 
-    cache = Path(cache_dir) if cache_dir is not None else base.root / DEFAULT_CACHE_DIR
+    cache = cache_folder(base, Path(cache_dir) if cache_dir else None)
 
     def open_index() -> tuple[Embedder, QuestionIndex]:
         # The same embedder and index as KnowledgeBase.load, so a check leaves the cache

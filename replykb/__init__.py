@@ -12,8 +12,10 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from ._version import __version__
 from .errors import (
     AnswerBaseError,
+    BaseExistsError,
     BaseNotFoundError,
     DataError,
     MessageError,
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from .kb import KnowledgeBase
     from .length import count_length
     from .loader import load_answer_base
+    from .locations import Location, Problem
     from .models import (
         Agent,
         Answer,
@@ -36,15 +39,11 @@ if TYPE_CHECKING:
         Channel,
         Customer,
         Finding,
-        Location,
         Match,
-        Problem,
         Reply,
         Settings,
         Suggestion,
     )
-
-__version__ = "0.1.0"
 
 # Public name -> the module that defines it, imported when the name is first used
 # (pydantic, PyYAML, Jinja, regex and NumPy take a few hundred milliseconds).
@@ -54,6 +53,8 @@ _LAZY = {
     "KnowledgeBase": "kb",
     "count_length": "length",
     "load_answer_base": "loader",
+    "Location": "locations",
+    "Problem": "locations",
     **dict.fromkeys(
         (
             "Agent",
@@ -62,9 +63,7 @@ _LAZY = {
             "Channel",
             "Customer",
             "Finding",
-            "Location",
             "Match",
-            "Problem",
             "Reply",
             "Settings",
             "Suggestion",
@@ -90,6 +89,7 @@ __all__ = [
     "Answer",
     "AnswerBase",
     "AnswerBaseError",
+    "BaseExistsError",
     "BaseNotFoundError",
     "Channel",
     "CheckReport",

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .models import Problem
+    from .locations import Problem
 
 
 class ReplyKBError(Exception):

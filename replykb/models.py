@@ -25,6 +25,10 @@ from pydantic import (
 
 from .channels import CHANNEL_PRESETS, preset_for
 
+# Re-exported: callers and older code import them from here.
+from .locations import Location as Location
+from .locations import Problem as Problem
+
 SLUG_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 
 CountRule = Literal["chars", "graphemes", "twitter", "sms", "mastodon"]
@@ -60,19 +64,6 @@ class _FromYaml(BaseModel):
 # --- where things are in the files ------------------------------------------------
 
 
-class Location(BaseModel):
-    """A place in a file of the answer base; lines and columns count from 1."""
-
-    model_config = ConfigDict(frozen=True)
-
-    file: str
-    line: int = 1
-    column: int = 1
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
-
-
 class SourceMap(BaseModel):
     """Positions of every key and item of one YAML file, keyed by their path."""
 
@@ -91,20 +82,6 @@ class SourceMap(BaseModel):
             key = key[:-1]
         line, column = self.positions.get((), (1, 1))
         return Location(file=self.file, line=line, column=column)
-
-
-class Problem(BaseModel):
-    """One located mistake in the answer base."""
-
-    model_config = ConfigDict(frozen=True)
-
-    location: Location
-    field: str = ""
-    message: str
-
-    def __str__(self) -> str:
-        field = f"{self.field}: " if self.field else ""
-        return f"{self.location}: {field}{self.message}"
 
 
 # --- replykb.yaml ---------------------------------------------------------------------

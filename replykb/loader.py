@@ -76,6 +76,7 @@ def load_answer_base(path: str | Path) -> AnswerBase:
         if answer.id in first_file_of_id:
             problems.append(
                 Problem(
+                    code="RKB002",
                     location=answer.source.locate("id"),
                     field="id",
                     message=f"duplicate answer id {answer.id!r}, already used by "
@@ -189,6 +190,7 @@ def _reference_problems(settings: Settings, source: SourceMap) -> list[Problem]:
             if channel not in known:
                 problems.append(
                     Problem(
+                        code="RKB003",
                         location=source.locate("agents", agent_id, "signatures", channel),
                         field=f"agents.{agent_id}.signatures.{channel}",
                         message=f"unknown channel {channel!r}; the base defines: "

@@ -1,0 +1,120 @@
+"""``replykb eval``: how well the base matches labelled messages, and threshold calibration."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import ReplyKBError
+from ._common import CACHE_OPTION, EXIT_FINDINGS, EXIT_OK, fail, load_kb
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+@click.command(name="eval")
+@click.argument("path", type=click.Path(path_type=Path), default=Path("answers"))
+@click.option(
+    "--data",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Labelled messages (JSONL or CSV: message, expected). Default: the base's own "
+    "`tests` and `out_of_scope` messages.",
+)
+@click.option("--calibrate", is_flag=True, help="Pick the threshold and margin for a goal.")
+@click.option(
+    "--min-oos-recall",
+    type=click.FloatRange(0, 1),
+    help="Calibration goal: out-of-scope recall at least this (default 0.9).",
+)
+@click.option(
+    "--min-precision",
+    type=click.FloatRange(0, 1),
+    help="Calibration goal instead: share of confident answers that are right.",
+)
+@CACHE_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def evaluate(
+    path: Path,
+    data: Path | None,
+    calibrate: bool,
+    min_oos_recall: float | None,
+    min_precision: float | None,
+    cache_dir: Path | None,
+    as_json: bool,
+) -> None:
+    """Measure how well the base in PATH matches labelled messages.
+
+    Exit 1 when a labelled message is not matched as expected.
+
+    \b
+    Examples:
+      replykb eval answers/
+      replykb eval answers/ --data labelled.jsonl --json
+      replykb eval answers/ --data labelled.csv --calibrate --min-oos-recall 0.9
+    """
+    from .. import evaluate as ev
+
+    if min_oos_recall is not None and min_precision is not None:
+        fail("give one calibration goal: --min-oos-recall or --min-precision")
+    kb = load_kb(path, cache_dir)
+    try:
+        items = (
+            ev.read_labelled(data, (a.id for a in kb.answers))
+            if data
+            else ev.labelled_from_base(kb.base)
+        )
+        if not items:
+            fail(f"{path} has no `tests` or `out_of_scope` messages; pass --data FILE")
+        scored = ev.score_messages(kb, items)
+        match_settings = kb.settings.match
+        if calibrate:
+            goal = (
+                ev.Goal(kind="answer_precision", minimum=min_precision)
+                if min_precision is not None
+                else ev.Goal(kind="oos_recall", minimum=min_oos_recall or 0.9)
+            )
+            result = ev.calibrate(scored, goal)
+        else:
+            result = ev.report(scored, match_settings.threshold, match_settings.margin)
+    except ReplyKBError as error:
+        fail(str(error))
+    if as_json:
+        click.echo(json.dumps(result.model_dump(mode="json"), indent=2))
+    else:
+        click.echo(
+            f"{result.messages} messages ({result.in_scope} in scope, "
+            f"{result.out_of_scope} out of scope) at threshold {result.threshold:g}, "
+            f"margin {result.margin:g}"
+        )
+        metrics = {
+            "top-1 accuracy": result.top1_accuracy,
+            "in-scope accuracy": result.in_scope_accuracy,
+            "out-of-scope recall": result.oos_recall,
+            "out-of-scope precision": result.oos_precision,
+            "answer precision": result.answer_precision,
+        }
+        for label, value in metrics.items():
+            click.echo(f"  {label:<24}{_percent(value)}")
+        if result.confusions:
+            click.echo("most confused (expected -> matched):")
+            for confusion in result.confusions:
+                click.echo(
+                    f"  {confusion.count:4d}  {confusion.expected or '(out of scope)'} -> "
+                    f"{confusion.predicted or '(nothing)'}"
+                )
+        if result.failures and not calibrate:
+            click.echo("not matched as expected:")
+            for item in result.failures[:20]:
+                click.echo(
+                    f"  {item.where}: {item.message!r} (expected {item.expected or 'nothing'})"
+                )
+        if calibrate:
+            click.echo(
+                "paste into replykb.yaml:\n"
+                f"match:\n  threshold: {result.threshold}\n  margin: {result.margin}"
+            )
+    sys.exit(EXIT_FINDINGS if result.failures and not calibrate else EXIT_OK)

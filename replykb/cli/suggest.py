@@ -1,0 +1,181 @@
+"""``replykb suggest`` and ``replykb render``: one reply, or a preview of an answer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..errors import AnswerBaseError, ReplyKBError
+from ._common import CACHE_OPTION, EXIT_FINDINGS, JSON_OPTION, KB_OPTION, fail, load_kb
+from .triage import triage_file
+
+if TYPE_CHECKING:
+    from ..models import Reply
+
+
+def _reply_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(
+        [
+            click.option("--agent", help="Agent id from replykb.yaml who signs the reply."),
+            click.option("--customer", help="The customer's display name or @handle."),
+            click.option("--conversation", help="Conversation id: picks the opening, stably."),
+            JSON_OPTION,
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+UNITS = {"sms": "segment", "twitter": "weighted character", "graphemes": "grapheme"}
+
+
+def _print_reply(reply: Reply) -> None:
+    unit = UNITS.get(reply.count, "character") + ("" if reply.length == 1 else "s")
+    size = f"{reply.length} {unit}" + ("" if reply.limit is None else f" of {reply.limit}")
+    header = f"[{reply.answer_id} on {reply.channel}: {reply.form}, {size}]"
+    click.echo(click.style(header, dim=True))
+    click.echo(reply.text)
+
+
+@click.command()
+@click.argument("message", required=False)
+@KB_OPTION
+@click.option(
+    "--channel",
+    "-c",
+    help="Channel the message came from (x, sms, email, ...); with --input, the default "
+    "for records that name none.",
+)
+@_reply_options
+@click.option(
+    "--input",
+    "input_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Triage a backlog: JSONL or CSV with `message` (and optional channel, customer, "
+    "conversation_id, id).",
+)
+@click.option(
+    "--output",
+    "output_path",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="With --input: where to write one JSON line per message (default or -: stdout).",
+)
+@click.option("--strict", is_flag=True, help="With --input: a bad line fails the run.")
+@CACHE_OPTION
+def suggest(
+    message: str | None,
+    kb_path: Path,
+    channel: str | None,
+    agent: str | None,
+    customer: str | None,
+    conversation: str | None,
+    as_json: bool,
+    input_path: Path | None,
+    output_path: Path | None,
+    strict: bool,
+    cache_dir: Path | None,
+) -> None:
+    """Suggest the reply to MESSAGE for its channel, or say that a person must answer.
+
+    With --input, triage a whole backlog: one JSON line out per record in, in order.
+
+    \b
+    Examples:
+      replykb suggest "where is my refund??" --channel x --agent paola --customer @mario
+      replykb suggest "can't log in" --kb answers/ --channel email --json
+      replykb suggest --input backlog.csv --output replies.jsonl --channel facebook
+    """
+    if input_path is not None:
+        if message is not None:
+            fail("give a MESSAGE or --input FILE, not both")
+        triage_file(load_kb(kb_path, cache_dir), input_path, output_path, channel, agent, strict)
+        return
+    if message is None or channel is None:
+        fail("give a MESSAGE and its --channel (or --input FILE); see `replykb suggest --help`")
+    kb = load_kb(kb_path, cache_dir)
+    try:
+        suggestion = kb.suggest(
+            message, channel=channel, agent=agent, customer=customer, conversation_id=conversation
+        )
+    except ReplyKBError as error:
+        fail(str(error))
+    if as_json:
+        click.echo(suggestion.model_dump_json(indent=2))
+        return
+    match = suggestion.match
+    threshold = kb.settings.match.threshold
+    if suggestion.reply is not None:
+        click.echo(
+            click.style(f"{match.answer_id} (confident, score {match.score:.2f})", bold=True)
+        )
+        _print_reply(suggestion.reply)
+        return
+    if match.status == "ambiguous":
+        click.echo(
+            click.style("ambiguous: these answers are too close to call; choose one:", bold=True)
+        )
+        for reply in suggestion.alternatives:
+            click.echo()
+            _print_reply(reply)
+        return
+    click.echo(
+        click.style(
+            f"no confident answer (best score {match.score:.2f} < threshold {threshold:.2f}): "
+            "pass this message to a person",
+            bold=True,
+        )
+    )
+    for answer_id, score in match.candidates:
+        click.echo(f"  {score:.2f}  {answer_id}")
+
+
+@click.command()
+@click.argument("answer_id")
+@KB_OPTION
+@click.option("--channel", "-c", default="all", show_default=True, help="A channel, or `all`.")
+@_reply_options
+def render(
+    answer_id: str,
+    kb_path: Path,
+    channel: str,
+    agent: str | None,
+    customer: str | None,
+    conversation: str | None,
+    as_json: bool,
+) -> None:
+    """Preview answer ANSWER_ID on one channel or on every channel (no model, no index).
+
+    \b
+    Examples:
+      replykb render refund-timing --channel all --agent paola
+      replykb render refund-timing --channel sms --customer Mario --json
+    """
+    from ..loader import load_answer_base
+    from ..render import Renderer
+
+    try:
+        base = load_answer_base(kb_path)
+        renderer = Renderer(base.settings, dict(base.templates))
+        answer = base.answer(answer_id)
+        channels = list(base.settings.channels) if channel == "all" else [channel]
+        replies = [
+            renderer.render(
+                answer, channel=name, agent=agent, customer=customer, conversation_id=conversation
+            )
+            for name in channels
+        ]
+    except AnswerBaseError as error:
+        fail(f"{error}\nrun `replykb check {kb_path}` for details", EXIT_FINDINGS)
+    except ReplyKBError as error:
+        fail(str(error))
+    if as_json:
+        click.echo(json.dumps([reply.model_dump(mode="json") for reply in replies], indent=2))
+        return
+    for index, reply in enumerate(replies):
+        if index:
+            click.echo()
+        _print_reply(reply)

@@ -7,6 +7,7 @@ loaded base can be shared between threads without copying.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 
@@ -124,6 +126,36 @@ class Policy(_FromYaml):
     min_questions: int = Field(default=3, ge=1)
 
 
+def _check_code(value: str) -> str:
+    code = value.strip().upper()
+    if re.fullmatch(r"RKB\d{3}", code) is None:
+        raise ValueError(
+            f"expected a `replykb check` code such as RKB403, got {value!r}; the README lists them"
+        )
+    return code
+
+
+class IgnoredCode(_FromYaml):
+    """A finding code a team accepts, and why (shown beside the suppressed findings)."""
+
+    code: Annotated[str, AfterValidator(_check_code)]
+    reason: str | None = None
+
+
+class CheckSettings(_FromYaml):
+    """``check:`` in replykb.yaml (the whole base) or in an answer (that answer only)."""
+
+    # Items are a code (`RKB403`) or `{code: RKB403, reason: "..."}`.
+    ignore: list[IgnoredCode] = Field(default_factory=list)
+
+    @field_validator("ignore", mode="before")
+    @classmethod
+    def _codes_as_mappings(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [{"code": item} if isinstance(item, str) else item for item in value]
+        return value
+
+
 class Settings(_FromYaml):
     """The contents of ``replykb.yaml``."""
 
@@ -137,6 +169,8 @@ class Settings(_FromYaml):
     # Per tone, opening variants (Jinja, with `customer`); empty: the built-in ones.
     openings: dict[Tone, list[Text]] = Field(default_factory=dict)
     out_of_scope: list[Text] = Field(default_factory=list)
+    # Findings of `replykb check` the team accepts for the whole base.
+    check: CheckSettings = Field(default_factory=CheckSettings)
 
     @model_validator(mode="before")
     @classmethod
@@ -179,6 +213,8 @@ class Answer(_FromYaml):
     owner: str | None = None
     reviewed: date | None = None
     tests: list[Text] = Field(default_factory=list)
+    # Findings of `replykb check` about this answer that its owner accepts.
+    check: CheckSettings = Field(default_factory=CheckSettings)
 
     _source: SourceMap | None = PrivateAttr(default=None)
 
@@ -228,9 +264,25 @@ class Finding(BaseModel):
     hint: str = ""
     # Other places the finding involves, e.g. the second of two conflicting questions.
     related: list[Location] = Field(default_factory=list)
+    # The answer the finding is about (an answer's `check: ignore` applies to it).
+    answer: str | None = None
+    # How many occurrences share this cause, e.g. every answer a long signature pushes
+    # over a channel's limit: the finding is reported once, where the fix goes.
+    count: int = Field(default=1, ge=1)
 
     def __str__(self) -> str:
         return f"{self.location}: {self.code} {self.severity} {self.message}"
+
+
+class SuppressedFinding(BaseModel):
+    """A finding a `check: ignore` accepted: not counted, listed in the report."""
+
+    model_config = ConfigDict(frozen=True)
+
+    finding: Finding
+    # Where the ignore that accepted it is written, and the reason given there.
+    ignored_at: Location
+    reason: str | None = None
 
 
 class Match(BaseModel):

@@ -13,6 +13,7 @@ out-of-scope recall, and top-2 mean and the centroid alone; see the README.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,28 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
     from .index import QuestionIndex, Vectors
+
+# Queries scored per matrix product in decide_many: bounds its memory to this many rows
+# times the number of questions.
+_BLOCK_ROWS = 1024
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """The matcher's decision for many queries at once, one array entry per query.
+
+    ``best`` and ``runner_up`` are answer positions (``index.answer_ids[p]``), with
+    their scores; ``runner_up`` is -1 (score -1.0) when the base has one answer.
+    ``nearest_row`` is the best answer's question nearest to the query (an index row),
+    and ``confident`` applies the threshold and the margin as :func:`decide` does.
+    """
+
+    best: npt.NDArray[np.int64]
+    score: npt.NDArray[np.float64]
+    runner_up: npt.NDArray[np.int64]
+    runner_up_score: npt.NDArray[np.float64]
+    nearest_row: npt.NDArray[np.int64]
+    confident: npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -73,11 +96,72 @@ class Matcher:
         top = _top(scores, self.id_rank, limit)
         return [(int(position), float(scores[position])) for position in top]
 
+    def decide_many(
+        self, queries: Vectors, *, leave_out: npt.NDArray[np.int64] | None = None
+    ) -> Decisions:
+        """The decision of :meth:`match` for every row of ``queries``, as matrices.
+
+        Used to judge a whole base at once (tests, out-of-scope messages, every question
+        left out in turn). With ``leave_out`` query ``i`` is the base's own question at
+        row ``leave_out[i]``, scored as if that question were removed from its answer:
+        its answer's best question and centroid exclude it.
+        """
+        weight = self.settings.centroid_weight
+        vectors, owner = self.index.vectors, self.index.row_answer
+        sums = np.add.reduceat(vectors, self.starts, axis=0) if leave_out is not None else None
+        count = len(queries)
+        best = np.zeros(count, dtype=np.int64)
+        score = np.zeros(count)
+        second = np.full(count, -1, dtype=np.int64)
+        second_score = np.full(count, -1.0)
+        nearest = np.zeros(count, dtype=np.int64)
+        for block in _blocks(count if self.index.size else 0):
+            query = queries[block]
+            rows = np.arange(block.stop - block.start)
+            cosines = query @ vectors.T
+            if leave_out is not None:
+                cosines[rows, leave_out[block]] = -np.inf
+            scores = np.maximum.reduceat(cosines, self.starts, axis=1).astype(np.float64)
+            centroid = (query @ self.centroids.T).astype(np.float64)
+            if sums is not None and leave_out is not None:
+                owners = owner[leave_out[block]]
+                rest = sums[owners] - query
+                norms = np.maximum(np.linalg.norm(rest, axis=1), 1e-12)
+                centroid[rows, owners] = np.einsum("ij,ij->i", rest, query) / norms
+            scores = np.round((1.0 - weight) * scores + weight * centroid, 6)
+            top = self._first_best(scores)
+            best[block], score[block] = top, scores[rows, top]
+            if scores.shape[1] > 1:
+                scores[rows, top] = -np.inf
+                runner = self._first_best(scores)
+                runner_score = scores[rows, runner]
+                finite = np.isfinite(runner_score)
+                second[block] = np.where(finite, runner, -1)
+                second_score[block] = np.where(finite, runner_score, -1.0)
+            own = np.where(owner[None, :] == top[:, None], cosines, -np.inf)
+            nearest[block] = np.argmax(own, axis=1)
+        margin_ok = score - second_score >= self.settings.margin
+        confident = (score >= self.settings.threshold) & margin_ok
+        return Decisions(best, score, second, second_score, nearest, confident)
+
+    def _first_best(self, scores: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+        """Per row, the best-scoring answer; equal scores go to the first id, as in
+        :meth:`answer_scores`."""
+        tied = scores == scores.max(axis=1, keepdims=True)
+        rank = np.where(tied, self.id_rank[None, :], len(self.id_rank))
+        first: npt.NDArray[np.int64] = np.argmin(rank, axis=1).astype(np.int64)
+        return first
+
     def match(self, query: Vectors, *, k: int = 3) -> Match:
         """Decide confident / ambiguous / no_match for one normalized query vector."""
         scored = self.answer_scores(query, limit=max(k, 2))
         candidates = [(self.index.answer_ids[p], round(s, 6)) for p, s in scored]
         return decide(candidates, self.settings, k=k)
+
+
+def _blocks(count: int) -> Iterator[slice]:
+    for start in range(0, count, _BLOCK_ROWS):
+        yield slice(start, min(start + _BLOCK_ROWS, count))
 
 
 def _top(

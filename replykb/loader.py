@@ -15,10 +15,17 @@ import re
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from .basefiles import (
+    ANSWER_SUFFIXES,
+    SETTINGS_FILE,
+    TEMPLATES_DIR,
+    discover,
+    outside_link_problem,
+    read_text,
+)
 from .errors import AnswerBaseError, BaseNotFoundError
 from .models import (
     SLUG_PATTERN,
@@ -33,10 +40,19 @@ from .models import (
     Settings,
     SourceMap,
 )
+from .yamldoc import EMPTY, parse_yaml
 
-SETTINGS_FILE = "replykb.yaml"
-TEMPLATES_DIR = "templates"
-ANSWER_SUFFIXES = (".yaml", ".yml")
+__all__ = [
+    "ANSWER_SUFFIXES",
+    "SETTINGS_FILE",
+    "TEMPLATES_DIR",
+    "content_fingerprint",
+    "load_answer_base",
+]
+
+# What each kind of file must hold, for the messages about a file that holds something else.
+_SETTINGS_SHAPE = f"{SETTINGS_FILE} must be a mapping of settings (brand:, channels:, agents:, ...)"
+_ANSWER_SHAPE = "an answer file must be a mapping of keys (questions:, answer:, ...)"
 
 _KNOWN_KEYS = sorted(
     {
@@ -51,7 +67,8 @@ def load_answer_base(path: str | Path) -> AnswerBase:
     """Load and validate the answer base in folder ``path``.
 
     Raises :class:`BaseNotFoundError` when the folder or its ``replykb.yaml`` is
-    missing, and :class:`AnswerBaseError` listing every located problem otherwise.
+    missing, and :class:`AnswerBaseError` listing every located problem otherwise
+    (never without one: a base either loads completely or says where it does not).
     """
     root = Path(path)
     if not root.is_dir():
@@ -59,17 +76,18 @@ def load_answer_base(path: str | Path) -> AnswerBase:
             f"{root}: no such folder; pass the folder that holds {SETTINGS_FILE}"
         )
     settings_path = root / SETTINGS_FILE
-    if not settings_path.is_file():
+    if not _exists(settings_path):
         raise BaseNotFoundError(
             f"{settings_path}: not found; an answer base needs a {SETTINGS_FILE} "
             "(run `replykb init` to create one)"
         )
 
     problems: list[Problem] = []
-    settings, settings_source = _load_settings(settings_path, problems)
+    settings, settings_source = _load_settings(settings_path, root, problems)
+    files = discover(root, problems)
     answers: list[Answer] = []
     first_file_of_id: dict[str, str] = {}
-    for file in _answer_files(root):
+    for file in files.answers:
         answer = _load_answer(file, problems)
         if answer is None:
             continue
@@ -86,12 +104,27 @@ def load_answer_base(path: str | Path) -> AnswerBase:
             continue
         first_file_of_id[answer.id] = answer.source.file
         answers.append(answer)
-    templates = _load_templates(root, problems)
+    templates = {
+        name: text
+        for name, file in files.templates.items()
+        if (text := read_text(file, problems)) is not None
+    }
 
     if settings is not None:
         problems += _reference_problems(settings, settings_source)
-    if problems or settings is None:
+    elif not problems:
+        # Every way settings fail to load records why; this keeps that promise if one
+        # day a path forgets, so a caller never sees a failure without a location.
+        problems.append(
+            Problem(
+                code="RKB001",
+                location=Location(file=str(settings_path)),
+                message=f"{SETTINGS_FILE} could not be loaded; check that it holds the settings",
+            )
+        )
+    if problems:
         raise AnswerBaseError(sorted(problems, key=_problem_order))
+    assert settings is not None  # no problem means the settings validated
     answers.sort(key=lambda a: a.id)
     return AnswerBase(
         root=root,
@@ -116,43 +149,36 @@ def content_fingerprint(
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
-def _answer_files(root: Path) -> list[Path]:
-    files = []
-    for file in root.rglob("*"):
-        relative = file.relative_to(root)
-        if (
-            file.suffix not in ANSWER_SUFFIXES
-            or not file.is_file()
-            or relative == Path(SETTINGS_FILE)
-            or relative.parts[0] == TEMPLATES_DIR
-            or any(part.startswith(".") for part in relative.parts)
-        ):
-            continue
-        files.append(file)
-    return sorted(files)
+def _exists(file: Path) -> bool:
+    """Whether anything (even an unreadable file or a broken link) has this name."""
+    try:
+        return file.exists() or file.is_symlink()
+    except OSError:
+        return True  # it is there but cannot be examined: the reader says why
 
 
-def _load_settings(file: Path, problems: list[Problem]) -> tuple[Settings | None, SourceMap]:
-    data, source = _parse_yaml(file, problems)
+def _load_settings(
+    file: Path, root: Path, problems: list[Problem]
+) -> tuple[Settings | None, SourceMap]:
+    link_problem = outside_link_problem(file, root)
+    if link_problem is not None:
+        problems.append(link_problem)
+        return None, SourceMap(file=str(file))
+    data, source = _read_mapping(file, _SETTINGS_SHAPE, problems)
     if data is None:
-        return None, source
-    if not isinstance(data, dict):
-        problems.append(_not_a_mapping(source, "brand:, channels:, agents:, ..."))
         return None, source
     return _validate(Settings, data, source, problems), source
 
 
 def _load_answer(file: Path, problems: list[Problem]) -> Answer | None:
-    data, source = _parse_yaml(file, problems)
+    data, source = _read_mapping(file, _ANSWER_SHAPE, problems)
     if data is None:
-        return None
-    if not isinstance(data, dict):
-        problems.append(_not_a_mapping(source, "questions:, answer:, ..."))
         return None
     if "id" not in data:
         if not _is_slug(file.stem):
             problems.append(
                 Problem(
+                    code="RKB001",
                     location=source.locate(),
                     field="id",
                     message=f"the file name {file.stem!r} is not a valid id (lowercase letters, "
@@ -167,18 +193,45 @@ def _load_answer(file: Path, problems: list[Problem]) -> Answer | None:
     return answer
 
 
-def _load_templates(root: Path, problems: list[Problem]) -> dict[str, str]:
-    folder = root / TEMPLATES_DIR
-    templates: dict[str, str] = {}
-    if not folder.is_dir():
-        return templates
-    for file in sorted(folder.rglob("*")):
-        if not file.is_file() or file.name.startswith("."):
-            continue
-        text = _read_text(file, problems)
-        if text is not None:
-            templates[file.relative_to(folder).as_posix()] = text
-    return templates
+def _read_mapping(
+    file: Path, shape: str, problems: list[Problem]
+) -> tuple[dict[str, Any] | None, SourceMap]:
+    """The mapping at the top of a YAML file; ``None`` with a located problem otherwise."""
+    empty = SourceMap(file=str(file))
+    text = read_text(file, problems)
+    if text is None:
+        return None, empty
+    parsed = parse_yaml(str(file), text, problems)
+    if parsed is None:
+        return None, empty
+    data, source = parsed
+    if isinstance(data, dict):
+        return data, source
+    held = "nothing (an empty file)" if data is EMPTY else _describe(data)
+    problems.append(
+        Problem(
+            code="RKB001",
+            location=source.locate(),
+            message=f"{shape}, but it holds {held}; fill it in, or remove the file",
+        )
+    )
+    return None, source
+
+
+def _describe(data: Any) -> str:
+    if data is None:
+        return "null (`~`, `null` or a document with no content)"
+    if isinstance(data, list):
+        return f"a list of {len(data)} item{'s' if len(data) != 1 else ''}"
+    if isinstance(data, str):
+        return f"the text {_short(data)}"
+    return f"the {type(data).__name__} {_short(data)}"
+
+
+def _short(value: Any, width: int = 60) -> str:
+    """``repr(value)`` cut to ``width`` characters, so a huge value cannot flood a message."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _reference_problems(settings: Settings, source: SourceMap) -> list[Problem]:
@@ -198,106 +251,6 @@ def _reference_problems(settings: Settings, source: SourceMap) -> list[Problem]:
                     )
                 )
     return problems
-
-
-# libyaml's parser when PyYAML was built with it: the same nodes and marks, several
-# times faster (it is most of a cold start's loading time).
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _read_text(file: Path, problems: list[Problem]) -> str | None:
-    raw = file.read_bytes()
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        before = raw[: error.start]
-        line = before.count(b"\n") + 1
-        column = error.start - (before.rfind(b"\n") + 1) + 1
-        problems.append(
-            Problem(
-                location=Location(file=str(file), line=line, column=column),
-                message=f"not valid UTF-8 (byte 0x{raw[error.start]:02x}); save the file as UTF-8",
-            )
-        )
-        return None
-
-
-def _parse_yaml(file: Path, problems: list[Problem]) -> tuple[Any, SourceMap]:
-    """Parse one YAML document, recording the position of every key and item.
-
-    PyYAML keeps the last of two equal keys silently, so duplicates are found
-    on the node tree before it is turned into Python data.
-    """
-    empty = SourceMap(file=str(file))
-    text = _read_text(file, problems)
-    if text is None:
-        return None, empty
-    loader = _YAML_LOADER(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            problems.append(
-                Problem(
-                    location=Location(file=str(file)), message="empty file; remove it or fill it in"
-                )
-            )
-            return None, empty
-        positions: dict[tuple[str | int, ...], tuple[int, int]] = {}
-        _record_positions(node, (), positions, problems, str(file))
-        data = loader.construct_document(node)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        reason = " ".join(part for part in (error.context, error.problem) if part)
-        if error.context_mark and mark is not error.context_mark:
-            reason += f" (it started on line {error.context_mark.line + 1})"
-        problems.append(
-            Problem(
-                location=Location(file=str(file), line=line, column=column),
-                message=f"YAML syntax error: {reason}",
-            )
-        )
-        return None, empty
-    except yaml.YAMLError as error:
-        problems.append(Problem(location=Location(file=str(file)), message=f"YAML error: {error}"))
-        return None, empty
-    finally:
-        loader.dispose()
-    return data, SourceMap(file=str(file), positions=positions)
-
-
-def _record_positions(
-    node: yaml.Node,
-    path: tuple[str | int, ...],
-    positions: dict[tuple[str | int, ...], tuple[int, int]],
-    duplicates: list[Problem],
-    file: str,
-) -> None:
-    positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
-    if isinstance(node, yaml.MappingNode):
-        first_line: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                continue
-            key = key_node.value
-            where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            if key in first_line:
-                duplicates.append(
-                    Problem(
-                        location=Location(file=file, line=where[0], column=where[1]),
-                        field=".".join(str(p) for p in (*path, key)),
-                        message=f"duplicate key {key!r} (first on line {first_line[key]}); "
-                        "YAML would keep only the last one: merge them",
-                    )
-                )
-                continue
-            first_line[key] = where[0]
-            positions[(*path, key)] = where
-            _record_positions(value_node, (*path, key), positions, duplicates, file)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            positions[(*path, index)] = (item.start_mark.line + 1, item.start_mark.column + 1)
-            _record_positions(item, (*path, index), positions, duplicates, file)
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -326,23 +279,20 @@ def _problem_from_error(detail: ErrorDetails, source: SourceMap) -> Problem:
         message = f"unknown key `{key}`{hint}"
     elif kind == "string_type":
         message = (
-            f"expected text, got {type(detail['input']).__name__} {detail['input']!r}; quote it"
+            f"expected text, got {type(detail['input']).__name__} {_short(detail['input'])}; "
+            "quote it"
         )
     elif kind == "string_pattern_mismatch":
         message = (
-            f"{detail['input']!r} is not a valid id: use lowercase letters, digits and dashes "
-            f"(pattern {SLUG_PATTERN})"
+            f"{_short(detail['input'])} is not a valid id: use lowercase letters, digits and "
+            f"dashes (pattern {SLUG_PATTERN})"
         )
     elif kind in ("date_type", "date_parsing", "date_from_datetime_parsing"):
-        message = f"expected a date such as 2026-10-01, got {detail['input']!r}"
+        message = f"expected a date such as 2026-10-01, got {_short(detail['input'])}"
     else:
         message = detail["msg"].removeprefix("Value error, ")
         message = message[0].lower() + message[1:] if message else message
-    return Problem(location=source.locate(*loc), field=field, message=message)
-
-
-def _not_a_mapping(source: SourceMap, expected: str) -> Problem:
-    return Problem(location=source.locate(), message=f"expected a mapping of keys ({expected})")
+    return Problem(code="RKB001", location=source.locate(*loc), field=field, message=message)
 
 
 def _is_slug(text: str) -> bool:

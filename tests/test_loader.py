@@ -91,12 +91,17 @@ BAD_INPUTS = {
         2,
         "not valid UTF-8",
     ),
-    "not a mapping": ({"a/refund.yaml": "- a list\n"}, "a/refund.yaml", 1, "expected a mapping"),
+    "not a mapping": (
+        {"a/refund.yaml": "- a list\n"},
+        "a/refund.yaml",
+        1,
+        "an answer file must be a mapping of keys (questions:, answer:, ...), but it holds a list",
+    ),
     "two documents": (
         {"a/refund.yaml": MINIMAL_ANSWER + "---\n" + MINIMAL_ANSWER},
         "a/refund.yaml",
         4,
-        "YAML syntax error",
+        "a second YAML document starts here; a file of the base holds one document",
     ),
     "settings unknown key": (
         {"replykb.yaml": "brand: Acme\nbrnad: Acme\n"},

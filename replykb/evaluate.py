@@ -16,10 +16,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -213,12 +214,58 @@ def report(scored: Sequence[ScoredMessage], threshold: float, margin: float) -> 
     )
 
 
-def calibrate(scored: Sequence[ScoredMessage], goal: Goal) -> EvalReport:
+# Fewer out-of-scope examples than this make a calibrated threshold a guess: with 50,
+# all rejected, at most 6% of new off-topic messages would get an answer (95% bound).
+MIN_OUT_OF_SCOPE = 50
+CONFIDENCE = 0.95
+
+
+class Calibration(EvalReport):
+    """The calibrated threshold and margin, their metrics, and how far to trust them."""
+
+    goal: Goal
+    # Upper bound (at CONFIDENCE) of the share of new off-topic messages that would get
+    # an answer at this threshold, from the out-of-scope messages seen; None without any.
+    oos_leak_bound: float | None
+    # How many more out-of-scope messages a reliable calibration needs (0: enough).
+    oos_needed: int
+
+    @property
+    def reliable(self) -> bool:
+        return self.oos_needed == 0
+
+    def warning(self) -> str | None:
+        """What a user must know before pasting the threshold, or None when it is sound."""
+        if self.reliable:
+            return None
+        seen = self.out_of_scope
+        if not seen:
+            return (
+                "this calibration is not reliable: there are no out-of-scope messages, so "
+                "nothing says how many off-topic messages this threshold lets through; "
+                f"add at least {MIN_OUT_OF_SCOPE} (see the README, Calibration)"
+            )
+        leaked = round((1 - (self.oos_recall or 0.0)) * seen)
+        bound = self.oos_leak_bound or 0.0
+        return (
+            f"this calibration is not reliable: only {seen} out-of-scope message"
+            f"{'' if seen == 1 else 's'} ({leaked} answered at this threshold), so up to "
+            f"{bound:.0%} of new off-topic messages may still get a confident answer "
+            f"({CONFIDENCE:.0%} bound); add {self.oos_needed} more (at least "
+            f"{MIN_OUT_OF_SCOPE} in all) to `out_of_scope:` or --data, and calibrate again "
+            "(see the README, Calibration)"
+        )
+
+
+def calibrate(scored: Sequence[ScoredMessage], goal: Goal) -> Calibration:
     """The threshold and margin with the best in-scope accuracy that meets ``goal``.
 
     Every threshold between two observed top scores is tried with each margin of
-    ``CALIBRATION_MARGINS``; among equally good thresholds the middle one is kept,
-    leaving room on both sides. Raises :class:`DataError` when nothing meets the goal.
+    ``CALIBRATION_MARGINS``. Among equally good thresholds the strictest (highest) is
+    kept: a message it wrongly rejects goes to a person, one it wrongly lets through
+    gets a wrong reply, and the out-of-scope messages seen are rarely all there are.
+    The result says how far to trust it (:meth:`Calibration.warning`). Raises
+    :class:`DataError` when nothing meets the goal.
     """
     import numpy as np
 
@@ -240,9 +287,10 @@ def calibrate(scored: Sequence[ScoredMessage], goal: Goal) -> EvalReport:
         ([levels[0] - 1e-3], (levels[:-1] + levels[1:]) / 2, [levels[-1] + 1e-3])
     )
 
-    best: tuple[float, float, list[float]] | None = None  # (accuracy, margin, thresholds)
+    best: tuple[float, float, float] | None = None  # (accuracy, margin, threshold)
     for margin in CALIBRATION_MARGINS:
         clear = gap >= margin
+        # Ascending thresholds: a later tie is stricter and replaces the earlier one.
         for threshold in thresholds:
             answered = (top >= threshold) & clear
             accuracy = float((answered & top_right).sum()) / in_scope_count
@@ -254,14 +302,15 @@ def calibrate(scored: Sequence[ScoredMessage], goal: Goal) -> EvalReport:
                 achieved = float((answered & top_right).sum()) / total if total else 1.0
             if achieved < goal.minimum:
                 continue
-            if best is None or accuracy > best[0] + 1e-12:
-                best = (accuracy, margin, [float(threshold)])
-            elif abs(accuracy - best[0]) <= 1e-12 and margin == best[1]:
-                best[2].append(float(threshold))
+            better = best is None or accuracy > best[0] + 1e-12
+            tied = best is not None and abs(accuracy - best[0]) <= 1e-12 and margin == best[1]
+            if better or tied:
+                best = (accuracy, margin, float(threshold))
     if best is None or best[0] == 0.0:
         raise DataError(f"no threshold and margin reach the goal with any right answer: {goal}")
-    accuracy, margin, tied = best
-    threshold = round(tied[len(tied) // 2], 4)
+    accuracy, margin, threshold = best
+    threshold = _rounded_within(threshold, levels)
+    chosen = report(scored, threshold, margin)
     # Then the widest margin that costs nothing at that threshold: it guards close calls.
     for wider in sorted(CALIBRATION_MARGINS, reverse=True):
         if wider <= margin:
@@ -271,8 +320,56 @@ def calibrate(scored: Sequence[ScoredMessage], goal: Goal) -> EvalReport:
         if (candidate.in_scope_accuracy or 0.0) >= accuracy - 1e-12 and (
             achieved is None or achieved >= goal.minimum
         ):
-            return candidate
-    return report(scored, threshold, margin)
+            chosen = candidate
+            break
+    return _with_reliability(chosen, goal)
+
+
+def _rounded_within(threshold: float, levels: Any) -> float:
+    """``threshold`` to 4 decimals for pasting, unless that would move it past an observed
+    score (which would change the decisions it was chosen for)."""
+    short = round(threshold, 4)
+    below = levels[levels < threshold]
+    above = levels[levels >= threshold]
+    if (below.size and short <= below.max()) or (above.size and short > above.min()):
+        return threshold
+    return short
+
+
+def _with_reliability(result: EvalReport, goal: Goal) -> Calibration:
+    seen = result.out_of_scope
+    leaked = seen - round((result.oos_recall or 0.0) * seen)
+    return Calibration(
+        **result.model_dump(),
+        goal=goal,
+        oos_leak_bound=binomial_upper_bound(leaked, seen) if seen else None,
+        oos_needed=max(MIN_OUT_OF_SCOPE - seen, 0),
+    )
+
+
+def binomial_upper_bound(successes: int, trials: int, confidence: float = CONFIDENCE) -> float:
+    """The exact (Clopper-Pearson) one-sided upper confidence bound of a proportion.
+
+    With no successes in ``trials`` it is ``1 - (1 - confidence) ** (1 / trials)``:
+    about 3/trials, the "rule of three".
+    """
+    if successes >= trials:
+        return 1.0
+    alpha = 1.0 - confidence
+
+    def at_most(p: float) -> float:  # P(X <= successes) for X ~ Binomial(trials, p)
+        return sum(
+            math.comb(trials, k) * p**k * (1.0 - p) ** (trials - k) for k in range(successes + 1)
+        )
+
+    low, high = successes / trials, 1.0
+    for _ in range(60):  # bisection: at_most falls as p grows
+        middle = (low + high) / 2
+        if at_most(middle) > alpha:
+            low = middle
+        else:
+            high = middle
+    return high
 
 
 def _ratio(part: int, whole: int) -> float | None:

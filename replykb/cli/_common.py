@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import logging
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
+from click.core import ParameterSource
 
-from ..errors import AnswerBaseError, ReplyKBError
+from ..errors import AnswerBaseError
 
 if TYPE_CHECKING:
     from ..kb import KnowledgeBase
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
+DEFAULT_BASE = Path("answers")
+KB_ENVVAR = "REPLYKB_KB"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,35 +35,134 @@ def fail(message: str, code: int = EXIT_CANNOT_RUN) -> NoReturn:
     sys.exit(code)
 
 
+def describe_base_error(error: AnswerBaseError, base: Path | None) -> str:
+    """A base that does not load, in one line: how many problems, the first, and where
+    to see them all."""
+    count = len(error.problems)
+    first = f": {error.problems[0]}" if error.problems else ""
+    more = f" (and {count - 1} more)" if count > 1 else ""
+    where = f" {base}" if base is not None else ""
+    return (
+        f"the answer base{where} does not load{first}{more}; "
+        f"run `replykb check{where}` to see every problem"
+    )
+
+
 def is_stdout(path: Path) -> bool:
     """``-`` names standard output, as for most command-line tools."""
     return str(path) == "-"
 
 
-KB_OPTION = click.option(
-    "--kb",
-    "kb_path",
-    type=click.Path(path_type=Path),
-    default=Path("answers"),
-    envvar="REPLYKB_KB",
-    show_default=True,
-    help="The answer base folder (or set REPLYKB_KB).",
-)
+# --- where the answer base is -----------------------------------------------------------
+
+
+def kb_path_from_context() -> Path | None:
+    """The base the running command was given, for error messages."""
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return None
+    path = context.find_root().meta.get("replykb.kb")
+    return path if isinstance(path, Path) else None
+
+
+def base_options(*, positional: bool) -> Callable[[F], F]:
+    """``--kb DIR`` (or ``$REPLYKB_KB``) on a command, and with ``positional`` an optional
+    ``PATH`` argument too, both resolved into one ``kb_path`` parameter.
+
+    A PATH on the command line beats ``$REPLYKB_KB``; PATH and a different ``--kb`` together
+    are a usage error; with neither, the base is ``answers/``.
+    """
+
+    def decorate(function: F) -> F:
+        @functools.wraps(function)
+        def command(*args: Any, **kwargs: Any) -> Any:
+            path: Path | None = kwargs.pop("path", None)
+            option: Path | None = kwargs.pop("kb_option")
+            context = click.get_current_context()
+            from_command_line = (
+                context.get_parameter_source("kb_option") == ParameterSource.COMMANDLINE
+            )
+            if path is not None and option is not None and from_command_line and path != option:
+                raise click.UsageError(f"give the base as PATH or --kb, not both: {path}, {option}")
+            chosen = path or option or DEFAULT_BASE
+            context.find_root().meta["replykb.kb"] = chosen
+            return function(*args, kb_path=chosen, **kwargs)
+
+        decorated = click.option(
+            "--kb",
+            "kb_option",
+            type=click.Path(path_type=Path),
+            envvar=KB_ENVVAR,
+            show_envvar=True,
+            metavar="DIR",
+            help=f"The answer base folder (default: {DEFAULT_BASE}/)."
+            + (" Same as PATH." if positional else ""),
+        )(command)
+        if positional:
+            decorated = click.argument("path", required=False, type=click.Path(path_type=Path))(
+                decorated
+            )
+        return decorated  # type: ignore[return-value]
+
+    return decorate
+
+
+# --- options declared once ---------------------------------------------------------------
+
 CACHE_OPTION = click.option(
     "--cache-dir",
     type=click.Path(path_type=Path),
-    help="Index cache folder (default: KB/.replykb).",
+    metavar="DIR",
+    help="Index cache folder (default: the base's .replykb/).",
 )
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
+def _quiet_logs(context: click.Context, parameter: click.Parameter, quiet: bool) -> bool:
+    del context, parameter
+    if quiet:
+        logging.getLogger("replykb").setLevel(logging.WARNING)
+    return quiet
+
+
+QUIET_OPTION = click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    callback=_quiet_logs,
+    help="Only results and errors: no progress, log lines or summaries.",
+)
+
+
+class _EchoHandler(logging.Handler):
+    """replykb's log lines (index builds, the ONNX export) on stderr, as the command's
+    own output: through click, so they follow its stream wherever it points."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            click.echo(self.format(record), err=True)
+        except Exception:  # a log line never breaks a command
+            self.handleError(record)
+
+
+@contextlib.contextmanager
+def command_logging() -> Iterator[None]:
+    """Show replykb's progress lines (INFO) while a command runs; -q lowers the level to
+    WARNING. Restored afterwards, so the process-wide logging is left as found."""
+    logger = logging.getLogger("replykb")
+    handler = _EchoHandler()
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 def load_kb(path: Path, cache_dir: Path | None) -> KnowledgeBase:
-    """The base as the library loads it; a broken base points at `replykb check`."""
+    """The base as the library loads it (errors reach the group's one-line handler)."""
     from ..kb import KnowledgeBase
 
-    try:
-        return KnowledgeBase.load(path, cache_dir=cache_dir)
-    except AnswerBaseError as error:
-        fail(f"{error}\nrun `replykb check {path}` for details", EXIT_FINDINGS)
-    except ReplyKBError as error:
-        fail(str(error))
+    return KnowledgeBase.load(path, cache_dir=cache_dir)

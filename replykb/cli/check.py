@@ -5,15 +5,26 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ..errors import ReplyKBError
-from ._common import CACHE_OPTION, EXIT_FINDINGS, EXIT_OK, fail, is_stdout
+from ._common import (
+    CACHE_OPTION,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    QUIET_OPTION,
+    base_options,
+    fail,
+    is_stdout,
+)
+
+if TYPE_CHECKING:
+    from ..check import CheckReport
 
 
 @click.command()
-@click.argument("path", type=click.Path(path_type=Path), default=Path("answers"))
+@base_options(positional=True)
 @click.option(
     "--format",
     "output_format",
@@ -28,19 +39,27 @@ from ._common import CACHE_OPTION, EXIT_FINDINGS, EXIT_OK, fail, is_stdout
     help="Write the report to FILE (- for stdout); the console then shows the text report "
     "(under GitHub Actions, with its annotations).",
 )
+@QUIET_OPTION
 def check(
-    path: Path, output_format: str | None, strict: bool, cache_dir: Path | None, output: Path | None
+    kb_path: Path,
+    output_format: str | None,
+    strict: bool,
+    cache_dir: Path | None,
+    output: Path | None,
+    quiet: bool,
 ) -> None:
     """Check the answer base in PATH: schema, templates, limits, facts, conflicts, tests.
 
     Exit 0 when it has no errors (warnings allowed), 1 when it has errors (or, with
     --strict, warnings), 2 when the check cannot run. The README lists every code.
+    With -q only the findings are printed (no counts, no summary).
 
     \b
     Examples:
       replykb check answers/
-      replykb check answers/ --strict --format json
+      replykb check --kb answers/ --strict --format json
       replykb check answers/ --format junit --output replykb-check.xml
+      REPLYKB_KB=answers/ replykb check -q
     """
     from functools import partial
 
@@ -49,20 +68,34 @@ def check(
 
     console = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     chosen = output_format or console
-    try:
-        report = run_checks(path, cache_dir=cache_dir)
-    except ReplyKBError as error:
-        fail(str(error))
+    report = run_checks(kb_path, cache_dir=cache_dir)
     # JUnit is the one format in which --strict changes the report (warnings fail cases).
     formatter = partial(format_junit, strict=strict) if chosen == "junit" else FORMATS[chosen]
     rendered = formatter(report)
     if output is None or is_stdout(output):
-        click.echo(rendered, nl=False)
+        click.echo(_quietly(rendered, chosen, report) if quiet else rendered, nl=False)
     else:
         try:
             output.write_text(rendered, encoding="utf-8")
         except OSError as error:
             fail(f"cannot write the report to {output}: {error.strerror or error}")
-        click.echo(FORMATS[console](report), nl=False)
+        console_report = FORMATS[console](report)
+        click.echo(_quietly(console_report, console, report) if quiet else console_report, nl=False)
     failed = bool(report.errors) or (strict and bool(report.warnings))
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+def _quietly(rendered: str, chosen: str, report: CheckReport) -> str:
+    """The text part of a report without its counts per code and summary line."""
+    if chosen not in ("text", "github"):
+        return rendered  # JSON and JUnit are results through and through
+    from ..report import format_text
+
+    try:
+        summary_free = format_text(report, summary=False)  # type: ignore[call-arg]
+    except TypeError:  # until report.format_text takes `summary`
+        return rendered
+    if chosen == "text":
+        return summary_free
+    full_text = format_text(report)
+    return rendered[: len(rendered) - len(full_text)] + summary_free

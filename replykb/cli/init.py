@@ -7,34 +7,34 @@ from pathlib import Path
 
 import click
 
-from ..errors import ReplyKBError
-from ._common import fail
+from ._common import QUIET_OPTION, base_options
 
 
 @click.command()
-@click.argument("path", type=click.Path(path_type=Path))
+@base_options(positional=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the files written as JSON.")
-def init(path: Path, as_json: bool) -> None:
+@QUIET_OPTION
+def init(kb_path: Path, as_json: bool, quiet: bool) -> None:
     """Create a new answer base in PATH that passes `replykb check` at once.
 
     It holds replykb.yaml with the channel presets, three sample answers, the
     templates, a .gitignore for the index cache and a GitHub workflow. An existing
-    base is never overwritten.
+    base is never overwritten. With -q nothing is printed.
 
     \b
     Examples:
       replykb init my-answers/
       replykb init . && replykb check .
+      REPLYKB_KB=my-answers/ replykb init -q && replykb check
     """
     from ..scaffold import create_base
 
-    try:
-        written = create_base(path)
-    except ReplyKBError as error:
-        fail(str(error))
+    written = create_base(kb_path)
     if as_json:
         click.echo(json.dumps([str(file) for file in written], indent=2))
         return
+    if quiet:
+        return
     for file in written:
         click.echo(f"created {file}")
-    click.echo(f"next: edit {path / 'replykb.yaml'}, then run `replykb check {path}`")
+    click.echo(f"next: edit {kb_path / 'replykb.yaml'}, then run `replykb check {kb_path}`")

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..errors import AnswerBaseError, ReplyKBError
-from ._common import CACHE_OPTION, EXIT_FINDINGS, JSON_OPTION, KB_OPTION, fail, load_kb
+from ._common import CACHE_OPTION, JSON_OPTION, QUIET_OPTION, base_options, fail, load_kb
 from .triage import triage_file
 
 if TYPE_CHECKING:
@@ -24,6 +23,7 @@ def _reply_options(function: Callable[..., Any]) -> Callable[..., Any]:
             click.option("--customer", help="The customer's display name or @handle."),
             click.option("--conversation", help="Conversation id: picks the opening, stably."),
             JSON_OPTION,
+            QUIET_OPTION,
         ]
     ):
         function = option(function)
@@ -33,7 +33,10 @@ def _reply_options(function: Callable[..., Any]) -> Callable[..., Any]:
 UNITS = {"sms": "segment", "twitter": "weighted character", "graphemes": "grapheme"}
 
 
-def _print_reply(reply: Reply) -> None:
+def _print_reply(reply: Reply, *, quiet: bool = False) -> None:
+    if quiet:
+        click.echo(reply.text)
+        return
     unit = UNITS.get(reply.count, "character") + ("" if reply.length == 1 else "s")
     size = f"{reply.length} {unit}" + ("" if reply.limit is None else f" of {reply.limit}")
     header = f"[{reply.answer_id} on {reply.channel}: {reply.form}, {size}]"
@@ -43,7 +46,7 @@ def _print_reply(reply: Reply) -> None:
 
 @click.command()
 @click.argument("message", required=False)
-@KB_OPTION
+@base_options(positional=False)
 @click.option(
     "--channel",
     "-c",
@@ -74,6 +77,7 @@ def suggest(
     customer: str | None,
     conversation: str | None,
     as_json: bool,
+    quiet: bool,
     input_path: Path | None,
     output_path: Path | None,
     strict: bool,
@@ -82,29 +86,33 @@ def suggest(
     """Suggest the reply to MESSAGE for its channel, or say that a person must answer.
 
     With --input, triage a whole backlog: one JSON line out per record in, in order.
+    With -q only the reply to send is printed (nothing when a person must answer).
 
     \b
     Examples:
       replykb suggest "where is my refund??" --channel x --agent paola --customer @mario
       replykb suggest "can't log in" --kb answers/ --channel email --json
-      replykb suggest --input backlog.csv --output replies.jsonl --channel facebook
+      replykb suggest --input examples/backlog.jsonl --output replies.jsonl --channel facebook
+      REPLYKB_KB=answers/ replykb suggest -q "refund??" -c sms
     """
     if input_path is not None:
         if message is not None:
             fail("give a MESSAGE or --input FILE, not both")
-        triage_file(load_kb(kb_path, cache_dir), input_path, output_path, channel, agent, strict)
+        kb = load_kb(kb_path, cache_dir)
+        triage_file(kb, input_path, output_path, channel, agent, strict, quiet=quiet)
         return
     if message is None or channel is None:
         fail("give a MESSAGE and its --channel (or --input FILE); see `replykb suggest --help`")
     kb = load_kb(kb_path, cache_dir)
-    try:
-        suggestion = kb.suggest(
-            message, channel=channel, agent=agent, customer=customer, conversation_id=conversation
-        )
-    except ReplyKBError as error:
-        fail(str(error))
+    suggestion = kb.suggest(
+        message, channel=channel, agent=agent, customer=customer, conversation_id=conversation
+    )
     if as_json:
         click.echo(suggestion.model_dump_json(indent=2))
+        return
+    if quiet:
+        if suggestion.reply is not None:
+            click.echo(suggestion.reply.text)
         return
     match = suggestion.match
     threshold = kb.settings.match.threshold
@@ -135,7 +143,7 @@ def suggest(
 
 @click.command()
 @click.argument("answer_id")
-@KB_OPTION
+@base_options(positional=False)
 @click.option("--channel", "-c", default="all", show_default=True, help="A channel, or `all`.")
 @_reply_options
 def render(
@@ -146,36 +154,36 @@ def render(
     customer: str | None,
     conversation: str | None,
     as_json: bool,
+    quiet: bool,
 ) -> None:
     """Preview answer ANSWER_ID on one channel or on every channel (no model, no index).
+
+    With -q only the replies' text is printed, without the header that names the
+    channel and the length.
 
     \b
     Examples:
       replykb render refund-timing --channel all --agent paola
-      replykb render refund-timing --channel sms --customer Mario --json
+      replykb render refund-timing --kb answers/ --channel sms --customer Mario --json
+      replykb render refund-timing -c x -q
     """
     from ..loader import load_answer_base
     from ..render import Renderer
 
-    try:
-        base = load_answer_base(kb_path)
-        renderer = Renderer(base.settings, dict(base.templates))
-        answer = base.answer(answer_id)
-        channels = list(base.settings.channels) if channel == "all" else [channel]
-        replies = [
-            renderer.render(
-                answer, channel=name, agent=agent, customer=customer, conversation_id=conversation
-            )
-            for name in channels
-        ]
-    except AnswerBaseError as error:
-        fail(f"{error}\nrun `replykb check {kb_path}` for details", EXIT_FINDINGS)
-    except ReplyKBError as error:
-        fail(str(error))
+    base = load_answer_base(kb_path)
+    renderer = Renderer(base.settings, dict(base.templates))
+    answer = base.answer(answer_id)
+    channels = list(base.settings.channels) if channel == "all" else [channel]
+    replies = [
+        renderer.render(
+            answer, channel=name, agent=agent, customer=customer, conversation_id=conversation
+        )
+        for name in channels
+    ]
     if as_json:
         click.echo(json.dumps([reply.model_dump(mode="json") for reply in replies], indent=2))
         return
     for index, reply in enumerate(replies):
         if index:
             click.echo()
-        _print_reply(reply)
+        _print_reply(reply, quiet=quiet)

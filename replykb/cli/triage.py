@@ -24,6 +24,8 @@ def triage_file(
     channel: str | None,
     agent: str | None,
     strict: bool,
+    *,
+    quiet: bool = False,
 ) -> None:
     from .. import batch
 
@@ -34,7 +36,7 @@ def triage_file(
             fail(str(error))
     if output_path is not None and is_stdout(output_path):
         output_path = None
-    show_progress = sys.stderr.isatty() and output_path is not None
+    show_progress = not quiet and sys.stderr.isatty() and output_path is not None
     total = batch.count_lines(input_path) if show_progress else 0
     bad = 0
     with contextlib.ExitStack() as stack:
@@ -62,5 +64,5 @@ def triage_file(
                     progress.update(1)
         except UnicodeDecodeError as error:
             fail(f"{input_path}: not valid UTF-8 ({error.reason})")
-    if bad:
+    if bad and not quiet:
         click.echo(f"{bad} line(s) could not be triaged; see above", err=True)

@@ -58,6 +58,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from _clinc150 import HELP, Clinc150, load_clinc150
 from _machine import (
     OthersCpu,
     add_wait_idle_option,
@@ -94,8 +95,7 @@ def base_messages(kb: Path) -> list[str]:
     )
 
 
-def clinc_messages(data_path: Path) -> list[str]:
-    data = json.loads(data_path.read_text(encoding="utf-8"))
+def clinc_messages(data: Clinc150) -> list[str]:
     return [text for text, _ in data["test"]] + [text for text, _ in data["oos_test"]]
 
 
@@ -325,7 +325,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("data", type=Path, help="path to CLINC150 data_full.json")
+    parser.add_argument("data", type=Path, help=HELP)
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 20000, 100000])
     parser.add_argument("--kb", type=Path, default=DEFAULT_KB, help="%(default)s")
     parser.add_argument(
@@ -342,10 +342,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", type=Path, help="keep the inputs and outputs in this folder")
     args = parser.parse_args()
+    data = load_clinc150(args.data)  # first: a missing file ends the run at once
 
     print(f"{machine()}\nstart: {load_conditions()}")
     print(f"command: {' '.join(replykb_command())} suggest --input IN --output OUT ...")
-    ours, clinc = base_messages(args.kb), clinc_messages(args.data)
+    ours, clinc = base_messages(args.kb), clinc_messages(data)
     print(
         f"messages: {len(ours)} from {args.kb} (share {args.kb_share:.0%}), "
         f"{len(clinc):,} from CLINC150 test + oos_test"

@@ -29,6 +29,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import yaml
+from _clinc150 import HELP, load_clinc150
 
 SETTINGS = {
     "brand": "Fernhill",
@@ -115,13 +116,13 @@ def run_check(root: Path, report: Path) -> tuple[float, int, dict[str, int]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("data", type=Path, help="path to CLINC150 data_full.json")
+    parser.add_argument("data", type=Path, help=HELP)
     parser.add_argument("--answers", type=int, default=1000)
     parser.add_argument("--questions", type=int, default=5, help="questions per answer")
     parser.add_argument("--warm-runs", type=int, default=2)
     parser.add_argument("--keep", type=Path, help="write the base here and keep it")
     args = parser.parse_args()
-    data = json.loads(args.data.read_text())
+    data = load_clinc150(args.data)
     scratch = Path(tempfile.mkdtemp(prefix="replykb-check-speed-"))
     try:
         root = args.keep or scratch / "base"

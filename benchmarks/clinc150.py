@@ -12,13 +12,13 @@ Run by hand (a few minutes on 2 cores); figures go to the README.
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
 import yaml
+from _clinc150 import HELP, load_clinc150
 
 from replykb import KnowledgeBase
 from replykb.evaluate import Goal, LabelledMessage, calibrate, report, score_messages
@@ -45,12 +45,12 @@ def labelled(data: dict[str, list[list[str]]], split: str) -> list[LabelledMessa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("data", type=Path, help="path to CLINC150 data_full.json")
+    parser.add_argument("data", type=Path, help=HELP)
     parser.add_argument("--per-intent", type=int, nargs="+", default=[100, 10])
     parser.add_argument("--centroid-weights", type=float, nargs="+", default=[0.0, 0.5])
     parser.add_argument("--min-oos-recall", type=float, default=0.8)
     args = parser.parse_args()
-    data = json.loads(args.data.read_text())
+    data = load_clinc150(args.data)
     goal = Goal(kind="oos_recall", minimum=args.min_oos_recall)
     with tempfile.TemporaryDirectory() as scratch:
         cache = Path(scratch) / "cache"

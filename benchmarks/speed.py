@@ -72,6 +72,7 @@ from typing import Any
 
 import numpy as np
 import yaml
+from _clinc150 import HELP, load_clinc150
 from _machine import (
     OthersCpu,
     add_wait_idle_option,
@@ -454,7 +455,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("data", type=Path, help="path to CLINC150 data_full.json")
+    parser.add_argument("data", type=Path, help=HELP)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--quick", action="store_true", help="leave out the 100k size")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE, help="%(default)s")
@@ -467,6 +468,7 @@ def main() -> None:
     add_wait_idle_option(parser)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    data = load_clinc150(args.data)  # first: a missing file ends the run at once
     if args.quick:
         args.sizes = [size for size in args.sizes if size < 100_000]
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -474,7 +476,6 @@ def main() -> None:
     run_started = time.perf_counter()
 
     print(f"start: {load_conditions()}")
-    data = json.loads(args.data.read_text())
     messages = pick_messages(data, args.messages, args.seed)
     largest = max([*args.sizes, args.build_size])
     answers = make_answers(data, largest, set(messages), args.seed)

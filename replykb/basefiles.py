@@ -3,10 +3,11 @@
 Nothing in the base folder is skipped silently. Answer files are every ``*.yaml`` and
 ``*.yml`` (in any letter case) outside ``templates/`` and hidden folders; every file
 of ``templates/`` is a template. Symlinks are followed when they stay inside the base
-folder (each real file and folder is read once, so a link loop or a second link to the
-same folder adds nothing); a link that leaves the base or leads nowhere, a folder that
-cannot be listed and a file that cannot be read, is not a regular file or is over
-:data:`MAX_FILE_BYTES` each become a located problem (code RKB004).
+folder: a linked file counts under the link's name; an answer folder is read once
+however many ways lead to it, and a link loop adds nothing. A link that leaves the
+base or leads nowhere, a folder that cannot be listed, and a file that cannot be
+read, is not a regular file or is over :data:`MAX_FILE_BYTES` each become a located
+problem (code RKB004).
 """
 
 from __future__ import annotations
@@ -144,34 +145,40 @@ class _Walker:
         self.problems = problems
         self.answers: list[Path] = []
         self.templates: dict[str, Path] = {}
-        # Real paths already taken, so a link never loads a file or folder twice.
+        # Real paths of the answer folders walked: a second way into one (a loop, or
+        # two links to it) would only repeat its answers under the same ids.
         self.seen_folders: set[str] = set()
-        self.seen_files: set[str] = set()
-        self.links: list[Path] = []
+        # Each link with the real paths of the folders above it, to stop link loops
+        # under templates/, where every name counts and folders are not deduplicated.
+        self.links: list[tuple[Path, frozenset[str]]] = []
 
     def run(self) -> None:
-        # The real tree first, then the links: a file reachable both ways is located
+        # The real tree first, then the links: a folder reachable both ways is read
         # at its own path, and links found inside linked folders are followed in turn.
-        self.walk(self.root)
+        self.walk(self.root, frozenset())
         while self.links:
-            pending, self.links = sorted(self.links), []
-            for link in pending:
-                self.follow(link)
+            pending, self.links = sorted(self.links, key=lambda link: link[0]), []
+            for link, above in pending:
+                self.follow(link, above)
 
-    def walk(self, top: Path) -> None:
-        folders = [top]
+    def walk(self, top: Path, above_top: frozenset[str]) -> None:
+        folders = [(top, above_top)]
         while folders:
-            folder = folders.pop()
+            folder, above = folders.pop()
             real = os.path.realpath(folder)
-            if real in self.seen_folders:
-                continue
-            self.seen_folders.add(real)
+            if real in above:
+                continue  # a link back to a folder that holds it: nothing new below
+            if self.role(folder) != "template":
+                if real in self.seen_folders:
+                    continue
+                self.seen_folders.add(real)
             try:
                 with os.scandir(folder) as listing:
                     entries = sorted(listing, key=lambda entry: entry.name)
             except OSError as error:
                 self.problems.append(_unreadable(folder, error, "list this folder", "a+rx"))
                 continue
+            chain = above | {real}
             for entry in entries:
                 path = Path(entry.path)
                 if entry.name.startswith(".") or self.role(path) == "skip":
@@ -183,13 +190,13 @@ class _Walker:
                     self.problems.append(_unreadable(path, error, "read this entry", "a+r"))
                     continue
                 if is_link:
-                    self.links.append(path)
+                    self.links.append((path, chain))
                 elif is_folder:
-                    folders.append(path)
+                    folders.append((path, chain))
                 else:
                     self.add_file(path)
 
-    def follow(self, link: Path) -> None:
+    def follow(self, link: Path, above: frozenset[str]) -> None:
         role = self.role(link)
         try:
             target = os.path.realpath(link, strict=True)
@@ -205,14 +212,14 @@ class _Walker:
         if not _is_inside(target, self.root_real):
             self.problems.append(_outside_link(link, target))
         elif is_folder:
-            self.walk(link)
+            self.walk(link, above)
         else:
             self.add_file(link)
 
     def role(self, path: Path) -> str:
         """What ``path`` is by its name: ``answer``, ``template``, ``skip`` or ``other``."""
         parts = path.relative_to(self.root).parts
-        if parts[0] == TEMPLATES_DIR and len(parts) > 1:
+        if len(parts) > 1 and parts[0] == TEMPLATES_DIR:
             return "template"
         if parts == (SETTINGS_FILE,):
             return "skip"
@@ -221,18 +228,13 @@ class _Walker:
         return "other"
 
     def add_file(self, path: Path) -> None:
+        # Every name is loaded, links included: a linked answer without `id:` takes its
+        # id from the link's name, and a linked template is found under the link's name.
         role = self.role(path)
-        if role not in ("answer", "template"):
-            return
-        real = os.path.realpath(path)
-        if real in self.seen_files:
-            return
-        self.seen_files.add(real)
         if role == "answer":
             self.answers.append(path)
-        else:
-            name = path.relative_to(self.root / TEMPLATES_DIR).as_posix()
-            self.templates[name] = path
+        elif role == "template":
+            self.templates[path.relative_to(self.root / TEMPLATES_DIR).as_posix()] = path
 
 
 def _is_inside(target: str, root_real: str) -> bool:

@@ -33,6 +33,8 @@ from .models import (
     Answer,
     AnswerBase,
     Channel,
+    CheckSettings,
+    IgnoredCode,
     Location,
     MatchSettings,
     Policy,
@@ -57,7 +59,16 @@ _ANSWER_SHAPE = "an answer file must be a mapping of keys (questions:, answer:, 
 _KNOWN_KEYS = sorted(
     {
         name
-        for model in (Settings, Answer, Channel, Agent, Policy, MatchSettings)
+        for model in (
+            Settings,
+            Answer,
+            Channel,
+            Agent,
+            Policy,
+            MatchSettings,
+            CheckSettings,
+            IgnoredCode,
+        )
         for name in model.model_fields
     }
 )

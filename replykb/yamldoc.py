@@ -246,6 +246,7 @@ def _construct(loader: Any, node: yaml.Node, file: str, problems: list[Problem])
     except (ValueError, OverflowError) as error:
         # e.g. a 5,000-digit number (over Python's int conversion limit) or 2026-13-45.
         culprit, reason = _failing_scalar(node, error)
+        reason = reason[:1].lower() + reason[1:]
         value = culprit.value if len(culprit.value) <= 40 else culprit.value[:37] + "..."
         kind = culprit.tag.rsplit(":", 1)[-1]
         problems.append(

@@ -82,3 +82,17 @@ def shop_kb(real_embedder, tmp_path_factory):  # type: ignore[no-untyped-def]
     return KnowledgeBase.load(
         SHOP_BASE, cache_dir=tmp_path_factory.mktemp("cache"), embedder=real_embedder
     )
+
+
+@pytest.fixture(scope="session")
+def example_kb(real_embedder, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The example base (answers/), matched with the real model; its index built once.
+
+    Shared: a test that needs observers makes its own ``KnowledgeBase(kb.base,
+    kb.embedder, kb.index, observers=...)`` instead of adding them here.
+    """
+    from replykb import KnowledgeBase
+
+    return KnowledgeBase.load(
+        EXAMPLE_BASE, cache_dir=tmp_path_factory.mktemp("example-cache"), embedder=real_embedder
+    )

@@ -10,6 +10,12 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ._common import CACHE_OPTION, JSON_OPTION, QUIET_OPTION, base_options, fail, load_kb
+from ._complete import (
+    complete_agents,
+    complete_answer_ids,
+    complete_channels,
+    complete_render_channels,
+)
 from .triage import triage_file
 
 if TYPE_CHECKING:
@@ -19,7 +25,11 @@ if TYPE_CHECKING:
 def _reply_options(function: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(
         [
-            click.option("--agent", help="Agent id from replykb.yaml who signs the reply."),
+            click.option(
+                "--agent",
+                help="Agent id from replykb.yaml who signs the reply.",
+                shell_complete=complete_agents,
+            ),
             click.option("--customer", help="The customer's display name or @handle."),
             click.option("--conversation", help="Conversation id: picks the opening, stably."),
             JSON_OPTION,
@@ -52,6 +62,7 @@ def _print_reply(reply: Reply, *, quiet: bool = False) -> None:
     "-c",
     help="Channel the message came from (x, sms, email, ...); with --input, the default "
     "for records that name none.",
+    shell_complete=complete_channels,
 )
 @_reply_options
 @click.option(
@@ -142,9 +153,16 @@ def suggest(
 
 
 @click.command()
-@click.argument("answer_id")
+@click.argument("answer_id", shell_complete=complete_answer_ids)
 @base_options(positional=False)
-@click.option("--channel", "-c", default="all", show_default=True, help="A channel, or `all`.")
+@click.option(
+    "--channel",
+    "-c",
+    default="all",
+    show_default=True,
+    help="A channel, or `all`.",
+    shell_complete=complete_render_channels,
+)
 @_reply_options
 def render(
     answer_id: str,

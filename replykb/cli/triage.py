@@ -1,20 +1,24 @@
-"""``replykb suggest --input``: triage a backlog file, one JSON line out per record in."""
+"""``replykb suggest --input``: triage a backlog file, one JSON line out per record in.
+
+A thin shell over :func:`replykb.batch.run_batch`, which owns reading, triage and the
+safe writing of the output; here only the progress bar, the per-line reports on
+stderr and the exit code.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from ..errors import ReplyKBError
 from ._common import EXIT_FINDINGS, fail, is_stdout
 
 if TYPE_CHECKING:
     from ..kb import KnowledgeBase
+    from ..models import TriageFailure, TriageResult
 
 
 def triage_file(
@@ -29,40 +33,38 @@ def triage_file(
 ) -> None:
     from .. import batch
 
-    if channel is not None:
-        try:
-            kb.renderer.channel(channel)
-        except ReplyKBError as error:
-            fail(str(error))
-    if output_path is not None and is_stdout(output_path):
-        output_path = None
-    show_progress = not quiet and sys.stderr.isatty() and output_path is not None
+    to_file = output_path is not None and not is_stdout(output_path)
+    show_progress = not quiet and sys.stderr.isatty() and to_file
     total = batch.count_lines(input_path) if show_progress else 0
-    bad = 0
     with contextlib.ExitStack() as stack:
-        source = stack.enter_context(input_path.open(encoding="utf-8", newline=""))
-        sink = (
-            stack.enter_context(output_path.open("w", encoding="utf-8"))
-            if output_path
-            else sys.stdout
-        )
-        records = batch.read_records(source, csv_format=batch.is_csv(input_path))
         progress = (
             stack.enter_context(click.progressbar(length=total, label="triage", file=sys.stderr))
             if show_progress
             else None
         )
-        try:
-            for result in batch.triage(kb, records, channel=channel, agent=agent):
-                if result["status"] == "error":
-                    bad += 1
-                    click.echo(f"{input_path}:{result['line']}: {result['error']}", err=True)
-                    if strict:
-                        fail(f"{input_path}:{result['line']}: bad line (--strict)", EXIT_FINDINGS)
-                sink.write(json.dumps(result, ensure_ascii=False) + "\n")
-                if progress is not None:
-                    progress.update(1)
-        except UnicodeDecodeError as error:
-            fail(f"{input_path}: not valid UTF-8 ({error.reason})")
-    if bad and not quiet:
-        click.echo(f"{bad} line(s) could not be triaged; see above", err=True)
+
+        def report(outcome: TriageResult | TriageFailure) -> None:
+            if outcome.status == "error":
+                click.echo(f"{input_path}:{outcome.line}: {outcome.error}", err=True)
+            if progress is not None:
+                progress.update(1)
+
+        summary = batch.run_batch(
+            kb,
+            input_path,
+            output_path,
+            channel=channel,
+            agent=agent,
+            strict=strict,
+            on_result=report,
+        )
+    stopped = summary.stopped_at
+    if stopped is not None:
+        written = "no output file written" if to_file else "output stopped there"
+        fail(
+            f"{input_path}:{stopped.line}: {stopped.error} (--strict: {written})",
+            EXIT_FINDINGS,
+        )
+    if summary.failed and not quiet:
+        plural = "s" if summary.failed != 1 else ""
+        click.echo(f"{summary.failed} line{plural} could not be triaged; see above", err=True)

@@ -1,8 +1,8 @@
 """Run a step as a user whom file permissions apply to, for the unreadable-file tests.
 
 Root reads a file whatever its mode, so under root (CI runs as root) the step runs in
-a subprocess as ``nobody`` through ``setpriv``; under any other user it runs as that
-user. The test is skipped only when neither is possible, with the reason.
+a subprocess as ``nobody`` through ``setpriv``; under any other user it runs in this
+process. The test is skipped only when neither is possible, with the reason.
 """
 
 from __future__ import annotations
@@ -30,31 +30,33 @@ from click.testing import CliRunner
 from replykb import AnswerBaseError, load_answer_base
 from replykb.cli import cli
 
-root = sys.argv[1]
-try:
-    load_answer_base(root)
-    problems = None
-except AnswerBaseError as error:
-    problems = [
-        {"file": p.location.file, "line": p.location.line, "code": p.code, "text": str(p)}
-        for p in error.problems
-    ]
-result = CliRunner().invoke(cli, ["check", root])
-print(json.dumps({"problems": problems, "exit_code": result.exit_code, "output": result.output}))
+def run(root):
+    try:
+        load_answer_base(root)
+        problems = None
+    except AnswerBaseError as error:
+        problems = [
+            {"file": p.location.file, "line": p.location.line, "code": p.code, "text": str(p)}
+            for p in error.problems
+        ]
+    result = CliRunner().invoke(cli, ["check", root])
+    return {"problems": problems, "exit_code": result.exit_code, "output": result.output}
+
+if __name__ == "__main__":
+    print(json.dumps(run(sys.argv[1])))
 """
-
-
-def _prefix() -> list[str]:
-    if os.geteuid() != 0:
-        return []
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("running as root and setpriv is missing: cannot drop the permission bypass")
-    return [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
 
 
 def load_and_check_unprivileged(root: Path) -> dict[str, Any]:
     """``{"problems": [...] or None, "exit_code": int, "output": str}`` as a plain user."""
+    if os.geteuid() != 0:  # permissions already bind this process
+        namespace: dict[str, Any] = {"__name__": "unprivileged"}
+        exec(compile(_SCRIPT, "<unprivileged>", "exec"), namespace)  # defines run()
+        return namespace["run"](str(root))  # type: ignore[no-any-return]
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root and setpriv is missing: cannot drop the permission bypass")
+    prefix = [setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
     env = {
         **os.environ,
         "HOME": str(root.parent),
@@ -62,7 +64,7 @@ def load_and_check_unprivileged(root: Path) -> dict[str, Any]:
         "TRANSFORMERS_OFFLINE": "1",
     }
     done = subprocess.run(
-        [*_prefix(), sys.executable, "-c", _SCRIPT, str(root)],
+        [*prefix, sys.executable, "-c", _SCRIPT, str(root)],
         capture_output=True,
         text=True,
         env=env,

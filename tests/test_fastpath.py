@@ -17,8 +17,10 @@ import numpy as np
 import pytest
 
 from replykb import KnowledgeBase, Match
+from replykb.cachefiles import FileDigests
 from replykb.embed import resolve_model
-from replykb.fastpath import (
+from replykb.fastpath import load_fast_embedder
+from replykb.onnxmodel import (
     EXPORT_MANIFEST,
     GRAPH_FILE,
     WEIGHTS_FILE,
@@ -26,9 +28,7 @@ from replykb.fastpath import (
     FastPathUnavailable,
     ModelConfig,
     OnnxEmbedder,
-    load_fast_embedder,
 )
-from replykb.index import FileDigests
 
 from .conftest import EXAMPLE_BASE, SHOP_BASE
 

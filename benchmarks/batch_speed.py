@@ -31,7 +31,7 @@ Targets (2 cores, no GPU): >= 200 msg/s excluding start-up; peak RSS the same at
 20k and 100k lines.
 
     HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 python benchmarks/batch_speed.py \\
-        ../shared/datasets/clinc150/data_full.json
+        data_full.json
 
 The whole run takes about 8 minutes (the 100k lines about 6); --sizes 2000 20000 takes
 about 2. Run by hand, on an otherwise idle machine (the load average is printed before

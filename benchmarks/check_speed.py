@@ -9,7 +9,7 @@ timed from start to exit: the cold run embeds every question, test and out-of-sc
 message and builds the index; the warm run must find everything in the cache, index and
 ONNX export, and encode nothing again.
 
-    HF_HUB_OFFLINE=1 python benchmarks/check_speed.py ../shared/datasets/clinc150/data_full.json
+    HF_HUB_OFFLINE=1 python benchmarks/check_speed.py data_full.json
 
 Targets (2 cores): cold <= 60 s, warm <= 10 s. Run by hand; figures go to the README.
 """

@@ -4,7 +4,7 @@ Each of the 150 intents becomes an answer whose questions are its train phrasing
 (all 100, or the first N). Threshold and margin are calibrated once on val + oos_val
 (`replykb.evaluate.calibrate`), then applied unchanged to test + oos_test.
 
-    python benchmarks/clinc150.py ../shared/datasets/clinc150/data_full.json
+    python benchmarks/clinc150.py data_full.json
 
 Run by hand (a few minutes on 2 cores); figures go to the README.
 """

@@ -41,7 +41,7 @@ Targets (2 cores, no GPU): warm `kb.match` p50 <= 15 ms at 10k questions; rebuil
 editing one answer <= 2 s plus the model load.
 
     HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 python benchmarks/speed.py \\
-        ../shared/datasets/clinc150/data_full.json
+        data_full.json
 
 Embedding 100k questions takes ~9 minutes on 2 idle cores the first time (much longer on
 a busy machine); the embeddings are kept under --cache-dir (one folder per size, seeded

@@ -344,3 +344,307 @@ def test_eval_bad_data_file_names_the_line(
     result = runner.invoke(cli, ["eval", str(shop_copy), "--data", str(data)])
     assert result.exit_code == 2
     assert f"{data}:2: unknown answer id 'nope'" in result.output
+
+
+# --- one way to name the base, -q, one-line errors, `answers`, completion (issue 12 point 7) ---
+
+# Each command, without its base, and what its output shows when it read the shop base.
+BASE_COMMANDS: dict[str, tuple[list[str], bool, str]] = {
+    # name: (arguments, takes a PATH argument too, text only the shop base gives)
+    "check": (["check"], True, "no problems (3 answers,"),
+    "answers": (["answers"], True, "where-is-my-order  Tracking an order"),
+    "suggest": (
+        ["suggest", "my parcel hasn't turned up", "-c", "x"],
+        False,
+        "where-is-my-order (confident",
+    ),
+    "render": (["render", "where-is-my-order", "-c", "sms"], False, "[where-is-my-order on sms"),
+    "eval": (["eval"], True, "5 messages (3 in scope, 2 out of scope)"),
+    "init": (["init"], True, "created "),
+}
+WAYS = ["--kb", "REPLYKB_KB", "PATH"]
+
+
+def _name_the_base(
+    way: str, args: list[str], base: Path, takes_path: bool
+) -> tuple[list[str], dict[str, str | None]]:
+    if way == "--kb":
+        return [*args, "--kb", str(base)], {"REPLYKB_KB": None}
+    if way == "REPLYKB_KB":
+        return args, {"REPLYKB_KB": str(base)}
+    assert takes_path
+    return [args[0], str(base), *args[1:]], {"REPLYKB_KB": None}
+
+
+@pytest.mark.parametrize(
+    ("command", "way"),
+    [
+        (command, way)
+        for command, (_, takes_path, _) in sorted(BASE_COMMANDS.items())
+        for way in WAYS
+        if way != "PATH" or takes_path
+    ],
+)
+def test_every_command_reads_the_base_from_kb_env_or_path(
+    runner: CliRunner,
+    shop_copy: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    way: str,
+) -> None:
+    args, takes_path, shows = BASE_COMMANDS[command]
+    monkeypatch.chdir(tmp_path)  # no answers/ here: a base that is not read fails loudly
+    base = tmp_path / "new-base" if command == "init" else shop_copy
+    full_args, env = _name_the_base(way, args, base, takes_path)
+    result = runner.invoke(cli, full_args, env={**env, "GITHUB_ACTIONS": None})
+    assert result.exit_code == 0, result.output
+    assert shows in result.stdout
+    if command == "init":
+        assert (base / "replykb.yaml").is_file()
+
+
+@pytest.mark.parametrize("command", sorted(c for c, (_, path, _) in BASE_COMMANDS.items() if path))
+def test_path_beats_the_environment_and_clashes_with_kb(
+    runner: CliRunner, tmp_path: Path, command: str
+) -> None:
+    missing = tmp_path / "no-such-base"
+    args = BASE_COMMANDS[command][0]
+    clash = runner.invoke(cli, [args[0], str(tmp_path / "a"), "--kb", str(tmp_path / "b")])
+    assert clash.exit_code == 2
+    assert "give the base as PATH or --kb, not both" in clash.output
+    # PATH over $REPLYKB_KB: the error names the PATH's folder, not the variable's.
+    result = runner.invoke(cli, [args[0], str(missing)], env={"REPLYKB_KB": str(tmp_path)})
+    if command == "init":
+        assert result.exit_code == 0 and (missing / "replykb.yaml").is_file()
+    else:
+        assert result.exit_code == 2, result.output
+        assert str(missing) in result.stderr and str(tmp_path) + "\n" not in result.stderr
+
+
+@pytest.mark.parametrize("command", sorted(BASE_COMMANDS))
+def test_help_shows_examples_kb_and_quiet(runner: CliRunner, command: str) -> None:
+    result = runner.invoke(cli, [BASE_COMMANDS[command][0][0], "--help"])
+    assert result.exit_code == 0
+    assert "Examples:\n    replykb " in result.output
+    words = " ".join(result.output.split())  # as wrapped for any terminal width
+    assert "--kb DIR The answer base folder (default: answers/)." in words
+    assert "[env var: REPLYKB_KB]" in words and "-q, --quiet Only results and errors" in words
+
+
+def test_render_no_longer_accepts_an_ignored_cache_dir(runner: CliRunner, shop_copy: Path) -> None:
+    args = ["render", "refund-timing", "--kb", str(shop_copy), "--cache-dir", "x"]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2 and "No such option '--cache-dir'" in result.output
+
+
+def _shop_reply(shop_copy: Path, answer_id: str, channel: str) -> str:
+    from replykb import load_answer_base
+    from replykb.render import Renderer
+
+    base = load_answer_base(shop_copy)
+    renderer = Renderer(base.settings, dict(base.templates))
+    return renderer.render(base.answer(answer_id), channel=channel).text
+
+
+@pytest.mark.parametrize("command", sorted(set(BASE_COMMANDS) - {"check"}))
+def test_quiet_prints_only_results(
+    runner: CliRunner, shop_copy: Path, tmp_path: Path, command: str
+) -> None:
+    args, _, _ = BASE_COMMANDS[command]
+    base = tmp_path / "new-base" if command == "init" else shop_copy
+    result = runner.invoke(cli, [*args, "--kb", str(base), "-q"], env={"GITHUB_ACTIONS": None})
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    quiet = {
+        "check": "",  # no findings, and no summary line
+        "answers": "refund-timing      When a refund arrives  refunds  billing-team   2026-10-01\n"
+        "reset-password     Resetting a password   -        account-team   2026-10-01\n"
+        "where-is-my-order  Tracking an order      -        delivery-team  2026-10-01\n",
+        "suggest": _shop_reply(shop_copy, "where-is-my-order", "x") + "\n",
+        "render": _shop_reply(shop_copy, "where-is-my-order", "sms") + "\n",
+        "eval": "",  # every labelled message matched as expected
+        "init": "",
+    }
+    assert result.stdout == quiet[command]
+
+
+def test_quiet_suggest_prints_nothing_when_a_person_must_answer(
+    runner: CliRunner, shop_copy: Path
+) -> None:
+    args = ["suggest", "who won the football last night", "--kb", str(shop_copy), "-c", "x", "-q"]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0 and result.output == ""
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_quiet_hides_index_progress_lines(
+    runner: CliRunner, shop_copy: Path, tmp_path: Path, quiet: bool
+) -> None:
+    """An edited base rebuilds its index; the log says so, unless -q."""
+    base = tmp_path / "edited"
+    shutil.copytree(shop_copy, base)
+    refund = base / "orders" / "refund-timing.yaml"
+    refund.write_text(
+        refund.read_text(encoding="utf-8").replace("questions:", "questions:\n  - refund ETA?", 1),
+        encoding="utf-8",
+    )
+    args = ["suggest", "my parcel hasn't turned up", "--kb", str(base), "-c", "x"]
+    result = runner.invoke(cli, args + (["-q"] if quiet else []))
+    assert result.exit_code == 0, result.output
+    assert ("replykb: building the index of" in result.stderr) is not quiet
+    assert "where-is-my-order" in result.stdout or quiet
+
+
+def test_quiet_triage_keeps_line_errors_and_drops_the_summary(
+    runner: CliRunner, shop_copy: Path, tmp_path: Path
+) -> None:
+    backlog = tmp_path / "backlog.jsonl"
+    backlog.write_text('{"message": "refund?"}\n{"message": \n{"message": "password"}\n')
+    args = ["suggest", "--input", str(backlog), "--kb", str(shop_copy), "-c", "x"]
+    loud, quiet = runner.invoke(cli, args), runner.invoke(cli, [*args, "-q"])
+    assert loud.exit_code == quiet.exit_code == 0
+    assert loud.stdout == quiet.stdout and len(quiet.stdout.splitlines()) == 3
+    errors = [line for line in loud.stderr.splitlines() if line.startswith(f"{backlog}:2: ")]
+    assert len(errors) == 1 and len(loud.stderr.splitlines()) > 1  # the error, then a summary
+    assert quiet.stderr.splitlines() == errors
+
+
+BROKEN_ANSWER = "qestions: [hi]\nanswer: x\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["suggest", "refund?", "-c", "x"],
+        ["render", "one", "-c", "x"],
+        ["answers"],
+        ["eval"],
+    ],
+    ids=lambda args: args[0],
+)
+def test_a_base_that_does_not_load_is_one_line_and_exit_1(
+    runner: CliRunner, write_base: WriteBase, args: list[str]
+) -> None:
+    from replykb import AnswerBaseError, load_answer_base
+
+    root = write_base({"a/one.yaml": BROKEN_ANSWER, "a/two.yaml": "questions: [hi]\n"})
+    with pytest.raises(AnswerBaseError) as raised:
+        load_answer_base(root)
+    first, *others = raised.value.problems
+    result = runner.invoke(cli, [*args, "--kb", str(root)])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"replykb: error: the answer base {root} does not load: {first} (and {len(others)} "
+        f"more); run `replykb check {root}` to see every problem\n"
+    )
+    assert str(first).startswith(str(root / "a"))
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_unexpected_error_is_one_line_unless_debug(
+    runner: CliRunner, shop_copy: Path, monkeypatch: pytest.MonkeyPatch, debug: bool
+) -> None:
+    import replykb.loader
+
+    def broken(path: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(replykb.loader, "load_answer_base", broken)
+    result = runner.invoke(cli, [*(["--debug"] if debug else []), "answers", str(shop_copy)])
+    assert result.exit_code == 2
+    last = result.stderr.splitlines()[-1]
+    assert last == (
+        "replykb: error: unexpected RuntimeError: disk on fire (a bug in replykb: please "
+        "report it with the output of --debug)"
+    )
+    assert ("Traceback (most recent call last)" in result.stderr) is debug
+    assert len(result.stderr.splitlines()) == 1 or debug
+
+
+def test_answers_lists_every_answer_with_owner_and_review_date(runner: CliRunner) -> None:
+    from replykb import load_answer_base
+
+    result = runner.invoke(cli, ["answers", str(EXAMPLE_BASE)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["ID", "TITLE", "TAGS", "OWNER", "REVIEWED"]
+    assert lines[-1] == f"49 answers in {EXAMPLE_BASE}"
+    rows = lines[1:-1]
+    assert [row.split()[0] for row in rows] == sorted(
+        answer.id for answer in load_answer_base(EXAMPLE_BASE).answers
+    )
+    refund = next(row for row in rows if row.startswith("refund-timing "))
+    assert refund.split() == [
+        "refund-timing", "When", "a", "refund", "arrives",
+        "refunds,returns", "payments-team", "2026-10-01",
+    ]  # fmt: skip
+
+
+def test_answers_json_and_tag_filter(runner: CliRunner) -> None:
+    result = runner.invoke(
+        cli, ["answers", "--kb", str(EXAMPLE_BASE), "--tag", "refunds", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    listing = json.loads(result.stdout)
+    assert [entry["id"] for entry in listing] == ["refund-method", "refund-timing"]
+    timing = listing[1]
+    assert timing["title"] == "When a refund arrives"
+    assert timing["tags"] == ["refunds", "returns"] and timing["owner"] == "payments-team"
+    assert timing["reviewed"] == "2026-10-01"
+    assert timing["file"].endswith("returns/refund-timing.yaml")
+    text = runner.invoke(cli, ["answers", "--kb", str(EXAMPLE_BASE), "--tag", "refunds"])
+    assert text.stdout.splitlines()[-1] == f"2 of 49 answers in {EXAMPLE_BASE}"
+
+
+@pytest.mark.parametrize(
+    ("shell", "words"),
+    [
+        ("bash", "complete -o nosort -F _replykb_completion replykb"),
+        ("zsh", "compdef _replykb_completion replykb"),
+        ("fish", "complete --no-files --command replykb"),
+    ],
+)
+def test_shell_completion_scripts(runner: CliRunner, shell: str, words: str) -> None:
+    """The README's `eval "$(_REPLYKB_COMPLETE=bash_source replykb)"` line, per shell."""
+    result = runner.invoke(
+        cli, [], prog_name="replykb", env={"_REPLYKB_COMPLETE": f"{shell}_source"}
+    )
+    assert result.exit_code == 0
+    assert words in result.output
+
+
+@pytest.mark.parametrize(
+    ("words", "env", "expected"),
+    [
+        ("replykb ch", {}, ["check"]),
+        ("replykb check --k", {}, ["--kb"]),
+        ("replykb render --kb {shop} re", {}, ["refund-timing", "reset-password"]),
+        ("replykb render w", {"REPLYKB_KB": "{shop}"}, ["where-is-my-order"]),
+        ("replykb render refund-timing --kb {shop} -c ", {}, ["all", "chat", "email", "facebook", "sms", "x"]),
+        ("replykb suggest hi --kb {shop} --agent ", {}, ["dev", "paola"]),
+        ("replykb render --kb /no/such/base re", {}, []),
+    ],
+)  # fmt: skip
+def test_shell_completion_offers_the_base_names(
+    runner: CliRunner, shop_copy: Path, words: str, env: dict[str, str], expected: list[str]
+) -> None:
+    words = words.replace("{shop}", str(shop_copy))
+    cword = len(words.split()) - (0 if words.endswith(" ") else 1)
+    environment = {key: value.replace("{shop}", str(shop_copy)) for key, value in env.items()}
+    result = runner.invoke(
+        cli,
+        [],
+        prog_name="replykb",
+        env={
+            "_REPLYKB_COMPLETE": "bash_complete",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(cword),
+            "REPLYKB_KB": None,
+            **environment,
+        },
+    )
+    assert result.exit_code == 0, result.output
+    offered = [line.split(",", 1)[1] for line in result.output.splitlines() if line]
+    assert offered == expected

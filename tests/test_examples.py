@@ -31,13 +31,6 @@ def load_example(name: str) -> ModuleType:
     return module
 
 
-@pytest.fixture(scope="module")
-def example_kb(real_embedder, tmp_path_factory) -> KnowledgeBase:  # type: ignore[no-untyped-def]
-    return KnowledgeBase.load(
-        EXAMPLE_BASE, cache_dir=tmp_path_factory.mktemp("c"), embedder=real_embedder
-    )
-
-
 def test_triage_csv_example(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -208,3 +201,100 @@ def test_pre_commit_hook_runs_the_check(
     result = CliRunner().invoke(cli, args, env={"GITHUB_ACTIONS": None})
     assert result.exit_code == 0, result.output
     assert "answers: no problems (" in result.output
+
+
+# --- the data files the README's commands use ------------------------------------------------
+
+
+@pytest.fixture
+def cli_on_example_kb(monkeypatch: pytest.MonkeyPatch, example_kb: KnowledgeBase) -> list[Path]:
+    """The CLI matches with the session's example base (the same base, model and index
+    `--kb answers/` loads), so these tests build no index of their own."""
+    import replykb.cli.evaluate
+    import replykb.cli.suggest
+
+    loaded: list[Path] = []
+
+    def load(path: Path, cache_dir: Path | None) -> KnowledgeBase:
+        loaded.append(path)
+        assert path.resolve() == EXAMPLE_BASE.resolve() and cache_dir is None
+        return example_kb
+
+    monkeypatch.setattr(replykb.cli.suggest, "load_kb", load)
+    monkeypatch.setattr(replykb.cli.evaluate, "load_kb", load)
+    monkeypatch.chdir(EXAMPLES.parent)  # the README's commands run from the clone's root
+    return loaded
+
+
+def _invoke(args: list[str]) -> Any:
+    from click.testing import CliRunner
+
+    from replykb.cli import cli
+
+    return CliRunner().invoke(cli, args)
+
+
+def test_backlog_example_triages_as_the_readme_shows(cli_on_example_kb: list[Path]) -> None:
+    args = ["suggest", "--input", "examples/backlog.jsonl", "--output", "-", "--kb", "answers/"]
+    result = _invoke([*args, "--channel", "facebook", "--agent", "paola"])
+    assert result.exit_code == 0, result.output
+    assert cli_on_example_kb == [Path("answers/")]
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    lines = (EXAMPLES / "backlog.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [row["line"] for row in rows] == list(range(1, len(lines) + 1))
+    by_id = {row["id"]: row for row in rows}
+    assert by_id["t1"]["status"] == "confident" and by_id["t1"]["answer_id"] == "refund-timing"
+    assert by_id["t1"]["reply"]["text"].endswith("^Paola")  # the record's own channel: x
+    assert by_id["t2"]["status"] == "no_match" and by_id["t2"]["reply"] is None
+    assert rows[2]["status"] == "error" and rows[2]["error"].startswith("not valid JSON (")
+    assert "examples/backlog.jsonl:3: not valid JSON (Expecting value" in result.stderr
+    assert by_id["t7"]["channel"] == "facebook"  # no channel of its own: --channel
+    assert {row["status"] for row in rows} == {"confident", "no_match", "error"}
+
+
+def test_posts_example_passes_the_strict_run(cli_on_example_kb: list[Path]) -> None:
+    result = _invoke(
+        [
+            "suggest",
+            "--input",
+            "examples/posts.csv",
+            "--kb",
+            "answers/",
+            "--channel",
+            "x",
+            "--strict",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    rows = {row["id"]: row for row in map(json.loads, result.stdout.splitlines())}
+    assert list(rows) == ["p1", "p2", "p3", "p4", "p5"]
+    assert rows["p1"]["answer_id"] == "refund-timing" and rows["p2"]["answer_id"] == "cancel-plus"
+    assert rows["p4"]["status"] == "no_match"
+    assert rows["p5"]["answer_id"] == "where-is-my-order" and rows["p5"]["channel"] == "x"
+
+
+def test_labelled_example_is_held_out_and_covers_every_answer() -> None:
+    from replykb import load_answer_base
+    from replykb.evaluate import MIN_OUT_OF_SCOPE, read_labelled
+
+    base = load_answer_base(EXAMPLE_BASE)
+    items = read_labelled(EXAMPLES / "labelled.jsonl", (a.id for a in base.answers))
+    expected = sorted(item.expected for item in items if item.expected is not None)
+    assert expected == sorted(answer.id for answer in base.answers)  # one phrasing each
+    assert sum(item.expected is None for item in items) >= MIN_OUT_OF_SCOPE
+    seen = {
+        text.casefold() for answer in base.answers for text in [*answer.questions, *answer.tests]
+    } | {text.casefold() for text in base.settings.out_of_scope}
+    assert not [item.message for item in items if item.message.casefold() in seen]
+
+
+def test_calibrating_on_the_labelled_example_is_reliable(cli_on_example_kb: list[Path]) -> None:
+    args = ["eval", "answers/", "--data", "examples/labelled.jsonl", "--calibrate"]
+    result = _invoke(args)
+    assert result.exit_code == 0, result.output
+    assert "100 messages (49 in scope, 51 out of scope)" in result.stdout
+    assert "paste into replykb.yaml:\nmatch:\n  threshold: " in result.stdout
+    assert result.stderr == ""  # 51 out-of-scope messages: no warning
+    plain = _invoke(["eval", "answers/", "--data", "examples/labelled.jsonl"])
+    assert plain.exit_code == 1  # at the base's threshold a few off-topic messages get answers
+    assert "examples/labelled.jsonl:" in plain.stdout

@@ -14,6 +14,7 @@ import click
 
 from .._version import __version__
 from ..errors import AnswerBaseError, ReplyKBError
+from . import answers, check, evaluate, init, suggest
 from ._common import (
     EXIT_CANNOT_RUN,
     EXIT_FINDINGS,
@@ -23,11 +24,6 @@ from ._common import (
     fail,
     kb_path_from_context,
 )
-from .answers import answers
-from .check import check
-from .evaluate import evaluate
-from .init import init
-from .suggest import render, suggest
 
 __all__ = ["EXIT_CANNOT_RUN", "EXIT_FINDINGS", "EXIT_OK", "cli", "main"]
 
@@ -89,7 +85,15 @@ def cli(context: click.Context, debug: bool) -> None:
     context.with_resource(command_logging())
 
 
-for command in (init, check, answers, suggest, render, evaluate):
+# The modules stay reachable as replykb.cli.<module>; their commands join the group here.
+for command in (
+    init.init,
+    check.check,
+    answers.answers,
+    suggest.suggest,
+    suggest.render,
+    evaluate.evaluate,
+):
     cli.add_command(command)
 
 

@@ -113,6 +113,8 @@ CACHE_OPTION = click.option(
     "--cache-dir",
     type=click.Path(path_type=Path),
     metavar="DIR",
+    envvar="REPLYKB_CACHE_DIR",
+    show_envvar=True,
     help="Index cache folder (default: the base's .replykb/).",
 )
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="Print JSON.")

@@ -118,3 +118,11 @@ def test_no_module_is_oversized(module: str) -> None:
     assert lines <= MAX_MODULE_LINES, (
         f"{MODULES[module]} has {lines} lines; split it by stage (limit {MAX_MODULE_LINES})"
     )
+
+
+def test_every_public_name_resolves() -> None:
+    import replykb
+
+    missing = [name for name in replykb.__all__ if not hasattr(replykb, name)]
+    assert not missing, f"replykb.__all__ names that do not import: {missing}"
+    assert set(replykb.__all__) <= set(dir(replykb))

@@ -4,7 +4,8 @@
 
 The export has one post per row (`post_id,platform,author,text`); the output adds
 `status`, `answer_id`, `score` and the `reply` to send, fitted to each platform.
-It streams through replykb's batch API, so a large export takes constant memory.
+It streams through `KnowledgeBase.suggest_many` (the triage core every door uses), so a
+large export takes constant memory; a post that cannot be triaged gets an error row.
 """
 
 from __future__ import annotations
@@ -16,26 +17,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from replykb import KnowledgeBase
-from replykb.batch import BadRecord, BatchRecord, triage
+from replykb.models import TriageFailure, TriageRequest
 
 PLATFORMS = {"twitter": "x", "x": "x", "facebook": "facebook", "instagram": "instagram"}
 
 
-def records(path: Path) -> Iterator[BatchRecord | BadRecord]:
+def requests(path: Path, agent: str | None) -> Iterator[TriageRequest]:
     with path.open(encoding="utf-8", newline="") as stream:
         reader = csv.DictReader(stream)
         for row in reader:
-            text = (row.get("text") or "").strip()
-            if not text:
-                yield BadRecord(line=reader.line_num, id=row.get("post_id"), error="empty post")
-                continue
-            yield BatchRecord(
+            yield TriageRequest(
+                id=row.get("post_id") or None,
                 line=reader.line_num,
-                id=row.get("post_id"),
-                message=text,
+                message=(row.get("text") or "").strip(),  # an empty post becomes an error row
                 channel=PLATFORMS.get((row.get("platform") or "").lower(), "facebook"),
+                agent=agent,
                 customer=row.get("author") or None,
-                conversation_id=row.get("post_id"),
+                conversation_id=row.get("post_id") or None,
             )
 
 
@@ -51,12 +49,24 @@ def main() -> None:
     with args.output.open("w", encoding="utf-8", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(["post_id", "status", "answer_id", "score", "reply"])
-        for result in triage(kb, records(args.posts), channel=None, agent=args.agent):
-            statuses[result["status"]] += 1
-            reply = (result.get("reply") or {}).get("text", "")
-            score = f"{result['score']:.3f}" if "score" in result else ""
+        for result in kb.suggest_many(requests(args.posts, args.agent)):
+            statuses[result.status] += 1
+            if isinstance(result, TriageFailure):
+                writer.writerow([result.id, result.status, "", "", result.error])
+                continue
+            match, reply = result.suggestion.match, result.suggestion.reply
+            # Ambiguous: the close answers, for the agent to choose from.
+            answers = match.answer_id or " | ".join(
+                r.answer_id for r in result.suggestion.alternatives
+            )
             writer.writerow(
-                [result["id"], result["status"], result.get("answer_id") or "", score, reply]
+                [
+                    result.id,
+                    result.status,
+                    answers,
+                    f"{match.score:.3f}",
+                    reply.text if reply else "",
+                ]
             )
     summary = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
     print(f"triaged {sum(statuses.values())} posts: {summary}")

@@ -13,9 +13,6 @@ Definitions (the same in ``replykb eval`` and in ``benchmarks/``):
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -26,7 +23,8 @@ from pydantic import BaseModel, ConfigDict
 
 from .errors import DataError
 from .match import decide
-from .models import AnswerBase, MatchSettings
+from .models import AnswerBase, MatchSettings, unicode_problem
+from .records import Record, RecordError, read_records
 
 if TYPE_CHECKING:
     from .kb import KnowledgeBase
@@ -117,44 +115,52 @@ def labelled_from_base(base: AnswerBase) -> list[LabelledMessage]:
 def read_labelled(path: Path, known_ids: Iterable[str]) -> list[LabelledMessage]:
     """Labelled messages from JSONL or CSV: ``message`` and ``expected`` (empty: out of scope).
 
-    ``answer_id`` and ``answer`` are accepted in place of ``expected``.
+    ``answer_id`` and ``answer`` are accepted in place of ``expected``. Read by the
+    same reader as batch triage (records.py), but a labelled set is all or nothing:
+    the first record that cannot be used is a :class:`DataError` naming its line.
+    Blank lines are skipped.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise DataError(f"{path}: cannot read labelled messages ({error})") from error
-    if path.suffix.lower() == ".csv":
-        records = [(i + 2, row) for i, row in enumerate(csv.DictReader(io.StringIO(text)))]
-    else:
-        records = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise DataError(f"{path}:{number}: not valid JSON ({error.msg})") from error
-            records.append((number, record))
     known = set(known_ids)
     items = []
-    for number, record in records:
-        if not isinstance(record, dict) or not isinstance(record.get("message"), str):
-            raise DataError(f"{path}:{number}: expected an object with a text `message`")
-        expected = next(
-            (record[key] for key in ("expected", "answer_id", "answer") if key in record), None
-        )
-        expected = expected or None
-        if expected is not None and expected not in known:
-            raise DataError(
-                f"{path}:{number}: unknown answer id {expected!r}; "
-                "leave it empty for a message that must match nothing"
+    try:
+        with path.open("rb") as stream:
+            records = read_records(
+                stream,
+                csv_format=path.suffix.lower() == ".csv",
+                name=str(path),
+                optional=LABEL_COLUMNS,
             )
-        items.append(
-            LabelledMessage(message=record["message"], expected=expected, where=f"{path}:{number}")
-        )
+            for record in records:
+                if isinstance(record, RecordError):
+                    if record.blank:
+                        continue
+                    raise DataError(f"{path}:{record.line}: {record.error}")
+                items.append(_labelled(path, record, known))
+    except OSError as error:
+        raise DataError(f"{path}: cannot read labelled messages ({error.strerror})") from error
     if not items:
         raise DataError(f"{path}: no labelled messages")
     return items
+
+
+LABEL_COLUMNS = ("expected", "answer_id", "answer")
+
+
+def _labelled(path: Path, record: Record, known: set[str]) -> LabelledMessage:
+    where = f"{path}:{record.line}"
+    message = record.fields.get("message")
+    if not isinstance(message, str) or not message.strip():
+        raise DataError(f"{where}: expected an object with a text `message`")
+    if (problem := unicode_problem(message)) is not None:
+        raise DataError(f"{where}: `message` is not valid Unicode text: {problem}")
+    expected = next((record.fields[key] for key in LABEL_COLUMNS if key in record.fields), None)
+    expected = expected or None
+    if expected is not None and expected not in known:
+        raise DataError(
+            f"{where}: unknown answer id {expected!r}; "
+            "leave it empty for a message that must match nothing"
+        )
+    return LabelledMessage(message=message, expected=expected, where=where)
 
 
 def score_messages(

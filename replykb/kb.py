@@ -1,22 +1,61 @@
-"""KnowledgeBase: the public entry point, composing load -> index -> match -> render."""
+"""KnowledgeBase: the public entry point and the one triage core (load -> index -> match
+-> render -> observers).
+
+Every door (``suggest``, ``suggest_many``, batch files, the HTTP server) goes through
+:meth:`KnowledgeBase._triage`, so the same request gives the same reply, byte for
+byte, wherever it comes from; :func:`close_answers` alone decides which answers an
+ambiguous match offers.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import logging
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
+
+from pydantic import ValidationError
 
 from . import fastpath
 from .embed import Embedder, resolve_model
-from .errors import MessageError, UnknownNameError
+from .errors import MessageError, ReplyKBError, UnknownNameError
 from .index import FileDigests, cache_folder, index_rows, load_or_build_index
 from .loader import load_answer_base
 from .match import Matcher
-from .models import Answer, AnswerBase, Customer, Match, Reply, Settings, Suggestion
+from .models import (
+    Answer,
+    AnswerBase,
+    Customer,
+    Match,
+    Reply,
+    Settings,
+    SuggestEvent,
+    Suggestion,
+    SuggestTimings,
+    TriageFailure,
+    TriageRequest,
+    TriageResult,
+    unicode_problem,
+)
 from .render import Renderer
 
 if TYPE_CHECKING:
-    from .index import QuestionIndex
+    from .index import QuestionIndex, Vectors
+
+logger = logging.getLogger(__name__)
+
+# Messages encoded together: the model encodes a batch much faster than one by one.
+BATCH_SIZE = 64
+
+
+class SuggestObserver(Protocol):
+    """Told of every suggestion made (a usage log, metrics); cannot change it."""
+
+    def on_suggest(self, event: SuggestEvent) -> None: ...
 
 
 class KnowledgeBase:
@@ -26,15 +65,24 @@ class KnowledgeBase:
     >>> kb.match("where is my refund??").answer_id               # doctest: +SKIP
     'refund-timing'
 
-    Safe to share between threads: nothing in it changes after loading.
+    Safe to share between threads: nothing in it changes after loading but the tuple
+    of observers, which is replaced whole.
     """
 
-    def __init__(self, base: AnswerBase, embedder: Embedder, index: QuestionIndex) -> None:
+    def __init__(
+        self,
+        base: AnswerBase,
+        embedder: Embedder,
+        index: QuestionIndex,
+        *,
+        observers: Iterable[SuggestObserver] = (),
+    ) -> None:
         self.base = base
         self.embedder = embedder
         self.index = index
         self.matcher = Matcher.from_index(index, base.settings.match)
         self.renderer = Renderer(base.settings, dict(base.templates))
+        self._observers: tuple[SuggestObserver, ...] = tuple(observers)
 
     @classmethod
     def load(
@@ -44,6 +92,7 @@ class KnowledgeBase:
         cache_dir: str | Path | None = None,
         model: str | None = None,
         embedder: Embedder | None = None,
+        observers: Iterable[SuggestObserver] = (),
     ) -> KnowledgeBase:
         """Load the base in ``path``, and its index from the cache or by building it.
 
@@ -51,10 +100,11 @@ class KnowledgeBase:
         ``embedder`` replaces the model altogether (for tests of other stages).
         Messages are embedded with the model's ONNX export, made in the cache the
         first time, which gives sentence-transformers' vectors without loading it.
+        ``observers`` are told of every suggestion (see :meth:`add_observer`).
         """
         base = load_answer_base(path)
         embedder, index = open_index(base, cache_dir, model=model, embedder=embedder)
-        return cls(base, embedder, index)
+        return cls(base, embedder, index, observers=observers)
 
     @property
     def settings(self) -> Settings:
@@ -64,6 +114,26 @@ class KnowledgeBase:
     def answers(self) -> tuple[Answer, ...]:
         """The loaded answers, sorted by id."""
         return self.base.answers
+
+    # --- observers ------------------------------------------------------------------
+
+    @property
+    def observers(self) -> tuple[SuggestObserver, ...]:
+        return self._observers
+
+    def add_observer(self, observer: SuggestObserver) -> None:
+        """Call ``observer.on_suggest(event)`` once for every suggestion from now on.
+
+        The event holds the request, a copy of the suggestion and the timings; an
+        observer that raises is logged (logger ``replykb.kb``) and the reply goes out
+        unchanged.
+        """
+        self._observers = (*self._observers, observer)
+
+    def remove_observer(self, observer: SuggestObserver) -> None:
+        self._observers = tuple(o for o in self._observers if o is not observer)
+
+    # --- one message ------------------------------------------------------------------
 
     def match(self, message: str, *, k: int = 3) -> Match:
         """Match one message: ``confident`` (send it), ``ambiguous`` (an agent picks) or
@@ -84,6 +154,8 @@ class KnowledgeBase:
         """Answer ``answer_id`` rendered for ``channel``, signed by ``agent``, fitted to the
         channel's limit. ``customer`` is a display name, an ``@handle`` or a
         :class:`Customer`; ``conversation_id`` picks the opening (same id, same opening)."""
+        if isinstance(conversation_id, str) and (problem := unicode_problem(conversation_id)):
+            raise MessageError(f"`conversation_id` is not valid Unicode text: {problem}")
         return self.renderer.render(
             self.base.answer(answer_id),
             channel=channel,
@@ -106,42 +178,54 @@ class KnowledgeBase:
 
         ``confident``: ``suggestion.reply`` is the reply. ``ambiguous``:
         ``suggestion.alternatives`` holds a reply for each answer too close to call.
-        ``no_match``: no reply; a person answers.
+        ``no_match``: no reply; a person answers. Raises :class:`MessageError` for a
+        message (or conversation id) that cannot be matched, and
+        :class:`UnknownNameError` for an unknown channel or agent.
         """
-        channel_name, _ = self.renderer.channel(channel)
-        if agent is not None and agent not in self.settings.agents:
-            raise UnknownNameError("agent", agent, self.settings.agents)
-        match = self.match(message, k=k)
+        _checked_type(message)
+        fields = {
+            "message": message,
+            "channel": channel,
+            "agent": agent,
+            "customer": customer,
+            "conversation_id": conversation_id,
+        }
+        (work,) = self._triage([self._prepare(fields)], k=k)
+        if work.error is not None:
+            raise work.error
+        assert work.suggestion is not None
+        return work.suggestion
 
-        def render(answer_id: str) -> Reply:
-            return self.render(
-                answer_id,
-                channel=channel_name,
-                agent=agent,
-                customer=customer,
-                conversation_id=conversation_id,
-            )
+    # --- many messages ----------------------------------------------------------------
 
-        reply, alternatives = None, []
-        if match.status == "confident" and match.answer_id is not None:
-            reply = render(match.answer_id)
-        elif match.status == "ambiguous":
-            close = [
-                a for a, s in match.candidates if s >= match.score - self.settings.match.margin
-            ]
-            alternatives = [render(a) for a in close]
-        return Suggestion(
-            message=message,
-            channel=channel_name,
-            match=match,
-            reply=reply,
-            alternatives=alternatives,
-        )
+    def suggest_many(
+        self,
+        items: Iterable[TriageRequest | Mapping[str, Any]],
+        *,
+        k: int = 3,
+        batch_size: int = BATCH_SIZE,
+    ) -> Iterator[TriageResult | TriageFailure]:
+        """Triage many messages, lazily, one result per item and in their order.
+
+        Each item is a :class:`TriageRequest` or a mapping of its fields (``message``,
+        ``channel``, ``agent``, ``customer``, ``conversation_id``, ``id``, ``line``).
+        Messages are encoded ``batch_size`` at a time; each result is exactly what
+        :meth:`suggest` gives for the same fields, alternatives included. An item that
+        cannot be triaged becomes a :class:`TriageFailure` in its place, with the
+        error's message and kind, and the others go on.
+        """
+        iterator = iter(items)
+        position = 0
+        while chunk := list(islice(iterator, batch_size)):
+            for work in self._triage([self._prepare(item) for item in chunk], k=k):
+                yield work.outcome(position)
+                position += 1
 
     def match_many(
-        self, messages: Iterable[str], *, k: int = 3, batch_size: int = 64
+        self, messages: Iterable[str], *, k: int = 3, batch_size: int = BATCH_SIZE
     ) -> Iterator[Match]:
-        """Match messages in order, encoding them in batches (much faster than one by one)."""
+        """Match messages in order, each exactly as :meth:`match` would; encoded in batches
+        (much faster than one by one) when the embedder allows it (see ``_encode``)."""
         batch: list[str] = []
         for message in messages:
             batch.append(_checked_message(message))
@@ -151,9 +235,174 @@ class KnowledgeBase:
         if batch:
             yield from self._match_batch(batch, k)
 
-    def _match_batch(self, messages: Sequence[str], k: int) -> Iterator[Match]:
-        for query in self.embedder.encode(messages):
+    def _match_batch(self, messages: list[str], k: int) -> Iterator[Match]:
+        for query in self._encode(messages):
             yield self.matcher.match(query, k=k)
+
+    # --- the triage core --------------------------------------------------------------
+
+    def _prepare(self, item: object) -> _Work:
+        """Validate one item: a request, its channel's name, or the error that stops it."""
+        record_id, line = _salvage(item)
+        try:
+            if isinstance(item, TriageRequest):
+                request = item
+            elif isinstance(item, Mapping):
+                request = TriageRequest.model_validate(dict(item))
+            else:
+                raise MessageError(
+                    f"expected a request with a `message`, not {type(item).__name__}"
+                )
+        except ValidationError as error:
+            text, field = _describe(error)
+            return _Work(id=record_id, line=line, error=MessageError(text), field=field)
+        except MessageError as error:
+            return _Work(id=record_id, line=line, error=error)
+        work = _Work(request=request, id=request.id, line=request.line)
+        try:
+            work.channel, _ = self.renderer.channel(request.channel)
+            if request.agent is not None and request.agent not in self.settings.agents:
+                raise UnknownNameError("agent", request.agent, self.settings.agents)
+            _checked_message(request.message)
+        except UnknownNameError as error:
+            work.error, work.field = error, error.kind
+        except MessageError as error:
+            work.error, work.field = error, "message"
+        return work
+
+    def _triage(self, items: Sequence[_Work], *, k: int) -> list[_Work]:
+        """Encode the valid items together, then match, render and tell the observers."""
+        ready = [work for work in items if work.error is None]
+        started = time.perf_counter()
+        vectors = self._encode([w.message for w in ready])
+        encode_each = (time.perf_counter() - started) / max(len(ready), 1)
+        for work, vector in zip(ready, vectors, strict=True):
+            started = time.perf_counter()
+            work.match = self.matcher.match(vector, k=k)
+            matched = time.perf_counter()
+            try:
+                work.suggestion = self._suggestion(work, work.match)
+            except ReplyKBError as error:
+                work.error = error
+                continue
+            timings = SuggestTimings(
+                encode=encode_each, match=matched - started, render=time.perf_counter() - matched
+            )
+            self._notify(work, timings)
+        return list(items)
+
+    def _encode(self, messages: list[str]) -> Sequence[Vectors]:
+        """The messages' vectors, each exactly as if encoded alone.
+
+        Batches only with an embedder whose vectors do not depend on the rest of the
+        batch (the ONNX export's); others (sentence-transformers: its padded batches
+        shift the last bits) encode one message at a time, so that a message gets the
+        same scores, and so the same decision and reply, through every door.
+        """
+        if not messages:
+            return ()
+        if getattr(self.embedder, "batch_invariant", False):
+            return list(self.embedder.encode(messages))
+        return [self.embedder.encode([message])[0] for message in messages]
+
+    def _suggestion(self, work: _Work, match: Match) -> Suggestion:
+        """The one policy: a confident match gets its reply, an ambiguous one a reply per
+        close answer (:func:`close_answers`), no match none."""
+        request = work.request
+        assert request is not None
+
+        def render(answer_id: str) -> Reply:
+            return self.renderer.render(
+                self.base.answer(answer_id),
+                channel=work.channel,
+                agent=request.agent,
+                customer=request.customer,
+                conversation_id=request.conversation_id,
+            )
+
+        reply, alternatives = None, []
+        if match.status == "confident" and match.answer_id is not None:
+            reply = render(match.answer_id)
+        elif match.status == "ambiguous":
+            alternatives = [render(a) for a in close_answers(match, self.settings.match.margin)]
+        return Suggestion(
+            message=request.message,
+            channel=work.channel,
+            match=match,
+            reply=reply,
+            alternatives=alternatives,
+        )
+
+    def _notify(self, work: _Work, timings: SuggestTimings) -> None:
+        observers = self._observers
+        if not observers:
+            return
+        assert work.request is not None and work.suggestion is not None
+        at = datetime.now(UTC)
+        for observer in observers:
+            # Each its own copy: an observer that edits what it is given changes neither
+            # the result nor what the next observer sees.
+            event = SuggestEvent(
+                request=work.request,
+                suggestion=work.suggestion.model_copy(deep=True),
+                timings=timings,
+                at=at,
+            )
+            try:
+                observer.on_suggest(event)
+            except Exception as error:
+                logger.error(
+                    "observer %r failed on a suggestion and was skipped: %s: %s",
+                    observer,
+                    type(error).__name__,
+                    error,
+                    exc_info=logger.isEnabledFor(logging.DEBUG),
+                )
+
+
+def close_answers(match: Match, margin: float) -> list[str]:
+    """The answers an ambiguous match offers: every candidate within ``margin`` of the
+    best, best first. The one place that decides it, for every door."""
+    return [answer_id for answer_id, score in match.candidates if score >= match.score - margin]
+
+
+@dataclass
+class _Work:
+    """One item on its way through the core: its request or the error that stopped it."""
+
+    request: TriageRequest | None = None
+    id: str | None = None
+    line: int | None = None
+    channel: str = ""
+    match: Match | None = None
+    suggestion: Suggestion | None = None
+    error: ReplyKBError | None = None
+    field: str | None = None
+
+    @property
+    def message(self) -> str:
+        assert self.request is not None
+        return self.request.message
+
+    def outcome(self, position: int) -> TriageResult | TriageFailure:
+        if self.error is None and self.suggestion is not None:
+            return TriageResult(
+                status=self.suggestion.status,
+                position=position,
+                line=self.line,
+                id=self.id,
+                suggestion=self.suggestion,
+            )
+        error = self.error or MessageError("not triaged")
+        return TriageFailure(
+            position=position,
+            line=self.line,
+            id=self.id,
+            error=str(error),
+            kind=type(error).__name__,
+            field=self.field,
+            match=self.match,
+        )
 
 
 def open_index(
@@ -182,9 +431,55 @@ def open_index(
     return fastpath.after_index(spec, cache, choice, index, questions), index
 
 
-def _checked_message(message: object) -> str:
+def _checked_type(message: object) -> None:
     if not isinstance(message, str):
         raise TypeError(f"a message must be a str, not {type(message).__name__}")
+
+
+def _checked_message(message: object) -> str:
+    _checked_type(message)
+    assert isinstance(message, str)
     if not message.strip():
         raise MessageError("the message is empty; there is nothing to match")
+    if (problem := unicode_problem(message)) is not None:
+        raise MessageError(
+            f"the message is not valid Unicode text: {problem}; decode it without "
+            "`surrogateescape` and pair or drop the surrogate"
+        )
     return message
+
+
+_MISSING = {
+    "message": "no `message`: there is nothing to match",
+    "channel": "no `channel`: name the channel the message came from (x, sms, email...)",
+}
+
+
+def _describe(error: ValidationError) -> tuple[str, str | None]:
+    """A request's validation errors as one sentence, and the first field at fault."""
+    parts, fields = [], []
+    for detail in error.errors(include_url=False):
+        where = ".".join(str(part) for part in detail["loc"])
+        fields.append(str(detail["loc"][0]) if detail["loc"] else None)
+        if detail["type"] == "missing":
+            parts.append(_MISSING.get(where, f"no `{where}`"))
+        elif detail["type"] == "extra_forbidden":
+            known = ", ".join(TriageRequest.model_fields)
+            parts.append(f"unknown field `{where}` (known: {known})")
+        else:
+            parts.append(f"`{where}` {detail['msg'].removeprefix('Value error, ')}")
+    return "; ".join(parts), next((f for f in fields if f), None)
+
+
+def _salvage(item: object) -> tuple[str | None, int | None]:
+    """The id and line of an item that may fail validation, to keep them in its error."""
+    if isinstance(item, TriageRequest):
+        return item.id, item.line
+    if not isinstance(item, Mapping):
+        return None, None
+    raw_id, line = item.get("id"), item.get("line")
+    if isinstance(raw_id, int) and not isinstance(raw_id, bool):
+        raw_id = str(raw_id)
+    record_id = raw_id if isinstance(raw_id, str) and unicode_problem(raw_id) is None else None
+    valid_line = isinstance(line, int) and not isinstance(line, bool) and line >= 1
+    return record_id, line if valid_line else None

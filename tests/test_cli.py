@@ -648,3 +648,30 @@ def test_shell_completion_offers_the_base_names(
     assert result.exit_code == 0, result.output
     offered = [line.split(",", 1)[1] for line in result.output.splitlines() if line]
     assert offered == expected
+
+
+@pytest.mark.parametrize("flags", [[], ["--json"], ["-q"]], ids=["text", "json", "quiet"])
+def test_calibration_on_too_few_out_of_scope_messages_warns_on_stderr(
+    runner: CliRunner, shop_copy: Path, flags: list[str]
+) -> None:
+    result = runner.invoke(cli, ["eval", str(shop_copy), "--calibrate", *flags])
+    assert result.exit_code == 0, result.output
+    # Last on stderr (after any index build lines), so it is what the user sees last.
+    warning = result.stderr.splitlines()[-1]
+    assert warning.startswith(
+        "replykb: warning: this calibration is not reliable: only 2 out-of-scope messages "
+        "(0 answered at this threshold), so up to 78% of new off-topic messages may still "
+        "get a confident answer (95% bound); add 48 more (at least 50 in all)"
+    )
+    if flags == ["--json"]:
+        report = json.loads(result.stdout)
+        assert report["oos_needed"] == 48 and report["oos_leak_bound"] == pytest.approx(
+            0.7764, abs=1e-4
+        )
+        assert report["goal"] == {"kind": "oos_recall", "minimum": 0.9}
+    elif flags == ["-q"]:
+        assert re.fullmatch(r"match:\n  threshold: \S+\n  margin: \S+\n", result.stdout)
+    else:
+        assert "  new off-topic messages answered: at most 78% (95% bound from 2 out-of-scope" in (
+            result.stdout
+        )

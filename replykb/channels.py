@@ -61,10 +61,3 @@ def preset_for(name: str) -> MappingProxyType[str, Any] | None:
             return preset
     return None
 
-
-def canonical_preset_name(name: str) -> str:
-    """``twitter`` -> ``x``; any other name unchanged."""
-    for preset_name, preset in CHANNEL_PRESETS.items():
-        if name in preset.get("aliases", ()):
-            return preset_name
-    return name

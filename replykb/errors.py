@@ -18,7 +18,8 @@ code can catch one class and show its message. The tree::
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from .locations import Problem
@@ -71,21 +72,95 @@ class DataError(ReplyKBError):
     """A labelled data file or batch input that cannot be read."""
 
 
+RenderPart = Literal["template", "answer", "short", "opening", "customer"]
+RenderErrorKind = Literal["syntax", "undefined", "security", "bound", "error", "too_long"]
+
+
 class RenderError(ReplyKBError):
-    """A template fails to compile or to render."""
+    """A template fails to compile or to render, or goes over a sandbox bound.
+
+    The fields say where and why, so callers (``replykb check``) never read the message:
+    ``what`` failed (a channel ``template`` file, an answer's ``answer`` or ``short``
+    text, an ``opening``, or the ``customer`` value), the template's file name and
+    ``path`` (a base override or a ``builtin`` one; the answer's YAML file for its
+    texts; ``replykb.yaml`` for openings), the ``line`` inside the template text (as
+    Jinja counts it) and ``file_line`` inside ``path`` when it is known, the ``reason``
+    without a location, its ``kind``, the offending ``name`` (an undefined variable or
+    attribute, an unsafe attribute), the ``opening`` variant's index, and the
+    ``answer_id`` and ``channel`` being rendered.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        kind: RenderErrorKind = "error",
+        what: RenderPart | None = None,
+        template: str | None = None,
+        path: Path | None = None,
+        builtin: bool = False,
+        line: int | None = None,
+        file_line: int | None = None,
+        name: str | None = None,
+        opening: int | None = None,
+        answer_id: str | None = None,
+        channel: str | None = None,
+        hint: str = "",
+    ) -> None:
+        self.reason = reason
+        self.kind: RenderErrorKind = kind
+        self.what: RenderPart | None = what
+        self.template = template
+        self.path = path
+        self.builtin = builtin
+        self.line = line
+        self.file_line = file_line
+        self.name = name
+        self.opening = opening
+        self.answer_id = answer_id
+        self.channel = channel
+        self.hint = hint
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        place = ""
+        if self.path is not None:
+            line = self.file_line or (self.line if self.template is not None else None)
+            place = f"{self.path}:{line}: " if line else f"{self.path}: "
+        subject = {
+            "template": f"template {self.template}",
+            "answer": f"`answer` of answer {self.answer_id!r}",
+            "short": f"`short` of answer {self.answer_id!r}",
+            "opening": "opening" + (f" #{self.opening + 1}" if self.opening is not None else ""),
+            "customer": "customer",
+        }.get(self.what or "", "")
+        if subject and self.line and self.what != "template":
+            subject += f", line {self.line}"
+        occasion = []
+        if self.answer_id is not None and self.what in ("template", "opening"):
+            occasion.append(f"answer {self.answer_id!r}")
+        if self.channel is not None:
+            occasion.append(f"on {self.channel}")
+        about = f" (rendering {' '.join(occasion)})" if occasion else ""
+        text = f"{place}{subject + ': ' if subject else ''}{self.reason}{about}"
+        return f"{text}; {self.hint}" if self.hint else text
 
 
 class ReplyTooLongError(RenderError):
     """Even the smallest form of the reply does not fit the channel's limit."""
 
     def __init__(self, answer_id: str, channel: str, length: int, limit: int) -> None:
-        self.answer_id = answer_id
-        self.channel = channel
         self.length = length
         self.limit = limit
         self.overflow = length - limit
         super().__init__(
             f"answer {answer_id!r} does not fit channel {channel!r}: its smallest reply "
             f"counts {length} against a limit of {limit} ({self.overflow} over); "
-            "shorten its `short` form or the agent's signature for this channel"
+            "shorten its `short` form or the agent's signature for this channel",
+            kind="too_long",
+            answer_id=answer_id,
+            channel=channel,
         )
+
+    def _message(self) -> str:
+        return self.reason

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from replykb import Customer, RenderError, ReplyTooLongError, UnknownNameError
 from replykb.length import count_length, find_urls
 from replykb.models import Agent, Answer, Channel, Settings
-from replykb.render import DEFAULT_OPENINGS, Renderer, clean_customer_text
+from replykb.render import DEFAULT_OPENINGS, Renderer, clean_customer_text, customer_views
 
 LINK = "https://help.acme.example/refunds"
 FULL = (
@@ -215,7 +215,9 @@ def test_html_escaping_only_in_html_formats(renderer: Renderer) -> None:
     ("raw", "public", "expected"),
     [
         ("Mario\u202eoiram", False, "Mariooiram"),
-        ("Ma\x00ri\x1bo", False, "Mario"),
+        ("Ma\x00ri\x1bo", False, "Ma ri o"),  # a control character separates words
+        ("Mario\nP.S.", False, "Mario P.S."),
+        ("Mario\u2028Rossi\r\nP.S.", False, "Mario Rossi P.S."),
         ("Mario @elonmusk #sale", True, "Mario elonmusk sale"),
         ("Mario @elonmusk #sale", False, "Mario @elonmusk #sale"),
         ("see https://evil.example/x now", True, "see evil[.]example/x now"),
@@ -303,6 +305,9 @@ def test_fitter_properties(text: str, name: str, limit: int, rule: str) -> None:
     body_graphemes = set(regex.findall(r"\X", full))
     reply_graphemes = set(regex.findall(r"\X", reply.text))
     customer_graphemes = set(regex.findall(r"\X", unicodedata.normalize("NFC", name)))
+    # ... as printed: a grapheme of over 10 code points keeps its first one.
+    spec = renderer.channel("tight")[1]
+    customer_graphemes |= set(regex.findall(r"\X", customer_views(name or None, spec)[0].name))
     openings = " ".join(v for variants in DEFAULT_OPENINGS.values() for v in variants)
     stray = (
         reply_graphemes

@@ -1,0 +1,478 @@
+"""Render an answer for a channel: sandboxed templates, a human opening, the agent's
+signature, and a fit to the channel's limit as that platform counts it.
+
+Fitting: the full answer if the reply fits; else the ``short`` form; else the full
+answer cut at a word boundary, ending with an ellipsis (``...`` on SMS, where ``…`` is
+not GSM-7) and the link to the full answer. The opening and the signature are never
+cut, and every candidate is measured with the channel's own counter, so a returned
+reply is never over.
+
+Customer names are data, cleaned and bounded per channel (:mod:`.names`); on SMS a
+name is spelled in GSM-7 unless the reply is UCS-2 anyway. Templates run in a bounded
+sandbox (:mod:`.sandbox`), and every failure is a structured
+:class:`~replykb.errors.RenderError` (:func:`.templates.render_error`).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import regex
+from jinja2 import StrictUndefined, Template
+from markupsafe import Markup, escape
+
+from ..basefiles import TEMPLATES_DIR
+from ..errors import RenderError, ReplyTooLongError, UnknownNameError
+from ..length import count_length, find_urls, is_gsm7
+from ..models import Answer, Channel, Reply, ReplyForm, Settings, SourceMap, Tone
+from .names import CustomerView, customer_views
+from .sandbox import BoundedSandbox
+from .templates import (
+    HIDDEN_ANSWER_FIELDS,
+    PRIVATE_INVITE_TEMPLATE,
+    STRING_FILENAME,
+    TemplateFile,
+    TemplateFiles,
+    channel_templates,
+    html_template,
+    render_error,
+    text_template,
+)
+
+if TYPE_CHECKING:
+    from ..models import AnswerBase, Customer
+
+__all__ = ["ANONYMOUS_OPENINGS", "DEFAULT_OPENINGS", "AgentView", "ChannelView", "Renderer"]
+
+ELLIPSIS: Final = "…"
+GSM_ELLIPSIS: Final = "..."
+
+# Every opening is a whole sentence, so the answer that follows reads well inline (X,
+# SMS) as well as on a line of its own (e-mail).
+DEFAULT_OPENINGS: dict[Tone, tuple[str, ...]] = {
+    "neutral": (
+        "Hi {{ customer.name }}!",
+        "Hello {{ customer.name }}!",
+        "Hi {{ customer.name }}, thanks for getting in touch.",
+        "Hey {{ customer.name }}, thanks for the message.",
+        "Thanks for reaching out, {{ customer.name }}.",
+    ),
+    "apology": (
+        "Sorry about this, {{ customer.name }}.",
+        "{{ customer.name }}, we're sorry for the trouble.",
+        "Sorry to hear that, {{ customer.name }}.",
+        "Apologies for this, {{ customer.name }}.",
+        "We're sorry, {{ customer.name }}: that's not the experience we want for you.",
+    ),
+    "thanks": (
+        "Thank you, {{ customer.name }}!",
+        "Thanks so much, {{ customer.name }}!",
+        "Thanks for letting us know, {{ customer.name }}!",
+        "Thank you for taking the time, {{ customer.name }}.",
+    ),
+}
+
+# The same openings for a customer with no name to address (the same count per tone, so
+# a conversation keeps its place): "Sorry about this, there." would read like a form.
+ANONYMOUS_OPENINGS: dict[Tone, tuple[str, ...]] = {
+    "neutral": (
+        "Hi there!",
+        "Hello!",
+        "Hi, thanks for getting in touch.",
+        "Hey, thanks for the message.",
+        "Thanks for reaching out.",
+    ),
+    "apology": (
+        "Sorry about this.",
+        "We're sorry for the trouble.",
+        "Sorry to hear that.",
+        "Apologies for this.",
+        "We're sorry: that's not the experience we want for you.",
+    ),
+    "thanks": (
+        "Thank you!",
+        "Thanks so much!",
+        "Thanks for letting us know!",
+        "Thank you for taking the time.",
+    ),
+}
+if any(len(ANONYMOUS_OPENINGS[t]) != len(v) for t, v in DEFAULT_OPENINGS.items()):
+    raise AssertionError("every tone needs as many anonymous openings as named ones")
+
+# When the customer's name as written and its GSM-7 spelling both fit, the better form wins.
+_FORM_RANK: Final[dict[ReplyForm, int]] = {"full": 0, "private_invite": 0, "short": 1, "cut": 2}
+
+
+@dataclass(frozen=True)
+class AgentView:
+    """What templates see of the agent: their name and their sign-off for this channel."""
+
+    id: str
+    name: str
+    signature: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    """What templates see of the channel."""
+
+    name: str
+    limit: int | None
+    public: bool
+    format: str
+
+
+class Renderer:
+    """Renders answers of one base; holds compiled templates, immutable after creation."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        templates: dict[str, str] | None = None,
+        *,
+        templates_dir: Path | None = None,
+        settings_source: SourceMap | None = None,
+    ) -> None:
+        self.settings = settings
+        self._settings_source = settings_source
+        self._files = TemplateFiles(templates or {}, templates_dir)
+        options: dict[str, Any] = {
+            "loader": self._files,
+            "undefined": StrictUndefined,
+            "keep_trailing_newline": False,
+            "filters": {"linebreaks": _linebreaks},
+        }
+        self._plain = BoundedSandbox(autoescape=False, **options)
+        self._html = BoundedSandbox(autoescape=True, **options)
+        # Answer texts, short forms and openings come from the base, so there are finitely
+        # many; compiling is most of a render's time, so each is compiled once.
+        self._compile = functools.lru_cache(maxsize=None)(self._compile_text)
+
+    @classmethod
+    def for_base(cls, base: AnswerBase) -> Renderer:
+        """A renderer for ``base`` that locates its errors in the base's files."""
+        return cls(
+            base.settings,
+            dict(base.templates),
+            templates_dir=base.root / TEMPLATES_DIR,
+            settings_source=base.settings_source,
+        )
+
+    # --- public -------------------------------------------------------------------
+
+    def channel(self, name: str) -> tuple[str, Channel]:
+        """The channel called ``name`` (or one of its aliases); unknown -> a clear error."""
+        channels = self.settings.channels
+        if name in channels:
+            return name, channels[name]
+        for channel_name, channel in channels.items():
+            if name in channel.aliases:
+                return channel_name, channel
+        raise UnknownNameError("channel", name, channels)
+
+    def template_files(self, channel: str) -> tuple[TemplateFile, ...]:
+        """The templates replies on ``channel`` render with, and their files (the base's
+        ``templates/`` or built in; ``path`` is None for a template that exists nowhere)."""
+        _, spec = self.channel(channel)
+        return tuple(self._files.find(name) for name in channel_templates(spec))
+
+    def template_file(self, name: str) -> TemplateFile:
+        """Where the template called ``name`` comes from."""
+        return self._files.find(name)
+
+    def render(
+        self,
+        answer: Answer,
+        *,
+        channel: str,
+        agent: str | None = None,
+        customer: str | Customer | None = None,
+        conversation_id: str | None = None,
+    ) -> Reply:
+        """The reply to ``answer`` on ``channel``, fitted to its limit."""
+        channel_name, spec = self.channel(channel)
+        try:
+            views = customer_views(customer, spec)
+        except RenderError as error:
+            raise RenderError(
+                error.reason, what="customer", answer_id=answer.id, channel=channel_name
+            ) from error
+        first, too_long = self._try_fit(
+            answer, channel_name, spec, agent, views[0], conversation_id
+        )
+        if len(views) == 1 or (first is not None and is_gsm7(first.text)):
+            if first is None:
+                raise too_long  # type: ignore[misc]
+            return first
+        # The reply is UCS-2 anyway: the name as written, when it costs no worse a form.
+        written, _ = self._try_fit(answer, channel_name, spec, agent, views[1], conversation_id)
+        if written is not None and (
+            first is None
+            or (first.form != "cut" and _FORM_RANK[written.form] <= _FORM_RANK[first.form])
+        ):
+            return written
+        if first is None:
+            raise too_long  # type: ignore[misc]
+        return first
+
+    def answer_text(self, answer: Answer, context: dict[str, Any]) -> str:
+        """The answer's full text, rendered with ``context``."""
+        return self._render_string(answer.answer, context, answer=answer, what="answer").strip()
+
+    # --- fitting ------------------------------------------------------------------------
+
+    def _try_fit(
+        self,
+        answer: Answer,
+        channel_name: str,
+        spec: Channel,
+        agent: str | None,
+        customer: CustomerView,
+        conversation_id: str | None,
+    ) -> tuple[Reply | None, ReplyTooLongError | None]:
+        try:
+            context = self._context(answer, channel_name, spec, agent, customer, conversation_id)
+            return self._fit(answer, channel_name, spec, context), None
+        except ReplyTooLongError as error:
+            return None, error
+
+    def _fit(
+        self, answer: Answer, channel_name: str, spec: Channel, context: dict[str, Any]
+    ) -> Reply:
+        template = text_template(spec)
+        shortest = 0
+        for form, body in self._bodies(answer, spec, context):
+            if form == "cut":
+                return self._cut(answer, channel_name, spec, template, context)
+            text = self._render_template(template, {**context, "body": body}, answer)
+            length = count_length(text, spec.count)
+            if spec.limit is None or length <= spec.limit:
+                return self._reply(answer, channel_name, spec, text, length, form, context, body)
+            shortest = min(shortest or length, length)
+        # Only a private invitation has no cut to fall back on.
+        raise ReplyTooLongError(answer.id, channel_name, shortest, spec.limit or 0)
+
+    def _bodies(
+        self, answer: Answer, spec: Channel, context: dict[str, Any]
+    ) -> list[tuple[ReplyForm, str]]:
+        if answer.private and spec.public:
+            invitation = self._render_template(PRIVATE_INVITE_TEMPLATE, context, answer)
+            return [("private_invite", invitation)]
+        bodies: list[tuple[ReplyForm, str]] = [("full", self.answer_text(answer, context))]
+        if answer.short:
+            short = self._render_string(answer.short, context, answer=answer, what="short")
+            bodies.append(("short", short))
+        bodies.append(("cut", ""))
+        return bodies
+
+    def _cut(
+        self,
+        answer: Answer,
+        channel_name: str,
+        spec: Channel,
+        template: str,
+        context: dict[str, Any],
+    ) -> Reply:
+        """The longest word-boundary prefix of the full answer that fits, plus the link."""
+        assert spec.limit is not None
+        full = self.answer_text(answer, context)
+        link = answer.link or ""
+        cuts = _cut_points(full)
+        ellipsis = GSM_ELLIPSIS if spec.count == "sms" else ELLIPSIS
+
+        def attempt(words: int) -> tuple[str, str, int]:
+            kept = full[: cuts[words - 1]].rstrip(" ,;:-–—.") if words else ""
+            tail = f" {link}" if link and link not in kept else ""
+            body = f"{kept}{ellipsis}{tail}" if kept else f"{ellipsis}{tail}".strip()
+            text = self._render_template(template, {**context, "body": body}, answer)
+            return body, text, count_length(text, spec.count)
+
+        low, high, best = 1, len(cuts), None
+        while low <= high:
+            middle = (low + high) // 2
+            body, text, length = attempt(middle)
+            if length <= spec.limit:
+                best, low = (body, text, length), middle + 1
+            else:
+                high = middle - 1
+        if best is None:
+            _, _, length = attempt(1 if cuts else 0)
+            raise ReplyTooLongError(answer.id, channel_name, length, spec.limit)
+        body, text, length = best
+        return self._reply(answer, channel_name, spec, text, length, "cut", context, body)
+
+    def _reply(
+        self,
+        answer: Answer,
+        channel_name: str,
+        spec: Channel,
+        text: str,
+        length: int,
+        form: ReplyForm,
+        context: dict[str, Any],
+        body: str,
+    ) -> Reply:
+        html = None
+        if spec.format == "html":
+            html = self._render_template(
+                html_template(spec), {**context, "body": body}, answer, html=True
+            )
+        return Reply(
+            answer_id=answer.id,
+            channel=channel_name,
+            text=text,
+            length=length,
+            limit=spec.limit,
+            count=spec.count,
+            form=form,
+            html=html,
+        )
+
+    # --- the render context -----------------------------------------------------------
+
+    def _context(
+        self,
+        answer: Answer,
+        channel_name: str,
+        spec: Channel,
+        agent_id: str | None,
+        customer: CustomerView,
+        conversation_id: str | None,
+    ) -> dict[str, Any]:
+        agent_view = self._agent_view(agent_id, channel_name, spec)
+        context: dict[str, Any] = {
+            **answer.model_dump(mode="json", exclude=set(HIDDEN_ANSWER_FIELDS)),
+            "brand": self.settings.brand,
+            "customer": customer,
+            "agent": agent_view,
+            "channel": ChannelView(channel_name, spec.limit, spec.public, spec.format),
+        }
+        context["opening"] = self._opening(answer, conversation_id, context)
+        return context
+
+    def _agent_view(self, agent_id: str | None, channel_name: str, spec: Channel) -> AgentView:
+        brand = self.settings.brand
+        if agent_id is None:
+            name = f"The {brand} team"
+            return AgentView("", name, name if spec.family != "short" else f"^{brand}")
+        agents = self.settings.agents
+        if agent_id not in agents:
+            raise UnknownNameError("agent", agent_id, agents)
+        agent = agents[agent_id]
+        signature = next(
+            (
+                agent.signatures[name]
+                for name in (channel_name, *spec.aliases)
+                if name in agent.signatures
+            ),
+            None,
+        )
+        if signature is None:
+            signature = {
+                "short": f"^{agent.name}",
+                "sms": f"{agent.name}, {brand}",
+                "email": f"{agent.name}\n{brand} Customer Care",
+            }.get(spec.family, f"{agent.name}, {brand}")
+        return AgentView(agent_id, agent.name, signature)
+
+    def _opening(self, answer: Answer, conversation_id: str | None, context: dict[str, Any]) -> str:
+        custom = self.settings.openings.get(answer.tone)
+        defaults = ANONYMOUS_OPENINGS if context["customer"].anonymous else DEFAULT_OPENINGS
+        variants = custom or defaults[answer.tone]
+        # A stable hash (not Python's salted hash()) so a conversation keeps its opening
+        # across processes and machines.
+        seed = f"{conversation_id or ''}\x00{answer.tone}".encode()
+        choice = int.from_bytes(hashlib.sha256(seed).digest()[:8], "big") % len(variants)
+        return self._render_string(
+            variants[choice], context, answer=answer, what="opening", opening=choice
+        )
+
+    # --- Jinja -------------------------------------------------------------------------
+
+    def _compile_text(self, source: str) -> Template:
+        environment = self._plain
+        code = environment.compile(source, filename=STRING_FILENAME)
+        return environment.template_class.from_code(
+            environment, code, environment.make_globals(None)
+        )
+
+    def _render_template(
+        self, name: str, context: dict[str, Any], answer: Answer, *, html: bool = False
+    ) -> str:
+        environment = self._html if html else self._plain
+        try:
+            return environment.get_template(name).render(context).strip()
+        except Exception as error:  # a template may raise anything; all are the base's
+            found = self._files.find(name)
+            raise render_error(
+                error,
+                self._files,
+                what="template",
+                answer=answer,
+                channel=context["channel"].name,
+                template=name,
+                path=found.path,
+                builtin=found.builtin,
+            ) from error
+
+    def _render_string(
+        self,
+        source: str,
+        context: dict[str, Any],
+        *,
+        answer: Answer,
+        what: str,
+        opening: int | None = None,
+    ) -> str:
+        try:
+            return self._compile(source).render(context)
+        except Exception as error:  # a template may raise anything; all are the base's
+            path, file_line, builtin = self._text_location(answer, what, opening)
+            raise render_error(
+                error,
+                self._files,
+                what="opening" if what == "opening" else "short" if what == "short" else "answer",
+                answer=answer,
+                channel=context["channel"].name,
+                path=path,
+                file_line=file_line,
+                opening=opening,
+                builtin=builtin,
+            ) from error
+
+    def _text_location(
+        self, answer: Answer, what: str, opening: int | None
+    ) -> tuple[Path | None, int | None, bool]:
+        """The file and line of an answer text or an opening (built-in openings: none)."""
+        if what == "opening":
+            source = self._settings_source
+            if not self.settings.openings.get(answer.tone) or source is None:
+                return None, None, not self.settings.openings.get(answer.tone)
+            where = source.locate("openings", answer.tone, opening or 0)
+            return Path(where.file), where.line, False
+        if answer.source.file.startswith("<"):  # an answer made in code, not read from a file
+            return None, None, False
+        where = answer.source.locate(what)
+        return Path(where.file), where.line, False
+
+
+def _cut_points(text: str) -> list[int]:
+    """Offsets just after each word, never inside a URL."""
+    urls = find_urls(text)
+    points = []
+    for match in regex.finditer(r"\S+", text):
+        end = match.end()
+        if not any(start < end < stop for start, stop in urls):
+            points.append(end)
+    return points
+
+
+def _linebreaks(value: str) -> Markup:
+    return Markup("<br>\n").join(escape(line) for line in str(value).splitlines())

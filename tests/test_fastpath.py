@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from replykb import KnowledgeBase, Match
+from replykb import KnowledgeBase, Match, run_checks
 from replykb.cachefiles import FileDigests
 from replykb.embed import resolve_model
 from replykb.fastpath import load_fast_embedder
@@ -30,6 +30,16 @@ from replykb.onnxmodel import (
     OnnxEmbedder,
 )
 
+from .cache_helpers import (
+    abandoned_temporary,
+    copy_packaged_model,
+    make_read_only,
+    make_writable,
+    no_bypass_prefix,
+    run_replykb,
+    snapshot,
+    use_cls_pooling,
+)
 from .conftest import EXAMPLE_BASE, SHOP_BASE
 
 HEAVY = ("sentence_transformers", "transformers", "torch", "sklearn", "scipy")
@@ -227,8 +237,10 @@ def test_broken_export_falls_back_and_is_made_again(
     shutil.copytree(built_cache, cache)
     (export,) = cache.glob("onnx-*")
     damage(export)
+    killed_export, _ = abandoned_temporary(cache)  # an earlier export killed midway
     caplog.set_level(logging.INFO, logger="replykb")
     kb = KnowledgeBase.load(base, cache_dir=cache)
+    assert not killed_export.exists(), "the next export removes what a killed one left"
     assert f"fast path unavailable ({reason}); using sentence-transformers" in caplog.text
     assert "exported the model to ONNX" in caplog.text
     for message in MESSAGES:
@@ -354,3 +366,68 @@ def test_fast_path_is_used_by_default_and_needs_no_rebuild(
     assert caplog.text == ""
     assert kb.index.vectors.flags.writeable is False, "the index is a read-only view of the file"
     assert os.path.exists(built_cache / FileDigests.FILE)
+
+
+def test_export_is_keyed_on_the_model_configuration(built_cache: Path, tmp_path: Path) -> None:
+    model = copy_packaged_model(tmp_path)
+    same = load_fast_embedder(resolve_model(str(model)), built_cache, FileDigests(None))
+    assert isinstance(same, OnnxEmbedder), "an identical copy elsewhere shares the export"
+    use_cls_pooling(model)  # same weights, same folder name, other vectors
+    with pytest.raises(FastPathUnavailable, match="exported from another model"):
+        load_fast_embedder(resolve_model(str(model)), built_cache, FileDigests(None))
+
+
+def edit_question(root: Path) -> None:
+    answer = root / "account" / "reset-password.yaml"
+    text = answer.read_text(encoding="utf-8")
+    assert "I forgot my password" in text
+    answer.write_text(text.replace("I forgot my password", "I forgot my login password"))
+
+
+@pytest.mark.parametrize(
+    ("stale", "locked"),
+    [(False, "folders and files"), (True, "folders and files"), (True, "files only")],
+    ids=["valid cache", "stale cache", "stale cache, writable folder"],
+)
+def test_read_only_cache_is_used_as_it_is(
+    base: Path, built_cache: Path, tmp_path: Path, stale: bool, locked: str
+) -> None:
+    """A CI checkout or a container image: the base and its cache cannot be written."""
+    prefix = no_bypass_prefix(tmp_path)
+    root = tmp_path / "answers"
+    shutil.copytree(base, root)  # with its cache, index and ONNX export
+    cache = root / ".replykb"
+    run_checks(root)  # completes the cache: held-out tests and out-of-scope messages
+    if stale:
+        edit_question(root)
+    before = snapshot(cache)
+    make_read_only(root)
+    if locked == "files only":
+        for folder in [root, *(p for p in root.rglob("*") if p.is_dir())]:
+            folder.chmod(0o755)
+    suggest = ["suggest", "I forgot my login password", "--kb", str(root), "--channel", "x"]
+    try:
+        checked = run_replykb(prefix, "check", str(root))
+        suggested = run_replykb(prefix, *suggest, "--agent", "paola", "--json")
+    finally:
+        make_writable(root)
+    written = snapshot(cache) != before
+    reference = run_replykb([], "check", str(root))
+    for result in (checked, suggested):
+        assert "Traceback" not in result.stderr, result.stderr
+        warnings = [line for line in result.stderr.splitlines() if "cannot write" in line]
+        if stale and locked == "folders and files":
+            assert warnings == [
+                f"replykb: cannot write the cache folder {cache} (Permission denied): working "
+                "in memory, so the next start does this work again; pass --cache-dir DIR "
+                "(cache_dir= in Python) or set $REPLYKB_CACHE_DIR to keep the cache in a "
+                "writable folder"
+            ], "said once per run, with the fix"
+        else:
+            assert warnings == []
+    assert (checked.returncode, checked.stdout) == (reference.returncode, reference.stdout)
+    assert suggested.returncode == 0
+    assert json.loads(suggested.stdout)["match"]["answer_id"] == "reset-password"
+    assert written is (locked == "files only"), "nothing written unless the folder allows it"
+    if not stale:
+        assert suggested.stderr == "" and checked.stderr == "", "no rebuild, no export"

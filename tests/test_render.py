@@ -217,6 +217,7 @@ def test_html_escaping_only_in_html_formats(renderer: Renderer) -> None:
         ("Mario\u202eoiram", False, "Mariooiram"),
         ("Ma\x00ri\x1bo", False, "Ma ri o"),  # a control character separates words
         ("Mario\nP.S.", False, "Mario P.S."),
+        ("Ma\ud800rio\udfff", True, "Mario"),  # lone surrogates (a JSON "\ud800") go
         ("Mario\u2028Rossi\r\nP.S.", False, "Mario Rossi P.S."),
         ("Mario @elonmusk #sale", True, "Mario elonmusk sale"),
         ("Mario @elonmusk #sale", False, "Mario @elonmusk #sale"),

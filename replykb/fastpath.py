@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING
 from ._version import __version__
 from .cachefiles import FileDigests, report_unwritable, write_error
 from .embed import Embedder, ModelSpec, SentenceTransformerEmbedder
-from .onnxexport import export_fast_embedder
 from .onnxmodel import (
     EXPORT_FORMAT,
     EXPORT_MANIFEST,
@@ -105,6 +104,9 @@ def after_index(
         report_unwritable(cache, unwritable)
         return embedder
     log.info("replykb: exporting the model to ONNX for fast starts (once per model)")
+    # Imported here: a start that finds its export (nearly every one) never needs it.
+    from .onnxexport import export_fast_embedder
+
     try:
         return export_fast_embedder(spec, cache, embedder, questions)
     except FastPathUnavailable as error:

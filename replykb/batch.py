@@ -29,8 +29,9 @@ from typing import IO, TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import DataError, UnknownNameError
-from .models import TriageFailure, TriageResult, unicode_problem
+from .models import TriageFailure, TriageResult
 from .records import Record, RecordError, read_records
+from .triage import readable_id
 
 if TYPE_CHECKING:
     from .kb import KnowledgeBase
@@ -208,16 +209,10 @@ def _request_fields(
         return RecordError(
             line=record.line,
             error="no channel: give the record a `channel`, or a default one (--channel)",
-            id=_readable_id(fields.get("id")),
+            id=readable_id(fields.get("id")),
         )
     fields["line"] = record.line
     return fields
-
-
-def _readable_id(value: object) -> str | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return value if isinstance(value, str) and unicode_problem(value) is None else None
 
 
 # --- the output ----------------------------------------------------------------------

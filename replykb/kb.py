@@ -12,17 +12,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pydantic import ValidationError
-
 from . import fastpath
 from .embed import Embedder, resolve_model
-from .errors import MessageError, ReplyKBError, UnknownNameError
+from .errors import MessageError, ReplyKBError
 from .index import FileDigests, cache_folder, index_rows, load_or_build_index
 from .loader import load_answer_base
 from .match import Matcher
@@ -42,6 +39,7 @@ from .models import (
     unicode_problem,
 )
 from .render import Renderer
+from .triage import Work, checked_message, checked_type, close_answers, prepare
 
 if TYPE_CHECKING:
     from .index import QuestionIndex, Vectors
@@ -139,7 +137,7 @@ class KnowledgeBase:
         """Match one message: ``confident`` (send it), ``ambiguous`` (an agent picks) or
         ``no_match`` (a person answers). Messages longer than 4,096 characters are
         matched on their first 4,096 characters."""
-        (query,) = self.embedder.encode([_checked_message(message)])
+        (query,) = self.embedder.encode([checked_message(message)])
         return self.matcher.match(query, k=k)
 
     def render(
@@ -182,7 +180,7 @@ class KnowledgeBase:
         message (or conversation id) that cannot be matched, and
         :class:`UnknownNameError` for an unknown channel or agent.
         """
-        _checked_type(message)
+        checked_type(message)
         fields = {
             "message": message,
             "channel": channel,
@@ -228,7 +226,7 @@ class KnowledgeBase:
         (much faster than one by one) when the embedder allows it (see ``_encode``)."""
         batch: list[str] = []
         for message in messages:
-            batch.append(_checked_message(message))
+            batch.append(checked_message(message))
             if len(batch) == batch_size:
                 yield from self._match_batch(batch, k)
                 batch = []
@@ -241,36 +239,10 @@ class KnowledgeBase:
 
     # --- the triage core --------------------------------------------------------------
 
-    def _prepare(self, item: object) -> _Work:
-        """Validate one item: a request, its channel's name, or the error that stops it."""
-        record_id, line = _salvage(item)
-        try:
-            if isinstance(item, TriageRequest):
-                request = item
-            elif isinstance(item, Mapping):
-                request = TriageRequest.model_validate(dict(item))
-            else:
-                raise MessageError(
-                    f"expected a request with a `message`, not {type(item).__name__}"
-                )
-        except ValidationError as error:
-            text, field = _describe(error)
-            return _Work(id=record_id, line=line, error=MessageError(text), field=field)
-        except MessageError as error:
-            return _Work(id=record_id, line=line, error=error)
-        work = _Work(request=request, id=request.id, line=request.line)
-        try:
-            work.channel, _ = self.renderer.channel(request.channel)
-            if request.agent is not None and request.agent not in self.settings.agents:
-                raise UnknownNameError("agent", request.agent, self.settings.agents)
-            _checked_message(request.message)
-        except UnknownNameError as error:
-            work.error, work.field = error, error.kind
-        except MessageError as error:
-            work.error, work.field = error, "message"
-        return work
+    def _prepare(self, item: object) -> Work:
+        return prepare(item, self.renderer, self.settings)
 
-    def _triage(self, items: Sequence[_Work], *, k: int) -> list[_Work]:
+    def _triage(self, items: Sequence[Work], *, k: int) -> list[Work]:
         """Encode the valid items together, then match, render and tell the observers."""
         ready = [work for work in items if work.error is None]
         started = time.perf_counter()
@@ -305,7 +277,7 @@ class KnowledgeBase:
             return list(self.embedder.encode(messages))
         return [self.embedder.encode([message])[0] for message in messages]
 
-    def _suggestion(self, work: _Work, match: Match) -> Suggestion:
+    def _suggestion(self, work: Work, match: Match) -> Suggestion:
         """The one policy: a confident match gets its reply, an ambiguous one a reply per
         close answer (:func:`close_answers`), no match none."""
         request = work.request
@@ -333,7 +305,7 @@ class KnowledgeBase:
             alternatives=alternatives,
         )
 
-    def _notify(self, work: _Work, timings: SuggestTimings) -> None:
+    def _notify(self, work: Work, timings: SuggestTimings) -> None:
         observers = self._observers
         if not observers:
             return
@@ -360,51 +332,6 @@ class KnowledgeBase:
                 )
 
 
-def close_answers(match: Match, margin: float) -> list[str]:
-    """The answers an ambiguous match offers: every candidate within ``margin`` of the
-    best, best first. The one place that decides it, for every door."""
-    return [answer_id for answer_id, score in match.candidates if score >= match.score - margin]
-
-
-@dataclass
-class _Work:
-    """One item on its way through the core: its request or the error that stopped it."""
-
-    request: TriageRequest | None = None
-    id: str | None = None
-    line: int | None = None
-    channel: str = ""
-    match: Match | None = None
-    suggestion: Suggestion | None = None
-    error: ReplyKBError | None = None
-    field: str | None = None
-
-    @property
-    def message(self) -> str:
-        assert self.request is not None
-        return self.request.message
-
-    def outcome(self, position: int) -> TriageResult | TriageFailure:
-        if self.error is None and self.suggestion is not None:
-            return TriageResult(
-                status=self.suggestion.status,
-                position=position,
-                line=self.line,
-                id=self.id,
-                suggestion=self.suggestion,
-            )
-        error = self.error or MessageError("not triaged")
-        return TriageFailure(
-            position=position,
-            line=self.line,
-            id=self.id,
-            error=str(error),
-            kind=type(error).__name__,
-            field=self.field,
-            match=self.match,
-        )
-
-
 def open_index(
     base: AnswerBase,
     cache_dir: str | Path | None = None,
@@ -429,57 +356,3 @@ def open_index(
     index = load_or_build_index(base, choice.embedder, cache, digests=digests)
     questions = [question for _, question in index_rows(base)]
     return fastpath.after_index(spec, cache, choice, index, questions), index
-
-
-def _checked_type(message: object) -> None:
-    if not isinstance(message, str):
-        raise TypeError(f"a message must be a str, not {type(message).__name__}")
-
-
-def _checked_message(message: object) -> str:
-    _checked_type(message)
-    assert isinstance(message, str)
-    if not message.strip():
-        raise MessageError("the message is empty; there is nothing to match")
-    if (problem := unicode_problem(message)) is not None:
-        raise MessageError(
-            f"the message is not valid Unicode text: {problem}; decode it without "
-            "`surrogateescape` and pair or drop the surrogate"
-        )
-    return message
-
-
-_MISSING = {
-    "message": "no `message`: there is nothing to match",
-    "channel": "no `channel`: name the channel the message came from (x, sms, email...)",
-}
-
-
-def _describe(error: ValidationError) -> tuple[str, str | None]:
-    """A request's validation errors as one sentence, and the first field at fault."""
-    parts, fields = [], []
-    for detail in error.errors(include_url=False):
-        where = ".".join(str(part) for part in detail["loc"])
-        fields.append(str(detail["loc"][0]) if detail["loc"] else None)
-        if detail["type"] == "missing":
-            parts.append(_MISSING.get(where, f"no `{where}`"))
-        elif detail["type"] == "extra_forbidden":
-            known = ", ".join(TriageRequest.model_fields)
-            parts.append(f"unknown field `{where}` (known: {known})")
-        else:
-            parts.append(f"`{where}` {detail['msg'].removeprefix('Value error, ')}")
-    return "; ".join(parts), next((f for f in fields if f), None)
-
-
-def _salvage(item: object) -> tuple[str | None, int | None]:
-    """The id and line of an item that may fail validation, to keep them in its error."""
-    if isinstance(item, TriageRequest):
-        return item.id, item.line
-    if not isinstance(item, Mapping):
-        return None, None
-    raw_id, line = item.get("id"), item.get("line")
-    if isinstance(raw_id, int) and not isinstance(raw_id, bool):
-        raw_id = str(raw_id)
-    record_id = raw_id if isinstance(raw_id, str) and unicode_problem(raw_id) is None else None
-    valid_line = isinstance(line, int) and not isinstance(line, bool) and line >= 1
-    return record_id, line if valid_line else None

@@ -1,0 +1,158 @@
+"""The parts of the triage core that need no index: turning an item into a request
+(or the error that stops it), the rule that picks an ambiguous match's alternatives,
+and the record an item carries through :meth:`KnowledgeBase._triage`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from .errors import MessageError, ReplyKBError, UnknownNameError
+from .models import (
+    Match,
+    Suggestion,
+    TriageFailure,
+    TriageRequest,
+    TriageResult,
+    unicode_problem,
+)
+
+if TYPE_CHECKING:
+    from .models import Settings
+    from .render import Renderer
+
+
+def close_answers(match: Match, margin: float) -> list[str]:
+    """The answers an ambiguous match offers: every candidate within ``margin`` of the
+    best, best first. The one place that decides it, for every door."""
+    return [answer_id for answer_id, score in match.candidates if score >= match.score - margin]
+
+
+@dataclass
+class Work:
+    """One item on its way through the core: its request or the error that stopped it."""
+
+    request: TriageRequest | None = None
+    id: str | None = None
+    line: int | None = None
+    channel: str = ""
+    match: Match | None = None
+    suggestion: Suggestion | None = None
+    error: ReplyKBError | None = None
+    field: str | None = None
+
+    @property
+    def message(self) -> str:
+        assert self.request is not None
+        return self.request.message
+
+    def outcome(self, position: int) -> TriageResult | TriageFailure:
+        if self.error is None and self.suggestion is not None:
+            return TriageResult(
+                status=self.suggestion.status,
+                position=position,
+                line=self.line,
+                id=self.id,
+                suggestion=self.suggestion,
+            )
+        error = self.error or MessageError("not triaged")
+        return TriageFailure(
+            position=position,
+            line=self.line,
+            id=self.id,
+            error=str(error),
+            kind=type(error).__name__,
+            field=self.field,
+            match=self.match,
+        )
+
+
+def prepare(item: object, renderer: Renderer, settings: Settings) -> Work:
+    """Validate one item: its request and its channel's name, or the error that stops it
+    (field types and text, the channel, the agent, the message)."""
+    record_id, line = _salvage(item)
+    try:
+        if isinstance(item, TriageRequest):
+            request = item
+        elif isinstance(item, Mapping):
+            request = TriageRequest.model_validate(dict(item))
+        else:
+            raise MessageError(f"expected a request with a `message`, not {type(item).__name__}")
+    except ValidationError as error:
+        text, field = _describe(error)
+        return Work(id=record_id, line=line, error=MessageError(text), field=field)
+    except MessageError as error:
+        return Work(id=record_id, line=line, error=error)
+    work = Work(request=request, id=request.id, line=request.line)
+    try:
+        work.channel, _ = renderer.channel(request.channel)
+        if request.agent is not None and request.agent not in settings.agents:
+            raise UnknownNameError("agent", request.agent, settings.agents)
+        checked_message(request.message)
+    except UnknownNameError as error:
+        work.error, work.field = error, error.kind
+    except MessageError as error:
+        work.error, work.field = error, "message"
+    return work
+
+
+def checked_type(message: object) -> None:
+    if not isinstance(message, str):
+        raise TypeError(f"a message must be a str, not {type(message).__name__}")
+
+
+def checked_message(message: object) -> str:
+    checked_type(message)
+    assert isinstance(message, str)
+    if not message.strip():
+        raise MessageError("the message is empty; there is nothing to match")
+    if (problem := unicode_problem(message)) is not None:
+        raise MessageError(
+            f"the message is not valid Unicode text: {problem}; decode it without "
+            "`surrogateescape` and pair or drop the surrogate"
+        )
+    return message
+
+
+_MISSING = {
+    "message": "no `message`: there is nothing to match",
+    "channel": "no `channel`: name the channel the message came from (x, sms, email...)",
+}
+
+
+def _describe(error: ValidationError) -> tuple[str, str | None]:
+    """A request's validation errors as one sentence, and the first field at fault."""
+    parts, fields = [], []
+    for detail in error.errors(include_url=False):
+        where = ".".join(str(part) for part in detail["loc"])
+        fields.append(str(detail["loc"][0]) if detail["loc"] else None)
+        if detail["type"] == "missing":
+            parts.append(_MISSING.get(where, f"no `{where}`"))
+        elif detail["type"] == "extra_forbidden":
+            known = ", ".join(TriageRequest.model_fields)
+            parts.append(f"unknown field `{where}` (known: {known})")
+        else:
+            parts.append(f"`{where}` {detail['msg'].removeprefix('Value error, ')}")
+    return "; ".join(parts), next((f for f in fields if f), None)
+
+
+def _salvage(item: object) -> tuple[str | None, int | None]:
+    """The id and line of an item that may fail validation, to keep them in its error."""
+    if isinstance(item, TriageRequest):
+        return item.id, item.line
+    if not isinstance(item, Mapping):
+        return None, None
+    line = item.get("line")
+    valid_line = isinstance(line, int) and not isinstance(line, bool) and line >= 1
+    return readable_id(item.get("id")), line if valid_line else None
+
+
+def readable_id(value: object) -> str | None:
+    """An id as a request would hold it (text, or a whole number as text), or ``None``
+    when it could not be one."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value if isinstance(value, str) and unicode_problem(value) is None else None

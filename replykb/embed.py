@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from .cachefiles import file_sha256
 from .errors import ModelError
@@ -53,7 +53,12 @@ _SMALL_FILE_BYTES = 1 << 20
 
 
 class Embedder(Protocol):
-    """Anything that maps texts to L2-normalized float32 vectors, one row per text."""
+    """Anything that maps texts to L2-normalized float32 vectors, one row per text.
+
+    An embedder may also say ``batch_invariant = True`` when a text's vector does not
+    depend on the other texts of its batch, to the byte; the triage core batches
+    messages only then (read with a default of False, so it is optional).
+    """
 
     @property
     def model_id(self) -> str:
@@ -198,6 +203,8 @@ class SentenceTransformerEmbedder:
 
     spec: ModelSpec
     batch_size: int = 64
+    # torch's kernels differ by ~1e-7 between a text alone and in a padded batch.
+    batch_invariant: ClassVar[bool] = False
     _model: object | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 

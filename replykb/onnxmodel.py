@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 
 import numpy as np
 
@@ -121,6 +121,9 @@ class OnnxEmbedder:
     session: Any
     tokenizer: Any
     batch_size: int = 64
+    # A text's vector does not depend on the other texts of its batch, to the byte
+    # (padding is masked out of attention and pooling; tested): the triage core may batch.
+    batch_invariant: ClassVar[bool] = True
 
     @classmethod
     def open(cls, model_id: str, graph: Path, tokenizer_file: Path, config: ModelConfig) -> Self:

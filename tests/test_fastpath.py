@@ -119,6 +119,7 @@ def test_onnx_embeddings_equal_sentence_transformers(fast_kb, reference_kb, real
     )
     one_by_one = np.concatenate([fast_kb.embedder.encode([q]) for q in questions[:40]])
     assert one_by_one.tobytes() == fast[:40].tobytes(), "a batch gives each text its own vector"
+    assert fast_kb.embedder.batch_invariant is True, "so the triage core may batch"
 
 
 def test_fast_path_matches_as_sentence_transformers(fast_kb, reference_kb) -> None:  # type: ignore[no-untyped-def]

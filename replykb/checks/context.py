@@ -1,0 +1,90 @@
+"""What every check reads: the loaded base and shared values computed once, on demand.
+
+The values (the render sweep, the static reading of templates, the index) are pure
+functions of the base, memoized on first use: no check changes what another sees, so
+the order in which checks run does not matter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..models import Location
+from .base_view import BaseView
+from .sweep import RenderSweep, render_sweep
+from .template_texts import TemplateText, read_template_texts
+
+if TYPE_CHECKING:
+    from ..embed import Embedder
+    from ..index import QuestionIndex, Vectors
+    from ..match import Matcher
+
+__all__ = ["CheckContext"]
+
+
+@dataclass(frozen=True)
+class CheckContext(BaseView):
+    """The loaded base and the shared, lazily computed values the checks read."""
+
+    today: date
+    cache_dir: Path
+    open_index: Callable[[], tuple[Embedder, QuestionIndex]]
+
+    @cached_property
+    def template_texts(self) -> tuple[TemplateText, ...]:
+        """Every template text of the base, parsed once (templates/, openings, answers)."""
+        return read_template_texts(self)
+
+    @cached_property
+    def sweep(self) -> RenderSweep:
+        """Every answer rendered on every channel at the worst case, once."""
+        return render_sweep(self)
+
+    # --- matching ------------------------------------------------------------------
+
+    @cached_property
+    def _opened(self) -> tuple[Embedder, QuestionIndex]:
+        return self.open_index()
+
+    @property
+    def embedder(self) -> Embedder:
+        return self._opened[0]
+
+    @property
+    def index(self) -> QuestionIndex:
+        return self._opened[1]
+
+    @cached_property
+    def matcher(self) -> Matcher:
+        from ..match import Matcher
+
+        return Matcher.from_index(self.index, self.base.settings.match)
+
+    @cached_property
+    def _row_position(self) -> Sequence[int]:
+        """Per index row, the position of its question among its answer's questions."""
+        starts = self.matcher.starts
+        return [row - int(starts[a]) for row, a in enumerate(self.index.row_answer.tolist())]
+
+    def encode_held_out(self, texts: Sequence[str]) -> Vectors:
+        """Vectors of tests and out-of-scope messages, from the embedding cache when known."""
+        from ..index import EmbeddingCache, base_texts
+
+        cache = EmbeddingCache(self.cache_dir, self.embedder)
+        return cache.encode(texts, keep=base_texts(self.base))
+
+    def answer_of_row(self, row: int) -> str:
+        return self.base.answers[int(self.index.row_answer[row])].id
+
+    def question_location(self, row: int) -> Location:
+        answer = self.base.answers[int(self.index.row_answer[row])]
+        return answer.source.locate("questions", self._row_position[row])
+
+    def question_text(self, row: int) -> str:
+        answer = self.base.answers[int(self.index.row_answer[row])]
+        return answer.questions[self._row_position[row]]

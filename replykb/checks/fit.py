@@ -1,0 +1,201 @@
+"""RKB2xx: replies that do not fit their channel, as the platform counts them."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from ..length import gsm_incompatible_chars
+from ..models import Location
+from ..render import PRIVATE_INVITE_TEMPLATE
+from .registry import Family, Found
+from .sweep import signature_location
+from .template_texts import JINJA_SPANS
+
+if TYPE_CHECKING:
+    from .context import CheckContext
+    from .sweep import Overflow, SettingOverflow
+
+__all__ = ["fit"]
+
+fit = Family("fit", "RKB2xx", "length and encoding")
+
+_SHOWN_ANSWERS = 5
+
+
+@fit.rule(
+    "RKB201",
+    "error",
+    "reply over its channel's limit",
+    hint="write a shorter `short:` form, or shorten the agent's signature for this channel",
+)
+def reply_length(ctx: CheckContext) -> Iterator[Found]:
+    """
+    Even cut at a word boundary, with the opening, the link, the longest signature and
+    the longest customer name (long, in a non-GSM script, or with long combining
+    sequences), the reply does not fit. When the cause is a setting (a signature, the
+    openings, the channel's limit, the private invitation) that pushes replies over
+    whatever they say, it is reported once, at that setting's line, with the number of
+    answers it affects.
+    ```yaml
+    short: "{{ link }} — a 300-character short form..."   # on x (280)
+    ```
+    Fix: a shorter `short:` form; or, when the finding is at a signature or a channel,
+    a shorter signature for that channel or a higher limit.
+    """
+    sweep = ctx.sweep
+    by_setting: dict[Location, list[SettingOverflow]] = defaultdict(list)
+    for setting in sweep.setting_overflows:
+        by_setting[setting.location].append(setting)
+    for location, settings in by_setting.items():
+        answers = sorted({a for s in settings for a in s.answers})
+        channels = ", ".join(s.channel for s in settings)
+        counts = "; ".join(
+            f"on {s.channel} it counts {_units(ctx, s.channel, s.length)} against a limit of "
+            f"{s.limit}, {s.length - s.limit} over, for the customer name {s.customer!r}"
+            for s in settings
+        )
+        yield Found(
+            location,
+            f"{settings[0].cause} for any answer: even the smallest reply does not fit; "
+            f"{counts}. {_answers(answers)} cannot be sent on {channels}",
+            count=len(answers),
+            hint=_setting_hint(settings[0].channel, settings[0].agent),
+        )
+    by_signature: dict[tuple[str, str | None], list[Overflow]] = defaultdict(list)
+    by_invite: dict[str, list[Overflow]] = defaultdict(list)
+    for overflow in sweep.overflows:
+        if overflow.invite:
+            by_invite[overflow.channel].append(overflow)
+        elif overflow.fits_unsigned:
+            by_signature[(overflow.channel, overflow.agent)].append(overflow)
+        else:
+            yield _answer_overflow(ctx, overflow)
+    for (channel, agent), overflows in by_signature.items():
+        assert agent is not None
+        worst = max(overflows, key=lambda o: o.length - o.limit)
+        yield Found(
+            signature_location(ctx, agent, channel),
+            f"{agent}'s signature on {channel} pushes {_answers(_ids(overflows))} over the "
+            f"limit of {worst.limit} (up to {worst.length - worst.limit} over, for the "
+            f"customer name {worst.customer!r}); signed by the team they fit",
+            count=len(overflows),
+            related=[
+                o.answer.source.locate("short" if o.answer.short else "answer")
+                for o in overflows[:_SHOWN_ANSWERS]
+            ],
+            hint=f"shorten {agent}'s signature for {channel}, or the answers' `short:` forms",
+        )
+    for channel, overflows in by_invite.items():
+        custom = ctx.is_base_template(PRIVATE_INVITE_TEMPLATE)
+        where = (
+            ctx.template_location(PRIVATE_INVITE_TEMPLATE)
+            if custom
+            else ctx.channel_location(channel, "limit")
+        )
+        worst = max(overflows, key=lambda o: o.length - o.limit)
+        yield Found(
+            where,
+            f"the private invitation does not fit {channel}: it counts "
+            f"{_units(ctx, channel, worst.length)} "
+            f"against a limit of {worst.limit} ({worst.length - worst.limit} over) when "
+            f"signed by {worst.agent or 'the team'} for the customer name "
+            f"{worst.customer!r}; {_answers(_ids(overflows))} cannot be sent on {channel}",
+            answer=overflows[0].answer.id if len(overflows) == 1 else None,
+            count=len(overflows),
+            related=[o.answer.source.locate("private") for o in overflows[:_SHOWN_ANSWERS]],
+            hint="shorten templates/private_invite.j2" if custom else None,
+        )
+
+
+def _answer_overflow(ctx: CheckContext, overflow: Overflow) -> Found:
+    answer = overflow.answer
+    return Found(
+        answer.source.locate("short" if answer.short else "answer"),
+        f"answer {answer.id!r} does not fit {overflow.channel}: its smallest reply counts "
+        f"{_units(ctx, overflow.channel, overflow.length)} against a limit of {overflow.limit} "
+        f"({overflow.length - overflow.limit} over) "
+        f"{'even with' if overflow.agent else 'with'} the team's sign-off, for the customer "
+        f"name {overflow.customer!r}",
+        answer=answer.id,
+    )
+
+
+def _units(ctx: CheckContext, channel: str, length: int) -> str:
+    """A length as the channel counts it: SMS in segments."""
+    if ctx.base.settings.channels[channel].count == "sms":
+        return f"{length} segment{'s' if length != 1 else ''}"
+    return str(length)
+
+
+def _setting_hint(channel: str, agent: str | None) -> str:
+    if agent is not None:
+        return f"shorten {agent}'s signature for {channel} (under `signatures:`)"
+    return f"raise `limit:` of {channel}, or shorten the openings and the team's sign-off"
+
+
+def _ids(overflows: Sequence[Overflow]) -> list[str]:
+    return [overflow.answer.id for overflow in overflows]
+
+
+def _answers(ids: Sequence[str]) -> str:
+    shown = ", ".join(repr(answer) for answer in ids[:_SHOWN_ANSWERS])
+    more = f" and {len(ids) - _SHOWN_ANSWERS} more" if len(ids) > _SHOWN_ANSWERS else ""
+    noun = "answer" if len(ids) == 1 else "answers"
+    return f"{len(ids)} {noun} ({shown}{more})"
+
+
+@fit.rule(
+    "RKB202",
+    "warning",
+    "non-GSM characters in an SMS",
+    hint="replace the characters named (curly quotes, dashes, emoji) with plain ones",
+)
+def sms_characters(ctx: CheckContext) -> Iterator[Found]:
+    """
+    ```yaml
+    answer: It’s on its way — 🚚           # ’ — 🚚 switch the SMS to UCS-2: 70 characters a segment
+    ```
+    Fix: plain quotes, hyphens, no emoji in answers sent by SMS.
+    """
+    settings = ctx.base.settings
+    signatures: dict[Location, tuple[str, list[str], list[str]]] = {}
+    texts: dict[Location, tuple[str, str, list[str], list[str]]] = {}
+    for channel in ctx.usable_channels:
+        spec = settings.channels[channel]
+        if spec.count != "sms":
+            continue
+        for agent_id, agent in settings.agents.items():
+            for name in (channel, *spec.aliases):
+                bad = gsm_incompatible_chars(agent.signatures.get(name, ""))
+                if bad:
+                    where = ctx.base.settings_source.locate("agents", agent_id, "signatures", name)
+                    signatures.setdefault(where, (agent_id, bad, []))[2].append(channel)
+        for answer in ctx.base.answers:
+            if answer.private and spec.public:
+                continue  # it sends the private invitation
+            for key in ("answer", "short"):
+                bad = gsm_incompatible_chars(JINJA_SPANS.sub(" ", getattr(answer, key) or ""))
+                if bad:
+                    where = answer.source.locate(key)
+                    texts.setdefault(where, (answer.id, key, bad, []))[3].append(channel)
+    for where, (agent_id, bad, channels) in signatures.items():
+        yield Found(
+            where,
+            f"{agent_id}'s signature on {', '.join(channels)} has non-GSM characters "
+            f"{_show_chars(bad)}: every SMS they sign costs about twice as many segments",
+        )
+    for where, (answer_id, key, bad, channels) in texts.items():
+        yield Found(
+            where,
+            f"`{key}` of {answer_id!r}, sent on {', '.join(channels)}, has non-GSM characters "
+            f"{_show_chars(bad)}: the SMS goes out as UCS-2 (70 characters per segment "
+            "instead of 160) and costs about twice as many segments",
+            answer=answer_id,
+        )
+
+
+def _show_chars(chars: Iterable[str]) -> str:
+    return ", ".join(f"{c!r} (U+{ord(c):04X} {unicodedata.name(c, '?')})" for c in chars)

@@ -1,0 +1,231 @@
+"""RKB4xx: questions and matching, judged with the matcher's own decision
+(:meth:`replykb.match.Matcher.decide_many`) over every question, test and
+out-of-scope message at once."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..models import Answer, Location
+from .registry import Family, Found
+
+if TYPE_CHECKING:
+    from .context import CheckContext
+
+__all__ = ["matching"]
+
+matching = Family("matching", "RKB4xx", "questions and matching")
+
+_BLOCK_ROWS = 1024
+
+
+def _normalized_question(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    kept = "".join(" " if unicodedata.category(c).startswith("P") else c for c in folded)
+    return " ".join(kept.split())
+
+
+@matching.rule(
+    "RKB401",
+    "error",
+    "same question under two answers",
+    hint="keep the question under the one answer it belongs to",
+)
+def duplicate_questions(ctx: CheckContext) -> Iterator[Found]:
+    """
+    ```yaml
+    # refund-timing.yaml:  - Where is my refund?
+    # refund-status.yaml:  - where is my refund       (same after case, space, punctuation)
+    ```
+    Fix: keep the question under the one answer it belongs to.
+    """
+    first: dict[str, tuple[Answer, int]] = {}
+    for answer in ctx.base.answers:
+        for i, question in enumerate(answer.questions):
+            key = _normalized_question(question)
+            if not key:
+                continue
+            if key in first and first[key][0].id != answer.id:
+                other, j = first[key]
+                yield Found(
+                    answer.source.locate("questions", i),
+                    f"question {question!r} of {answer.id!r} is also a question of "
+                    f"{other.id!r} ({other.questions[j]!r})",
+                    answer=answer.id,
+                    related=[other.source.locate("questions", j)],
+                )
+            first.setdefault(key, (answer, i))
+
+
+@matching.rule(
+    "RKB402",
+    "error",
+    "questions of two answers too close to tell apart",
+    hint="reword or remove one of the questions, or merge the two answers",
+)
+def question_conflicts(ctx: CheckContext) -> Iterator[Found]:
+    """
+    Cosine above `match.conflict_threshold` (default 0.95); both places are shown.
+    ```yaml
+    # refund-timing.yaml:  - when will I get my refund
+    # refund-status.yaml:  - when do I get my refund
+    ```
+    Fix: reword or remove one, or merge the two answers.
+    """
+    if not ctx.base.answers:
+        return
+    vectors, owner = ctx.index.vectors, ctx.index.row_answer
+    threshold = ctx.base.settings.match.conflict_threshold
+    for start in range(0, ctx.index.size, _BLOCK_ROWS):
+        block = slice(start, min(start + _BLOCK_ROWS, ctx.index.size))
+        cosines = vectors[block] @ vectors.T
+        rows = np.arange(block.start, block.stop)
+        close = (cosines > threshold) & (owner[None, :] != owner[rows, None])
+        close &= np.arange(ctx.index.size)[None, :] > rows[:, None]
+        for i, j in zip(*np.nonzero(close), strict=True):
+            first, second = int(rows[i]), int(j)
+            text, other = ctx.question_text(second), ctx.question_text(first)
+            if _normalized_question(text) == _normalized_question(other):
+                continue  # RKB401
+            a, b = ctx.answer_of_row(first), ctx.answer_of_row(second)
+            yield Found(
+                ctx.question_location(second),
+                f"question {text!r} of {b!r} and question {other!r} of {a!r} have cosine "
+                f"{cosines[i, j]:.3f}, above the conflict threshold {threshold}: the matcher "
+                "cannot tell them apart",
+                answer=b,
+                related=[ctx.question_location(first)],
+            )
+
+
+@matching.rule(
+    "RKB403",
+    "warning",
+    "question that routes to another answer (leave-one-out)",
+    hint="add phrasings like this one to its answer, or move it to the answer it matches",
+)
+def leave_one_out(ctx: CheckContext) -> Iterator[Found]:
+    """
+    Left out of its own answer, the question is matched confidently to another
+    one: a customer who asks it a little differently gets the wrong answer.
+    ```yaml
+    # payment-methods.yaml:  - is my refund on its way yet
+    ```
+    Fix: move it to the answer it matches, or add phrasings like it to its own.
+    """
+    if not ctx.base.answers:
+        return
+    matcher, index = ctx.matcher, ctx.index
+    owner = index.row_answer
+    sizes = matcher.ends - matcher.starts
+    rows = np.flatnonzero(sizes[owner] >= 2)  # an answer's only question cannot leave
+    if not len(rows):
+        return
+    decided = matcher.decide_many(index.vectors[rows], leave_out=rows)
+    threshold = ctx.base.settings.match.conflict_threshold
+    for i, row in enumerate(rows.tolist()):
+        other = int(decided.best[i])
+        if other == owner[row] or not decided.confident[i]:
+            continue
+        nearest = int(decided.nearest_row[i])
+        text, near_text = ctx.question_text(row), ctx.question_text(nearest)
+        cosine = float(index.vectors[row] @ index.vectors[nearest])
+        if cosine > threshold or _normalized_question(text) == _normalized_question(near_text):
+            continue  # reported as RKB402 / RKB401
+        own, wrong = ctx.answer_of_row(row), ctx.base.answers[other].id
+        yield Found(
+            ctx.question_location(row),
+            f"question {text!r} of {own!r}, left out of its answer, is matched to {wrong!r} "
+            f"(score {decided.score[i]:.3f}; its nearest question there is {near_text!r}): "
+            f"customers who ask it a little differently would get {wrong!r}",
+            answer=own,
+            related=[ctx.question_location(nearest)],
+        )
+
+
+@matching.rule(
+    "RKB404",
+    "error",
+    "test phrasing not matched to its answer",
+    hint="add questions close to this phrasing to the answer, or fix `tests:`",
+)
+def tests_match(ctx: CheckContext) -> Iterator[Found]:
+    """
+    A `tests:` phrasing that matches another answer, nothing, or is ambiguous (the
+    message names the runner-up and both scores).
+    ```yaml
+    tests:
+      - do you take Apple Pay or PayPal      # under refund-timing
+    ```
+    Fix: add questions close to it to the answer, or correct the test.
+    """
+    items = [(a, i, t) for a in ctx.base.answers for i, t in enumerate(a.tests)]
+    if not items:
+        return
+    decided = ctx.matcher.decide_many(ctx.encode_held_out([t for _, _, t in items]))
+    settings = ctx.base.settings.match
+    answers = ctx.base.answers
+    position = {answer.id: p for p, answer in enumerate(answers)}
+    for k, (answer, i, test) in enumerate(items):
+        best = int(decided.best[k])
+        if decided.confident[k] and best == position[answer.id]:
+            continue
+        top, score = answers[best].id, decided.score[k]
+        related: list[Location] = []
+        if score < settings.threshold:
+            why = (
+                f"matches nothing (best: {top!r} at {score:.3f}, below the threshold "
+                f"{settings.threshold})"
+            )
+        elif not decided.confident[k]:
+            runner = int(decided.runner_up[k])
+            why = (
+                f"is ambiguous: {top!r} at {score:.3f}, runner-up "
+                f"{answers[runner].id!r} at {decided.runner_up_score[k]:.3f}, within the "
+                f"margin {settings.margin}"
+            )
+            related = [ctx.question_location(int(decided.nearest_row[k]))]
+        else:
+            why = f"is matched to {top!r} (score {score:.3f})"
+            related = [ctx.question_location(int(decided.nearest_row[k]))]
+        yield Found(
+            answer.source.locate("tests", i),
+            f"test {test!r} of {answer.id!r} {why}",
+            answer=answer.id,
+            related=related,
+        )
+
+
+@matching.rule(
+    "RKB405",
+    "error",
+    "out-of-scope message matches an answer",
+    hint="make the matching question more specific, or raise `match.threshold`",
+)
+def out_of_scope(ctx: CheckContext) -> Iterator[Found]:
+    """
+    ```yaml
+    out_of_scope:
+      - when do I get my refund              # the base answers this
+    ```
+    Fix: make the matching question more specific or raise `match.threshold`.
+    """
+    messages = ctx.base.settings.out_of_scope
+    if not messages or not ctx.base.answers:
+        return
+    decided = ctx.matcher.decide_many(ctx.encode_held_out(messages))
+    for k, message in enumerate(messages):
+        if not decided.confident[k]:
+            continue
+        nearest = int(decided.nearest_row[k])
+        top = ctx.base.answers[int(decided.best[k])].id
+        yield Found(
+            ctx.base.settings_source.locate("out_of_scope", k),
+            f"out-of-scope message {message!r} is matched to {top!r} "
+            f"(score {decided.score[k]:.3f}, nearest question {ctx.question_text(nearest)!r})",
+            related=[ctx.question_location(nearest)],
+        )

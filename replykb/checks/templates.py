@@ -1,0 +1,98 @@
+"""RKB1xx: templates (templates/, openings, answer texts) that do not compile or render."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Set
+from typing import TYPE_CHECKING
+
+from .registry import Family, Found
+
+if TYPE_CHECKING:
+    from .context import CheckContext
+
+__all__ = ["templates"]
+
+templates = Family("templates", "RKB1xx", "templates")
+
+
+@templates.rule(
+    "RKB101", "error", "template does not compile", hint="fix the Jinja syntax at the line shown"
+)
+def template_syntax(ctx: CheckContext) -> Iterator[Found]:
+    """
+    ```yaml
+    answer: Follow yours at {{ link }.      # unclosed `{{`
+    ```
+    Fix: the Jinja syntax at the line shown (templates in `templates/`, answer texts, openings).
+    """
+    static: set[tuple[str, int]] = set()
+    for text in ctx.template_texts:
+        if text.syntax_error is not None:
+            where = text.line(text.syntax_line)
+            static.add((where.file, where.line))
+            yield Found(where, f"{text.what}: {text.syntax_error}", answer=text.answer)
+    yield from _rendered(ctx, "RKB101", already=static)
+
+
+@templates.rule(
+    "RKB102",
+    "error",
+    "template fails to render",
+    hint="use only the variables replykb provides (answer fields, brand, customer, agent, "
+    "channel, opening, and body in channel templates)",
+)
+def template_variables(ctx: CheckContext) -> Iterator[Found]:
+    """
+    A name no reply defines, even in a branch no answer takes, or an attribute that
+    fails for one agent only.
+    ```yaml
+    answer: It costs {{ price }}.           # `price` is not an answer field
+    ```
+    Fix: use only answer fields, `brand`, `customer`, `agent`, `channel`,
+    `opening` (and `body` in channel templates).
+    """
+    static: set[tuple[str, int]] = set()
+    for text in ctx.template_texts:
+        for name in text.unknown:
+            where = text.name_location(name)
+            static.add((where.file, where.line))
+            yield Found(
+                where,
+                f"{text.what} uses `{name}`, which no reply defines; known: "
+                f"{', '.join(sorted(text.known))}",
+                answer=text.answer,
+            )
+    # Rendering finds what reading cannot (an attribute one agent lacks).
+    yield from _rendered(ctx, "RKB102", already=static)
+
+
+@templates.rule(
+    "RKB103",
+    "error",
+    "template exceeds a resource bound",
+    hint="render less: a smaller `range()`, fewer loop rounds, shorter strings",
+)
+def template_bounds(ctx: CheckContext) -> Iterator[Found]:
+    """
+    Rendering stopped at one of the sandbox's bounds (the size of a `range()`, loop
+    rounds, the length of a string, the render time): such a template would hang or
+    exhaust memory when a reply is suggested.
+    ```yaml
+    answer: "{% for i in range(10**9) %}.{% endfor %}"   # a billion rounds
+    ```
+    Fix: render less; a reply needs no large loops or strings.
+    """
+    yield from _rendered(ctx, "RKB103")
+
+
+def _rendered(
+    ctx: CheckContext, code: str, *, already: Set[tuple[str, int]] = frozenset()
+) -> Iterator[Found]:
+    """What rendering every answer on every channel found under ``code``, but on the
+    lines (file, line) that reading the templates ``already`` reported."""
+    for problem in ctx.sweep.problems:
+        where = (problem.location.file, problem.location.line)
+        if problem.code == code and where not in already:
+            yield Found(
+                problem.location, problem.message, answer=problem.answer, count=problem.count
+            )

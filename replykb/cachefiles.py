@@ -259,7 +259,8 @@ def _process_start(pid: int) -> int | None:
 
 def owner_is_gone(name: str) -> bool | None:
     """Whether the process that made the temporary ``name`` has ended: True (ended, or
-    a zombie), False (running), None (cannot tell: another machine, an old name)."""
+    a zombie), False (running), None (cannot tell: another machine, an old name, no
+    /proc to tell a reused pid apart)."""
     match = _OWNED_NAME.match(name)
     if match is None or os.name != "posix" or match[1] != _machine_tag():
         return None
@@ -273,11 +274,11 @@ def owner_is_gone(name: str) -> bool | None:
     except OSError:
         return None
     fields = _process_stat(pid)
-    if fields is None:
-        return False
+    if fields is None or not started:
+        return None  # no /proc: a running pid may be a reused one, so age decides
     if fields[:1] == ["Z"]:
         return True  # killed, not yet reaped by its parent
-    return bool(started) and _process_start(pid) != started  # the pid was reused
+    return _process_start(pid) != started  # else the pid was reused
 
 
 def remove_abandoned_temporaries(cache: Path) -> None:

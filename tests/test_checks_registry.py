@@ -94,3 +94,18 @@ def test_clean_base_has_no_findings(write_base: WriteBase, real_embedder) -> Non
     report = check(root, real_embedder)
     assert report.findings == [], format_text(report)
     assert (report.answers, report.questions) == (2, 6)
+
+
+def test_text_without_totals_is_only_the_findings(write_base: WriteBase, real_embedder) -> None:  # type: ignore[no-untyped-def]
+    """`replykb check -q`: each finding with its hint, no counts and no summary."""
+    from replykb.checks.formats import format_github
+
+    root = write_base(base_files(refund_timing=REFUND.replace("reviewed: 2026-10-01\n", "")))
+    report = check(root, real_embedder)
+    text = format_text(report, totals=False)
+    assert text == "".join(f"{f}\n    hint: {f.hint}\n" for f in report.findings), text
+    assert text.startswith(f"{root / 'refund-timing.yaml'}:1:1: RKB601 warning")
+    assert "RKB601 answer not reviewed" not in text and str(root) + ":" not in text.splitlines()[-1]
+    assert format_github(report, totals=False).endswith(text)
+    clean = CheckReport(base="answers")
+    assert format_text(clean, totals=False) == format_github(clean, totals=False) == ""

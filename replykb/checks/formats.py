@@ -37,15 +37,17 @@ def summary(report: CheckReport) -> str:
     return f"{report.base}: {outcome} ({scope})"
 
 
-def format_text(report: CheckReport) -> str:
+def format_text(report: CheckReport, *, totals: bool = True) -> str:
     """``path:line:col: CODE severity message`` per finding, its hint and related places
-    indented below it, then a count per code (accepted ones apart) and a summary line."""
-    lines: list[str] = []
-    for finding in report.findings:
-        lines.append(_finding_block(finding))
-    lines.extend(_counts_by_code(report))
-    lines.append(summary(report))
-    return "\n".join(lines) + "\n"
+    indented below it, then a count per code (accepted ones apart) and a summary line.
+
+    Without ``totals`` (``replykb check -q``) only the findings: an empty string when
+    there are none."""
+    lines = [_finding_block(finding) for finding in report.findings]
+    if totals:
+        lines.extend(_counts_by_code(report))
+        lines.append(summary(report))
+    return "".join(f"{line}\n" for line in lines)
 
 
 def format_json(report: CheckReport) -> str:
@@ -55,17 +57,20 @@ def format_json(report: CheckReport) -> str:
     return json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 
-def format_github(report: CheckReport) -> str:
-    """GitHub Actions workflow commands, one annotation per finding, then the text report.
+def format_github(report: CheckReport, *, totals: bool = True) -> str:
+    """GitHub Actions workflow commands, one annotation per finding, then the text report
+    (with or without its ``totals``).
 
     GitHub shows only the first few annotations of each kind on a pull request, so the
     plain listing that follows is where every finding can be read.
     """
     lines = [_annotation(finding) for finding in report.findings]
-    if report.findings:
+    text = format_text(report, totals=totals)
+    if report.findings and text:
         lines.append("")
-    lines.append(format_text(report).rstrip("\n"))
-    return "\n".join(lines) + "\n"
+    if text:
+        lines.append(text.rstrip("\n"))
+    return "".join(f"{line}\n" for line in lines)
 
 
 def format_junit(report: CheckReport, *, strict: bool = False) -> str:

@@ -28,7 +28,10 @@ loading.declare(
     loader=True,
     doc="""
     A file that does not parse or does not fit the format: syntax, duplicate keys,
-    wrong types, missing or unknown keys, not UTF-8, empty or `null` documents.
+    wrong types, missing or unknown keys, not UTF-8, a control character; an empty,
+    `~`/`null`, list or bare-text document (`replykb.yaml` too) or a second document
+    after `---`; YAML aliases that repeat over 100,000 values or sit inside their own
+    anchor; a value YAML cannot convert (a 5000-digit number, `2026-13-45`).
     ```yaml
     qestions: [where is my refund]   # unknown key `qestions`; did you mean `questions`?
     ```
@@ -85,12 +88,13 @@ loading.declare(
     "RKB004",
     "error",
     "file or folder cannot be read",
-    hint="make it readable (chmod), or move it out of the base; see the message",
+    hint="make it readable by the user who runs replykb, or move it out of the base",
     loader=True,
     doc="""
     A file or folder of the base that replykb cannot read: permission denied, not a
-    regular file, over the size limit, a symlink that is broken or leads out of the
-    base. Nothing of the base is checked until every file can be read.
+    regular file (a named pipe called `x.yaml`), over 2 MiB, a symlink that is broken
+    or leads out of the base (see [the answer base](#the-answer-base) for what is
+    loaded). Nothing of the base is checked until every file can be read.
     ```yaml
     # billing/refund.yaml: -rw------- root root  (the CI user cannot read it)
     ```

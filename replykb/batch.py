@@ -250,6 +250,11 @@ class _Output:
             if target.exists() and not target.is_file():  # /dev/null, /dev/full, a FIFO
                 self.stream = target.open("wb")
                 return
+            if target.exists() and not os.access(target, os.W_OK):
+                raise DataError(
+                    f"cannot write the results to {path}: the file is read-only; "
+                    "choose another file or make it writable"
+                )
             if not target.parent.is_dir():
                 raise DataError(
                     f"cannot write the results to {path}: the folder {path.parent} does "

@@ -7,12 +7,16 @@ import io
 import json
 import os
 import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from replykb import DataError, KnowledgeBase
@@ -313,6 +317,59 @@ def test_output_appears_whole_or_not_at_all(shop_copy, shop_kb, tmp_path: Path) 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["backlog.jsonl", "replies.jsonl"]
 
 
+def _as_unprivileged_user() -> list[str]:
+    """A command prefix under which file modes apply: none for a normal user; for root,
+    setpriv to nobody (root writes whatever the mode); skipped when neither works."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv: a read-only file would be written")
+    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+@pytest.fixture
+def shared_tmp() -> Iterator[Path]:
+    """A folder the unprivileged user can reach and write (pytest's tmp_path is 0700)."""
+    folder = Path(tempfile.mkdtemp(prefix="replykb-batch-"))
+    folder.chmod(0o777)
+    yield folder
+    shutil.rmtree(folder)
+
+
+def test_a_read_only_output_file_is_refused_not_replaced(shared_tmp: Path) -> None:
+    """Run as a user whom the file's mode applies to, in a folder that user may write:
+    only the file's own mode protects it."""
+    prefix = _as_unprivileged_user()
+    backlog, _ = _backlog(shared_tmp)
+    backlog.chmod(0o644)
+    output = shared_tmp / "replies.jsonl"
+    output.write_text("keep me\n")
+    output.chmod(0o444)
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom replykb import DataError\n"
+        "from replykb.batch import run_batch\n"
+        "try:\n    run_batch(None, Path(sys.argv[1]), Path(sys.argv[2]))\n"
+        "except DataError as error:\n    print(error)\n"
+    )
+    done = subprocess.run(
+        [*prefix, sys.executable, "-c", script, str(backlog), str(output)],
+        capture_output=True,
+        text=True,
+        cwd=shared_tmp,
+        timeout=120,
+    )
+    if done.returncode != 0 and "ModuleNotFoundError" in done.stderr:
+        pytest.skip(f"the unprivileged user cannot import replykb here: {done.stderr[-300:]}")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == (
+        f"cannot write the results to {output}: the file is read-only; "
+        "choose another file or make it writable"
+    )
+    assert output.read_text() == "keep me\n"
+    assert sorted(p.name for p in shared_tmp.iterdir()) == ["backlog.jsonl", "replies.jsonl"]
+
+
 def test_output_through_a_symlink_writes_its_target(shop_kb, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path, _ = _backlog(tmp_path)
     target = tmp_path / "target.jsonl"
@@ -431,9 +488,7 @@ def expected_lines(data: bytes) -> int:
     return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=60, deadline=None)
 @given(lines=st.lists(line_strategy, max_size=8), trailing_newline=st.booleans())
 def test_any_jsonl_gives_one_row_per_line_in_order(shop_kb, lines, trailing_newline) -> None:  # type: ignore[no-untyped-def]
     data = b"\n".join(lines) + (b"\n" if trailing_newline and lines else b"")
@@ -447,9 +502,7 @@ def test_any_jsonl_gives_one_row_per_line_in_order(shop_kb, lines, trailing_newl
         assert json.loads(row)["status"] == outcome.status
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=60, deadline=None)
 @given(data=st.binary(max_size=200))
 def test_any_csv_bytes_give_rows_in_order_or_a_header_error(shop_kb, data: bytes) -> None:  # type: ignore[no-untyped-def]
     data = b"message,channel\n" + data

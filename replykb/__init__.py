@@ -27,8 +27,8 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .check import CheckReport, run_checks
-    from .kb import KnowledgeBase
+    from .checks import CheckReport, run_checks
+    from .kb import KnowledgeBase, SuggestObserver
     from .length import count_length
     from .loader import load_answer_base
     from .locations import Location, Problem
@@ -42,15 +42,21 @@ if TYPE_CHECKING:
         Match,
         Reply,
         Settings,
+        SuggestEvent,
         Suggestion,
+        SuggestTimings,
+        TriageFailure,
+        TriageRequest,
+        TriageResult,
     )
 
 # Public name -> the module that defines it, imported when the name is first used
 # (pydantic, PyYAML, Jinja, regex and NumPy take a few hundred milliseconds).
 _LAZY = {
-    "CheckReport": "check",
-    "run_checks": "check",
+    "CheckReport": "checks",
+    "run_checks": "checks",
     "KnowledgeBase": "kb",
+    "SuggestObserver": "kb",
     "count_length": "length",
     "load_answer_base": "loader",
     "Location": "locations",
@@ -66,7 +72,12 @@ _LAZY = {
             "Match",
             "Reply",
             "Settings",
+            "SuggestEvent",
+            "SuggestTimings",
             "Suggestion",
+            "TriageFailure",
+            "TriageRequest",
+            "TriageResult",
         ),
         "models",
     ),
@@ -107,7 +118,13 @@ __all__ = [
     "ReplyKBError",
     "ReplyTooLongError",
     "Settings",
+    "SuggestEvent",
+    "SuggestObserver",
+    "SuggestTimings",
     "Suggestion",
+    "TriageFailure",
+    "TriageRequest",
+    "TriageResult",
     "UnknownNameError",
     "__version__",
     "count_length",

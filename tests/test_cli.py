@@ -65,7 +65,7 @@ reviewed: 2020-01-01
 def check_bases(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> dict[str, Path]:  # type: ignore[no-untyped-def]
     """A base with warnings only and one with an error, their caches filled so the CLI
     re-checks them without encoding anything again."""
-    from replykb.check import run_checks
+    from replykb.checks import run_checks
 
     bases = {
         "warnings": {"refund.yaml": CHECK_REFUND},
@@ -141,7 +141,7 @@ def test_check_junit_report_to_a_file(
 ) -> None:
     import xml.etree.ElementTree as ET
 
-    from replykb.check import RULES
+    from replykb.checks import RULES
 
     output = tmp_path / "check.xml"
     args = ["check", str(check_bases["errors"]), "--format", "junit", "--output", str(output)]
@@ -447,7 +447,7 @@ def _shop_reply(shop_copy: Path, answer_id: str, channel: str) -> str:
     return renderer.render(base.answer(answer_id), channel=channel).text
 
 
-@pytest.mark.parametrize("command", sorted(set(BASE_COMMANDS) - {"check"}))
+@pytest.mark.parametrize("command", sorted(BASE_COMMANDS))
 def test_quiet_prints_only_results(
     runner: CliRunner, shop_copy: Path, tmp_path: Path, command: str
 ) -> None:
@@ -675,3 +675,20 @@ def test_calibration_on_too_few_out_of_scope_messages_warns_on_stderr(
         assert "  new off-topic messages answered: at most 78% (95% bound from 2 out-of-scope" in (
             result.stdout
         )
+
+
+@pytest.mark.parametrize("console", ["text", "github"])
+def test_quiet_check_prints_the_findings_without_totals(
+    runner: CliRunner, check_bases: dict[str, Path], console: str
+) -> None:
+    root = check_bases["warnings"]
+    env = {"GITHUB_ACTIONS": "true" if console == "github" else None}
+    loud = runner.invoke(cli, ["check", str(root)], env=env)
+    quiet = runner.invoke(cli, ["check", str(root), "-q"], env=env)
+    assert loud.exit_code == quiet.exit_code == 0
+    assert f"{root / 'refund.yaml'}:3:1: RKB601 warning answer 'refund'" in quiet.stdout
+    assert ("::warning file=" in quiet.stdout) is (console == "github")
+    # The same findings, then loud alone goes on with the counts per code and the summary.
+    assert loud.stdout.startswith(quiet.stdout) and len(loud.stdout) > len(quiet.stdout)
+    assert "(1 answer, 3 questions)" not in quiet.stdout
+    assert loud.stdout.rstrip().endswith("(1 answer, 3 questions)")

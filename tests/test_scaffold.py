@@ -7,10 +7,10 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from replykb import KnowledgeBase, load_answer_base
-from replykb.check import run_checks
+from replykb.checks import run_checks
+from replykb.checks.formats import format_text
 from replykb.cli import cli
 from replykb.evaluate import labelled_from_base, report, score_messages
-from replykb.report import format_text
 
 
 def test_init_creates_a_base_that_loads_and_matches(tmp_path: Path, real_embedder) -> None:  # type: ignore[no-untyped-def]

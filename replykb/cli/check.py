@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -18,9 +18,6 @@ from ._common import (
     fail,
     is_stdout,
 )
-
-if TYPE_CHECKING:
-    from ..check import CheckReport
 
 
 @click.command()
@@ -63,39 +60,26 @@ def check(
     """
     from functools import partial
 
-    from ..check import run_checks
-    from ..report import FORMATS, format_junit
+    from ..checks import CheckReport, run_checks
+    from ..checks.formats import FORMATS, format_github, format_junit, format_text
 
-    console = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    chosen = output_format or console
     report = run_checks(kb_path, cache_dir=cache_dir)
-    # JUnit is the one format in which --strict changes the report (warnings fail cases).
-    formatter = partial(format_junit, strict=strict) if chosen == "junit" else FORMATS[chosen]
-    rendered = formatter(report)
+    # The formats -q trims: text and GitHub annotations lose their totals; JSON and
+    # JUnit are results through and through. Only JUnit changes with --strict.
+    formatters: dict[str, Callable[[CheckReport], str]] = {
+        **FORMATS,
+        "text": partial(format_text, totals=not quiet),
+        "github": partial(format_github, totals=not quiet),
+        "junit": partial(format_junit, strict=strict),
+    }
+    console = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    rendered = formatters[output_format or console](report)
     if output is None or is_stdout(output):
-        click.echo(_quietly(rendered, chosen, report) if quiet else rendered, nl=False)
+        click.echo(rendered, nl=False)
     else:
         try:
             output.write_text(rendered, encoding="utf-8")
         except OSError as error:
             fail(f"cannot write the report to {output}: {error.strerror or error}")
-        console_report = FORMATS[console](report)
-        click.echo(_quietly(console_report, console, report) if quiet else console_report, nl=False)
-    failed = bool(report.errors) or (strict and bool(report.warnings))
-    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
-
-
-def _quietly(rendered: str, chosen: str, report: CheckReport) -> str:
-    """The text part of a report without its counts per code and summary line."""
-    if chosen not in ("text", "github"):
-        return rendered  # JSON and JUnit are results through and through
-    from ..report import format_text
-
-    try:
-        summary_free = format_text(report, summary=False)  # type: ignore[call-arg]
-    except TypeError:  # until report.format_text takes `summary`
-        return rendered
-    if chosen == "text":
-        return summary_free
-    full_text = format_text(report)
-    return rendered[: len(rendered) - len(full_text)] + summary_free
+        click.echo(formatters[console](report), nl=False)
+    sys.exit(EXIT_FINDINGS if report.failed(strict=strict) else EXIT_OK)

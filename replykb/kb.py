@@ -79,7 +79,7 @@ class KnowledgeBase:
         self.embedder = embedder
         self.index = index
         self.matcher = Matcher.from_index(index, base.settings.match)
-        self.renderer = Renderer(base.settings, dict(base.templates))
+        self.renderer = Renderer.for_base(base)
         self._observers: tuple[SuggestObserver, ...] = tuple(observers)
 
     @classmethod

@@ -59,10 +59,10 @@ def reply_length(ctx: CheckContext) -> Iterator[Found]:
         )
         yield Found(
             location,
-            f"{settings[0].cause} for any answer: even the smallest reply does not fit; "
-            f"{counts}. {_answers(answers)} cannot be sent on {channels}",
+            f"{settings[0].cause}: even the smallest reply does not fit, whatever the answer "
+            f"says; {counts}. {_answers(answers)} cannot be sent on {channels}",
             count=len(answers),
-            hint=_setting_hint(settings[0].channel, settings[0].agent),
+            hint=settings[0].fix,
         )
     by_signature: dict[tuple[str, str | None], list[Overflow]] = defaultdict(list)
     by_invite: dict[str, list[Overflow]] = defaultdict(list)
@@ -128,12 +128,6 @@ def _units(ctx: CheckContext, channel: str, length: int) -> str:
     if ctx.base.settings.channels[channel].count == "sms":
         return f"{length} segment{'s' if length != 1 else ''}"
     return str(length)
-
-
-def _setting_hint(channel: str, agent: str | None) -> str:
-    if agent is not None:
-        return f"shorten {agent}'s signature for {channel} (under `signatures:`)"
-    return f"raise `limit:` of {channel}, or shorten the openings and the team's sign-off"
 
 
 def _ids(overflows: Sequence[Overflow]) -> list[str]:

@@ -98,9 +98,8 @@ def _stale(ignore: _Ignore, rules: Mapping[str, Rule]) -> Found:
         )
     else:
         message = (
-            f"`check: ignore` of {scope} accepts {ignore.code} "
-            f"({rules[ignore.code].title}), but no such finding is left"
-            + (f" in {ignore.answer!r}" if ignore.answer else "")
-            + ": remove it, or it will silently accept the next one"
+            f"`check: ignore` of {scope} accepts {ignore.code}, but no {ignore.code} finding "
+            f"is left{f' in {ignore.answer!r}' if ignore.answer else ''}: remove it, or it "
+            "will silently accept the next one"
         )
     return Found(ignore.location, message, answer=ignore.answer)

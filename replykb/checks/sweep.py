@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ..errors import RenderError, ReplyTooLongError
 from ..length import count_length, is_gsm7
+from ..loader import TEMPLATES_DIR
 from ..models import Answer, Location, Reply, Tone
 from ..render import DEFAULT_OPENINGS, PRIVATE_INVITE_TEMPLATE, Renderer, worst_case_names
 from .render_errors import RenderProblem, RenderProblems
@@ -84,6 +85,8 @@ class SettingOverflow:
     limit: int
     answers: tuple[str, ...]
     customer: str
+    # How to fix it ("shorten paola's signature for x (under `signatures:`)").
+    fix: str
     agent: str | None = None
 
 
@@ -344,12 +347,13 @@ def _setting_overflows(
                 continue
             length, limit, customer = overflow
             if agent is None:
-                location, cause = _team_cause(ctx, channel, minimal, names, conversations[tone])
-            else:
-                location, cause = (
-                    signature_location(ctx, agent, channel),
-                    f"{agent}'s signature on {channel} is too long",
+                location, cause, fix = _team_cause(
+                    ctx, channel, minimal, names, conversations[tone]
                 )
+            else:
+                location = signature_location(ctx, agent, channel)
+                cause = f"{agent}'s signature on {channel} is too long"
+                fix = f"shorten {agent}'s signature for {channel} (under `signatures:`)"
             unusable.add(agent)
             previous = causes.get(location)
             merged = tuple(dict.fromkeys((*(previous.answers if previous else ()), *answers)))
@@ -361,6 +365,7 @@ def _setting_overflows(
                 limit,
                 merged,
                 customer,
+                fix,
                 agent,
             )
             if agent is None:
@@ -396,20 +401,33 @@ def _team_cause(
     minimal: Answer,
     names: Sequence[str],
     conversation: str | None,
-) -> tuple[Location, str]:
-    """Where the fix goes when even the team's smallest reply does not fit."""
+) -> tuple[Location, str, str]:
+    """Where the fix goes when even the team's smallest reply does not fit, the cause
+    (a clause) and the fix."""
     settings = ctx.base.settings
     invite = minimal.private
     if invite and ctx.is_base_template(PRIVATE_INVITE_TEMPLATE):
-        return ctx.template_location(PRIVATE_INVITE_TEMPLATE), "the private invitation is too long"
-    if minimal.tone in settings.openings:
+        return (
+            ctx.template_location(PRIVATE_INVITE_TEMPLATE),
+            "the private invitation is too long",
+            f"shorten {TEMPLATES_DIR}/{PRIVATE_INVITE_TEMPLATE}",
+        )
+    tone = minimal.tone
+    if tone in settings.openings:
         # The base's own openings are the cause when the built-in ones would fit.
         plain = Renderer(settings.model_copy(update={"openings": {}}), dict(ctx.base.templates))
         if _overflow(ctx, minimal, channel, None, names, conversation, plain) is None:
-            where = ctx.base.settings_source.locate("openings", minimal.tone)
-            return where, f"the {minimal.tone} openings are too long"
+            return (
+                ctx.base.settings_source.locate("openings", tone),
+                f"the {tone} openings are too long",
+                f"shorten the {tone} openings (`openings: {tone}:`)",
+            )
     what = "the private invitation" if invite else "an opening and a sign-off"
-    return ctx.channel_location(channel, "limit"), f"the limit of {channel} is too small for {what}"
+    return (
+        ctx.channel_location(channel, "limit"),
+        f"the limit of {channel} is too small for {what}",
+        f"raise `limit:` of {channel}, if the platform allows it",
+    )
 
 
 def signature_location(ctx: BaseView, agent: str, channel: str) -> Location:

@@ -11,6 +11,7 @@ process (not root); tests/test_loader.py covers them as an unprivileged user.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -38,6 +39,7 @@ class Fault:
     file: str
     line: int
     words: str
+    code: str = "RKB001"  # what `replykb check` calls it
 
 
 def _write(relative: str, content: str | bytes) -> Callable[[Path], None]:
@@ -103,14 +105,17 @@ FAULTS: dict[str, Fault] = {
     "symlinked folder": Fault(
         _linked_folder, "linked/broken.yaml", 1, "missing required key `answer`"
     ),
-    "symlink leaving the base": Fault(_outside_link, "outside", 1, "outside the base folder"),
+    "symlink leaving the base": Fault(
+        _outside_link, "outside", 1, "outside the base folder", code="RKB004"
+    ),
     "broken symlink": Fault(
         lambda root: (root / "gone.yaml").symlink_to("nowhere.yaml"),
         "gone.yaml",
         1,
         "cannot be followed",
+        code="RKB004",
     ),
-    "named pipe": Fault(_pipe, "faults/pipe.yaml", 1, "not a regular file"),
+    "named pipe": Fault(_pipe, "faults/pipe.yaml", 1, "not a regular file", code="RKB004"),
     "alias bomb": Fault(
         _write("faults/bomb.yaml", MINIMAL_ANSWER.replace("refund", "bomb") + BILLION_LAUGHS),
         "faults/bomb.yaml",
@@ -134,20 +139,26 @@ FAULTS: dict[str, Fault] = {
         "faults/big.yaml",
         1,
         "over the limit",
+        code="RKB004",
     ),
     "duplicate id": Fault(
         _write("x/dup.yaml", "id: refund-timing\n" + MINIMAL_ANSWER),  # after orders/
         "x/dup.yaml",
         1,
         "duplicate answer id 'refund-timing'",
+        code="RKB002",
     ),
 }
 if hasattr(os, "geteuid") and os.geteuid() != 0:  # permissions bind this process
     FAULTS |= {
         "unreadable answer": Fault(
-            _unreadable("faults/locked.yaml"), "faults/locked.yaml", 1, "permission denied"
+            _unreadable("faults/locked.yaml"),
+            "faults/locked.yaml",
+            1,
+            "permission denied",
+            code="RKB004",
         ),
-        "unreadable folder": Fault(_unlistable, "locked", 1, "permission denied"),
+        "unreadable folder": Fault(_unlistable, "locked", 1, "permission denied", code="RKB004"),
     }
 
 
@@ -171,7 +182,8 @@ def _assert_rejected_with_every_fault_located(root: Path, names: set[str]) -> No
         located = [p for p in problems if str(p.location).startswith(where)]
         assert located, f"{name}: nothing at {where}\n{raised.value}"
         assert any(fault.words in p.message for p in located), f"{name}\n{raised.value}"
-        assert where in result.output, f"{name}\n{result.output}"
+        shown = rf"^{re.escape(where)}\d+: {fault.code} error "
+        assert re.search(shown, result.output, re.MULTILINE), f"{name}\n{result.output}"
 
 
 def _restore_permissions(parent: Path) -> None:

@@ -60,4 +60,3 @@ def preset_for(name: str) -> MappingProxyType[str, Any] | None:
         if name in preset.get("aliases", ()):
             return preset
     return None
-

@@ -287,6 +287,7 @@ def test_template_variables_are_exactly_what_a_render_gives(kind: str) -> None:
     from .test_render import make_answer
 
     names = sorted(template_variables(kind))  # type: ignore[arg-type]
+    assert Renderer(_settings()).template_variables(kind) == set(names)  # type: ignore[arg-type]
     uses = " ".join(f"{{{{ {name} is defined }}}}" for name in names)
     probe = "{{ questions }}" if kind != "opening" else "{{ opening }}"
     settings = _settings()

@@ -37,9 +37,11 @@ from .templates import (
     STRING_FILENAME,
     TemplateFile,
     TemplateFiles,
+    TemplateKind,
     channel_templates,
     html_template,
     render_error,
+    template_variables,
     text_template,
 )
 
@@ -186,6 +188,11 @@ class Renderer:
     def template_file(self, name: str) -> TemplateFile:
         """Where the template called ``name`` comes from."""
         return self._files.find(name)
+
+    def template_variables(self, kind: TemplateKind) -> frozenset[str]:
+        """The names a template of ``kind`` sees in its render context (see
+        :func:`~replykb.render.template_variables`)."""
+        return template_variables(kind)
 
     def render(
         self,

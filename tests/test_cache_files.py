@@ -106,55 +106,55 @@ def test_read_only_base_without_cache_uses_the_user_cache_folder(shared_tmp: Pat
     assert not (base / ".replykb").exists()
 
 
-@pytest.mark.parametrize(
-    "where",
-    ["no user cache folder", "REPLYKB_CACHE_DIR cannot be created"],
-)
-def test_read_only_base_with_nowhere_to_write_works_in_memory(shared_tmp: Path, where: str) -> None:
+def test_read_only_base_with_nowhere_to_write_works_in_memory(shared_tmp: Path) -> None:
+    """Two cases in one process (one model load): no writable user cache folder, then a
+    ``$REPLYKB_CACHE_DIR`` that cannot be created. Each gets one warning and an answer."""
     prefix = no_bypass_prefix(shared_tmp)
     base = read_only_base(shared_tmp)
     locked = shared_tmp / "locked"
     locked.mkdir()
     make_read_only(locked)
-    if where == "no user cache folder":
-        env, folder = {"XDG_CACHE_HOME": str(locked / "xdg")}, base / ".replykb"
-    else:
-        env, folder = {CACHE_DIR_ENV: str(locked / "cache")}, locked / "cache"
+    cases = {
+        base / ".replykb": {"XDG_CACHE_HOME": str(locked / "xdg")},
+        locked / "cache": {CACHE_DIR_ENV: str(locked / "cache")},
+    }
     try:
-        result = run_in_python(prefix, base, env)
+        result = run_in_python(prefix, base, list(cases.values()))
     finally:
         make_writable(base, locked)
     no_traceback(result)
-    assert json.loads(result.stdout) == ["refund-timing", "confident"]
+    assert [tuple(row) for row in json.loads(result.stdout)] == [("refund-timing", "confident")] * 2
     warnings = [line for line in result.stderr.splitlines() if "cannot write" in line]
     assert warnings == [
         f"replykb: cannot write the cache folder {folder} (Permission denied): working in "
         "memory, so the next start does this work again; pass --cache-dir DIR (cache_dir= "
         f"in Python) or set ${CACHE_DIR_ENV} to keep the cache in a writable folder"
-    ], "said once, with the fix"
+        for folder in cases
+    ], "said once per folder, with the fix"
     assert not list(locked.iterdir()) and not (base / ".replykb").exists()
 
 
 def run_in_python(
-    prefix: list[str], base: Path, env: dict[str, str]
+    prefix: list[str], base: Path, environments: list[dict[str, str]]
 ) -> subprocess.CompletedProcess[str]:
-    """Load ``base`` with the real model (no ONNX export: it could not be saved) and
-    match one message, in a process under ``prefix``; logs go to stderr."""
+    """In one process under ``prefix``: for each environment, load ``base`` with the real
+    model (no ONNX export: it could not be saved) and match one message; logs to stderr."""
     code = f"""
-import json, logging
+import json, logging, os
 logging.basicConfig(format="%(message)s", level=logging.WARNING)
 from replykb import KnowledgeBase
-kb = KnowledgeBase.load({str(base)!r})
-match = kb.match("when will I get my refund??")
-print(json.dumps([match.answer_id, match.status]))
+matches = []
+for environment in {environments!r}:
+    os.environ.update(environment)
+    match = KnowledgeBase.load({str(base)!r}).match("when will I get my refund??")
+    matches.append([match.answer_id, match.status])
+    for name in environment:
+        del os.environ[name]
+print(json.dumps(matches))
 """
-    full_env = {key: value for key, value in os.environ.items() if key != CACHE_DIR_ENV}
+    env = {key: value for key, value in os.environ.items() if key != CACHE_DIR_ENV}
     return subprocess.run(
-        [*prefix, sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**full_env, **env},
+        [*prefix, sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env
     )
 
 

@@ -327,6 +327,37 @@ class Reply(BaseModel):
     html: str | None = None
 
 
+# --- the customer's mood (read by replykb/prepare/mood.py) ----------------------------
+
+MoodLabel = Literal["angry", "neutral", "grateful"]
+# The opening a mood calls for; a neutral customer gets the answer's own tone.
+MOOD_TONES: dict[MoodLabel, Tone] = {"angry": "apology", "grateful": "thanks"}
+
+
+class Mood(BaseModel):
+    """How the customer sounds: ``angry`` (angry, frustrated, disappointed, or writing
+    again: the reply opens with an apology), ``grateful`` (thanks or praise: it opens
+    with thanks) or ``neutral`` (the answer's own tone).
+
+    ``score`` runs from -1 (angry) to 1 (grateful); ``urgent`` and ``repeated`` (asked
+    before, still waiting, happened again) are flags for the agent; ``cues`` say what
+    was read, in the order they appear (``anger: "vergognatevi"``, ``emoji 😡``...).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    label: MoodLabel = "neutral"
+    score: float = 0.0
+    urgent: bool = False
+    repeated: bool = False
+    cues: tuple[str, ...] = ()
+
+    @property
+    def tone(self) -> Tone | None:
+        """The opening's tone this mood calls for, or None to keep the answer's."""
+        return MOOD_TONES.get(self.label)
+
+
 class Suggestion(BaseModel):
     """A match and the reply (or, when ambiguous, a reply per candidate) to send."""
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from ..loader import SETTINGS_FILE, TEMPLATES_DIR
-from ..models import AnswerBase, Location
+from ..models import AnswerBase, Location, Settings
 from ..render import BUILTIN_TEMPLATES, Renderer, channel_templates
 
 __all__ = ["BaseView"]
@@ -42,7 +42,16 @@ class BaseView:
 
     @cached_property
     def renderer(self) -> Renderer:
-        return Renderer(self.base.settings, dict(self.base.templates))
+        return Renderer.for_base(self.base)
+
+    def renderer_for(self, settings: Settings) -> Renderer:
+        """A renderer of the base's templates with other settings (no limits, say)."""
+        return Renderer(
+            settings,
+            dict(self.base.templates),
+            templates_dir=self.base.root / TEMPLATES_DIR,
+            settings_source=self.base.settings_source,
+        )
 
     @cached_property
     def channel_templates(self) -> dict[str, tuple[str, ...]]:

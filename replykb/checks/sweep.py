@@ -110,7 +110,7 @@ def render_sweep(ctx: BaseView) -> RenderSweep:
     if not ctx.base.answers or not channels:
         return RenderSweep()
     # Without limits every reply is the full form: comparable between agents and names.
-    unlimited = Renderer(
+    unlimited = ctx.renderer_for(
         settings.model_copy(
             update={
                 "channels": {
@@ -118,8 +118,7 @@ def render_sweep(ctx: BaseView) -> RenderSweep:
                     for name, spec in settings.channels.items()
                 }
             }
-        ),
-        dict(ctx.base.templates),
+        )
     )
     conversations = _longest_openings(ctx, unlimited, channels[0], problems)
     worst_agent: dict[str, str | None] = {}
@@ -415,7 +414,7 @@ def _team_cause(
     tone = minimal.tone
     if tone in settings.openings:
         # The base's own openings are the cause when the built-in ones would fit.
-        plain = Renderer(settings.model_copy(update={"openings": {}}), dict(ctx.base.templates))
+        plain = ctx.renderer_for(settings.model_copy(update={"openings": {}}))
         if _overflow(ctx, minimal, channel, None, names, conversation, plain) is None:
             return (
                 ctx.base.settings_source.locate("openings", tone),

@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from .channels import CHANNEL_PRESETS, preset_for
+from .channels import CHANNEL_PRESETS, PrivateReplyRule, ReplyWindow, WindowRule, preset_for
 
 # Re-exported: callers and older code import them from here.
 from .locations import Location as Location
@@ -36,7 +36,7 @@ from .locations import Problem as Problem
 SLUG_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 
 CountRule = Literal["chars", "graphemes", "twitter", "sms", "mastodon"]
-OutputFormat = Literal["plain", "markdown", "html"]
+OutputFormat = Literal["plain", "markdown", "whatsapp", "html"]
 Tone = Literal["neutral", "apology", "thanks"]
 TemplateFamily = Literal["short", "sms", "social", "chat", "email"]
 MatchStatus = Literal["confident", "ambiguous", "no_match"]
@@ -112,6 +112,8 @@ class Channel(_FromYaml):
     family: TemplateFamily = "chat"
     template: str | None = None
     aliases: tuple[Slug, ...] = ()
+    window: WindowRule | None = None  # when a reply may be sent: channels.py
+    private_reply: PrivateReplyRule | None = None
 
 
 class Agent(_FromYaml):
@@ -325,6 +327,7 @@ class Reply(BaseModel):
     count: CountRule
     form: ReplyForm
     html: str | None = None
+    window: ReplyWindow | None = None
 
 
 # --- the customer's mood (read by replykb/prepare/mood.py) ----------------------------

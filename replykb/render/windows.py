@@ -1,0 +1,139 @@
+"""Reply windows: whether a reply may be sent now, as the channel's platform rules it.
+
+WhatsApp allows free-form messages within 24 hours of the customer's last message and
+only approved templates after; Messenger and Instagram allow 24 hours, then a person
+replying with the ``HUMAN_AGENT`` tag up to 7 days; a public Facebook or Instagram
+comment may get one private reply within 7 days of the comment. The rules are data
+on each channel (:class:`~replykb.channels.WindowRule`,
+:class:`~replykb.channels.PrivateReplyRule`), so a base can change them.
+
+Time is an input: :func:`reply_window` reads no clock, so the same times give the same
+window, byte for byte; callers that want "now" pass it (:func:`current_time` is the one
+place the library reads the clock). Times without a time zone are refused: 10:00 in
+Rome and 10:00 UTC are an hour apart, and a window is only as right as its times.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Final
+
+from ..channels import PrivateReplyRule, ReplyWindow, WindowRule
+from ..errors import MessageError
+from ..models import Channel
+
+__all__ = ["CLOCK_SKEW", "aware_time", "current_time", "reply_window"]
+
+# A customer's message stamped this much after `now` is taken as sent just now: the
+# platform's clock and ours differ a little. Further ahead is a wrong time (a local time
+# given as UTC, a wrong year), and an error says so rather than opening the window.
+CLOCK_SKEW: Final = timedelta(minutes=5)
+
+
+def current_time() -> datetime:
+    """The time now, in UTC: the default ``now`` of a call that was not given one."""
+    return datetime.now(UTC)
+
+
+def aware_time(value: object, field: str) -> datetime:
+    """``value`` as a UTC datetime; a :class:`MessageError` naming ``field`` and the fix
+    when it is not a datetime or has no time zone."""
+    if not isinstance(value, datetime):
+        raise MessageError(
+            f"`{field}` must be a datetime with a time zone, not {type(value).__name__}"
+        )
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise MessageError(
+            f"`{field}` ({value.isoformat()}) has no time zone, so the reply window cannot "
+            f"be known: give it in UTC ({value.isoformat()}Z, or tzinfo=UTC) or with its "
+            "offset (+01:00)"
+        )
+    return value.astimezone(UTC)
+
+
+def reply_window(
+    channel: str,
+    spec: Channel,
+    last_customer_message_at: datetime | None,
+    now: datetime,
+    *,
+    private_reply_to: tuple[str, Channel] | None = None,
+) -> ReplyWindow:
+    """The window a reply on ``channel`` is sent in at ``now``.
+
+    ``last_customer_message_at`` is when the customer last wrote (for a private reply
+    to a public comment: when the comment was made). ``private_reply_to`` names the
+    public channel whose comment this private message answers; when that channel has a
+    ``private_reply`` rule, the rule decides (one message within its hours).
+    """
+    now = aware_time(now, "now")
+    last = None
+    if last_customer_message_at is not None:
+        last = aware_time(last_customer_message_at, "last_customer_message_at")
+        if last - now > CLOCK_SKEW:
+            raise MessageError(
+                f"`last_customer_message_at` ({_stamp(last)}) is after `now` ({_stamp(now)}): "
+                "check its time zone (a local time given as UTC?) and the date"
+            )
+    if private_reply_to is not None and private_reply_to[1].private_reply is not None:
+        return _private_reply(private_reply_to[0], private_reply_to[1].private_reply, last, now)
+    rule = spec.window
+    if rule is None:
+        return ReplyWindow(status="open", rule=f"{channel}: no reply window")
+    text = _describe(channel, rule)
+    if last is None:
+        return ReplyWindow(status="unknown", rule=text, source=rule.source)
+    free_until = last + timedelta(hours=rule.hours)
+    if now < free_until:
+        return ReplyWindow(status="open", closes_at=free_until, rule=text, source=rule.source)
+    if rule.then == "template":
+        return ReplyWindow(status="template_required", rule=text, source=rule.source)
+    if rule.then == "human_agent_tag":
+        assert rule.tag_hours is not None  # WindowRule requires it with this `then`
+        tag_until = last + timedelta(hours=rule.tag_hours)
+        if now < tag_until:
+            return ReplyWindow(
+                status="human_agent_tag",
+                closes_at=tag_until,
+                rule=text,
+                tag=rule.tag,
+                source=rule.source,
+            )
+    return ReplyWindow(status="closed", rule=text, source=rule.source)
+
+
+def _private_reply(
+    public: str, rule: PrivateReplyRule, comment_at: datetime | None, now: datetime
+) -> ReplyWindow:
+    text = (
+        f"{public}: one private reply to a public comment, within {_hours(rule.hours)} "
+        "of the comment"
+    )
+    if comment_at is None:
+        return ReplyWindow(status="unknown", rule=text, once=True, source=rule.source)
+    until = comment_at + timedelta(hours=rule.hours)
+    if now < until:
+        return ReplyWindow(status="open", closes_at=until, rule=text, once=True, source=rule.source)
+    return ReplyWindow(status="closed", rule=text, once=True, source=rule.source)
+
+
+def _describe(channel: str, rule: WindowRule) -> str:
+    free = (
+        f"{channel}: free-form replies within {_hours(rule.hours)} of the customer's last message"
+    )
+    if rule.then == "template":
+        return f"{free}, then only an approved template"
+    if rule.then == "human_agent_tag":
+        assert rule.tag_hours is not None
+        return f"{free}, then a person with the {rule.tag} tag up to {_hours(rule.tag_hours)}"
+    return f"{free}, then none"
+
+
+def _hours(hours: int) -> str:
+    if hours % 24 == 0 and hours > 24:
+        return f"{hours // 24} days"
+    return "1 hour" if hours == 1 else f"{hours} hours"
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")

@@ -194,6 +194,8 @@ _PRESET_FIELDS: dict[str, dict[str, Any]] = {
         "family": "chat",
         "window": {**_MESSENGER_WINDOW, "source": INSTAGRAM_SOURCE},
     },
+    # X direct messages: 10,000 characters, no reply window.
+    "x_dm": {"limit": 10000, "count": "chars", "public": False, "family": "chat"},
     "chat": {"limit": 2000, "count": "chars", "public": False, "family": "chat"},
     "email": {
         "limit": None,

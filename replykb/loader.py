@@ -26,6 +26,8 @@ from .basefiles import (
     outside_link_problem,
     read_text,
 )
+from .channels import PrivateReplyRule, WindowRule
+from .details import DetailSpec
 from .errors import AnswerBaseError, BaseNotFoundError
 from .models import (
     SLUG_PATTERN,
@@ -68,6 +70,9 @@ _KNOWN_KEYS = sorted(
             MatchSettings,
             CheckSettings,
             IgnoredCode,
+            WindowRule,
+            PrivateReplyRule,
+            DetailSpec,
         )
         for name in model.model_fields
     }

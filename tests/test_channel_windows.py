@@ -1,0 +1,270 @@
+"""Reply windows per channel: whether a reply may be sent, at times around each rule's
+boundary (23h59, 24h01, 7 days +- 1 minute), as the platforms document them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from replykb import load_answer_base
+from replykb.channels import CHANNEL_PRESETS, ReplyWindow
+from replykb.errors import AnswerBaseError, MessageError
+from replykb.models import Channel, Settings
+from replykb.render.windows import reply_window
+
+from .conftest import MINIMAL_ANSWER, WriteBase
+
+LAST = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)  # the customer's last message
+MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
+SETTINGS = Settings.model_validate({"brand": "Acme"})  # every preset, as shipped
+
+# After the customer's last message: (label, elapsed, status) for each kind of channel.
+WHATSAPP = [
+    ("0", timedelta(0), "open"),
+    ("23h59", 23 * HOUR + 59 * MINUTE, "open"),
+    ("24h", 24 * HOUR, "template_required"),
+    ("24h01", 24 * HOUR + MINUTE, "template_required"),
+    ("7d-1m", 7 * DAY - MINUTE, "template_required"),
+    ("7d+1m", 7 * DAY + MINUTE, "template_required"),
+    ("400d", 400 * DAY, "template_required"),
+]
+MESSENGER = [
+    ("0", timedelta(0), "open"),
+    ("23h59", 23 * HOUR + 59 * MINUTE, "open"),
+    ("24h", 24 * HOUR, "human_agent_tag"),
+    ("24h01", 24 * HOUR + MINUTE, "human_agent_tag"),
+    ("7d-1m", 7 * DAY - MINUTE, "human_agent_tag"),
+    ("7d", 7 * DAY, "closed"),
+    ("7d+1m", 7 * DAY + MINUTE, "closed"),
+]
+NO_WINDOW = [(label, elapsed, "open") for label, elapsed, _ in WHATSAPP]
+WINDOWED = {"whatsapp": WHATSAPP, "messenger": MESSENGER, "instagram_dm": MESSENGER}
+EXPECTED = {name: WINDOWED.get(name, NO_WINDOW) for name in CHANNEL_PRESETS}
+CASES = [
+    pytest.param(name, elapsed, status, id=f"{name}-{label}")
+    for name, rows in sorted(EXPECTED.items())
+    for label, elapsed, status in rows
+]
+
+
+def window(channel: str, elapsed: timedelta | None, **options: object) -> ReplyWindow:
+    spec = SETTINGS.channels[channel]
+    last = None if elapsed is None else LAST
+    return reply_window(channel, spec, last, LAST + (elapsed or timedelta(0)), **options)  # type: ignore[arg-type]
+
+
+def test_only_whatsapp_messenger_and_instagram_dm_have_windows() -> None:
+    assert {name for name, spec in SETTINGS.channels.items() if spec.window} == set(WINDOWED)
+    assert {name for name, spec in SETTINGS.channels.items() if spec.private_reply} == {
+        "facebook",
+        "instagram",
+    }
+
+
+@pytest.mark.parametrize(("channel", "elapsed", "status"), CASES)
+def test_window_status_around_each_boundary(channel: str, elapsed: timedelta, status: str) -> None:
+    result = window(channel, elapsed)
+    assert result.status == status
+    if status == "open" and channel in ("whatsapp", "messenger", "instagram_dm"):
+        assert result.closes_at == LAST + 24 * HOUR
+    elif status == "human_agent_tag":
+        assert (result.tag, result.closes_at) == ("HUMAN_AGENT", LAST + 7 * DAY)
+    else:
+        assert result.closes_at is None
+    if status != "human_agent_tag":
+        assert result.tag is None
+    assert result.once is False
+
+
+@pytest.mark.parametrize(
+    ("channel", "rule", "source"),
+    [
+        (
+            "whatsapp",
+            "whatsapp: free-form replies within 24 hours of the customer's last message, "
+            "then only an approved template",
+            "developers.facebook.com/docs/whatsapp/",
+        ),
+        (
+            "messenger",
+            "messenger: free-form replies within 24 hours of the customer's last message, "
+            "then a person with the HUMAN_AGENT tag up to 7 days",
+            "developers.facebook.com/docs/messenger-platform/policy/",
+        ),
+        (
+            "instagram_dm",
+            "instagram_dm: free-form replies within 24 hours of the customer's last message, "
+            "then a person with the HUMAN_AGENT tag up to 7 days",
+            "developers.facebook.com/docs/messenger-platform/instagram/",
+        ),
+    ],
+)
+def test_window_says_its_rule_and_source(channel: str, rule: str, source: str) -> None:
+    for elapsed in (None, HOUR, 30 * HOUR, 8 * DAY):
+        result = window(channel, elapsed)
+        assert result.rule == rule
+        assert result.source is not None and source in result.source
+
+
+@pytest.mark.parametrize("channel", ["whatsapp", "messenger", "instagram_dm"])
+def test_unknown_last_message_time_on_a_windowed_channel(channel: str) -> None:
+    result = window(channel, None)
+    assert (result.status, result.closes_at, result.tag) == ("unknown", None, None)
+
+
+@pytest.mark.parametrize("channel", ["x", "sms", "email", "chat", "facebook", "x_dm"])
+def test_channels_without_a_window_are_open_without_a_time(channel: str) -> None:
+    result = window(channel, None)
+    assert result == ReplyWindow(status="open", rule=f"{channel}: no reply window")
+
+
+@pytest.mark.parametrize(
+    ("public", "elapsed", "status"),
+    [
+        ("facebook", timedelta(0), "open"),
+        ("facebook", 25 * HOUR, "open"),
+        ("facebook", 7 * DAY - MINUTE, "open"),
+        ("facebook", 7 * DAY, "closed"),
+        ("facebook", 7 * DAY + MINUTE, "closed"),
+        ("instagram", 7 * DAY - MINUTE, "open"),
+        ("instagram", 7 * DAY + MINUTE, "closed"),
+    ],
+)
+def test_private_reply_to_a_public_comment_is_one_message_within_7_days(
+    public: str, elapsed: timedelta, status: str
+) -> None:
+    private = "messenger" if public == "facebook" else "instagram_dm"
+    result = window(private, elapsed, private_reply_to=(public, SETTINGS.channels[public]))
+    assert (result.status, result.once) == (status, True)
+    assert result.closes_at == (LAST + 7 * DAY if status == "open" else None)
+    assert (
+        result.rule
+        == f"{public}: one private reply to a public comment, within 7 days of the comment"
+    )
+    assert result.source is not None and "private-replies" in result.source
+
+
+def test_private_reply_to_a_channel_without_the_rule_uses_the_private_channels_window() -> None:
+    result = window("x_dm", 30 * DAY, private_reply_to=("x", SETTINGS.channels["x"]))
+    assert (result.status, result.once) == ("open", False)
+
+
+@pytest.mark.parametrize("field", ["last_customer_message_at", "now"])
+def test_naive_times_are_refused_with_the_fix(field: str) -> None:
+    naive = datetime(2026, 11, 2, 9, 30)
+    times = {"last_customer_message_at": LAST, "now": LAST + HOUR, field: naive}
+    with pytest.raises(MessageError) as caught:
+        reply_window(
+            "whatsapp",
+            SETTINGS.channels["whatsapp"],
+            times["last_customer_message_at"],
+            times["now"],
+        )
+    assert str(caught.value) == (
+        f"`{field}` (2026-11-02T09:30:00) has no time zone, so the reply window cannot be "
+        "known: give it in UTC (2026-11-02T09:30:00Z, or tzinfo=UTC) or with its offset (+01:00)"
+    )
+
+
+def test_a_last_message_after_now_beyond_clock_skew_is_an_error() -> None:
+    spec = SETTINGS.channels["whatsapp"]
+    # A few minutes ahead: two clocks that differ; the window is open from now.
+    assert reply_window("whatsapp", spec, LAST + 5 * MINUTE, LAST).status == "open"
+    with pytest.raises(MessageError, match=r"is after `now` .*check its time zone"):
+        reply_window("whatsapp", spec, LAST + HOUR, LAST)
+
+
+def test_the_same_instant_in_any_offset_gives_the_same_window_byte_for_byte() -> None:
+    spec = SETTINGS.channels["messenger"]
+    rome = timezone(timedelta(hours=1))
+    in_utc = reply_window("messenger", spec, LAST, LAST + 30 * HOUR)
+    in_rome = reply_window(
+        "messenger", spec, LAST.astimezone(rome), (LAST + 30 * HOUR).astimezone(rome)
+    )
+    assert in_rome.model_dump_json() == in_utc.model_dump_json()
+    assert '"closes_at":"2026-11-09T09:30:00Z"' in in_utc.model_dump_json()
+
+
+# --- a base's own rules --------------------------------------------------------------
+
+
+def settings_with(channels: str) -> str:
+    return f"brand: Acme\nchannels:\n{channels}"
+
+
+@pytest.mark.parametrize(
+    ("channels", "elapsed", "status"),
+    [
+        ("  whatsapp: {window: ~}\n", 30 * DAY, "open"),
+        ("  whatsapp: {window: {hours: 48, then: template}}\n", 47 * HOUR, "open"),
+        ("  whatsapp: {window: {hours: 48, then: template}}\n", 49 * HOUR, "template_required"),
+        ("  helpdesk: {limit: 500, window: {hours: 72}}\n", 73 * HOUR, "closed"),
+        (
+            "  messenger: {window: {hours: 24, then: human_agent_tag, tag: CUSTOM, tag_hours: 48}}\n",
+            47 * HOUR,
+            "human_agent_tag",
+        ),
+    ],
+)
+def test_a_base_overrides_a_presets_window(
+    write_base: WriteBase, channels: str, elapsed: timedelta, status: str
+) -> None:
+    base = load_answer_base(
+        write_base({"replykb.yaml": settings_with(channels), "a.yaml": MINIMAL_ANSWER})
+    )
+    (name,) = base.settings.channels
+    result = reply_window(name, base.settings.channels[name], LAST, LAST + elapsed)
+    assert result.status == status
+    if status == "human_agent_tag":
+        assert result.tag == "CUSTOM"
+
+
+@pytest.mark.parametrize(
+    ("channels", "line", "message"),
+    [
+        (
+            "  whatsapp:\n    window: {hours: 24, then: human_agent_tag}\n",
+            4,
+            "`then: human_agent_tag` needs `tag_hours`",
+        ),
+        (
+            "  messenger:\n    window: {hours: 24, then: human_agent_tag, tag_hours: 12}\n",
+            4,
+            "`tag_hours` (12) must be more than `hours` (24)",
+        ),
+        (
+            "  whatsapp:\n    window: {hours: 24, then: template, tag: HUMAN_AGENT}\n",
+            4,
+            "`tag` and `tag_hours` apply only with `then: human_agent_tag`",
+        ),
+        ("  whatsapp:\n    window: {hours: 0}\n", 4, "hours"),
+        ("  whatsapp:\n    window: {hours: 24, then: later}\n", 4, "then"),
+        (
+            "  whatsapp:\n    window: {hours: 24, tag_hour: 3}\n",
+            4,
+            "unknown key `tag_hour`; did you mean `tag_hours`?",
+        ),
+        ("  whatsapp:\n    format: rtf\n", 4, "format"),
+        ("  facebook:\n    private_reply: {hours: -1}\n", 4, "hours"),
+    ],
+)
+def test_an_invalid_window_or_format_is_a_located_loader_error(
+    write_base: WriteBase, channels: str, line: int, message: str
+) -> None:
+    root = write_base({"replykb.yaml": settings_with(channels), "a.yaml": MINIMAL_ANSWER})
+    with pytest.raises(AnswerBaseError) as caught:
+        load_answer_base(root)
+    (problem,) = caught.value.problems
+    assert problem.code == "RKB001"
+    assert Path(problem.location.file).name == "replykb.yaml"
+    assert problem.location.line == line
+    assert message in str(problem)
+
+
+def test_window_rule_defaults_the_tag_to_human_agent() -> None:
+    channel = Channel.model_validate(
+        {"limit": 10, "window": {"hours": 24, "then": "human_agent_tag", "tag_hours": 168}}
+    )
+    assert channel.window is not None and channel.window.tag == "HUMAN_AGENT"

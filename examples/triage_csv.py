@@ -16,8 +16,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from replykb import KnowledgeBase
-from replykb.models import TriageFailure, TriageRequest
+from replykb import KnowledgeBase, TriageFailure, TriageRequest
 
 PLATFORMS = {"twitter": "x", "x": "x", "facebook": "facebook", "instagram": "instagram"}
 

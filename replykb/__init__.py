@@ -42,8 +42,10 @@ if TYPE_CHECKING:
         Match,
         Reply,
         Settings,
-        SuggestEvent,
         Suggestion,
+    )
+    from .triage_models import (
+        SuggestEvent,
         SuggestTimings,
         TriageFailure,
         TriageRequest,
@@ -72,14 +74,13 @@ _LAZY = {
             "Match",
             "Reply",
             "Settings",
-            "SuggestEvent",
-            "SuggestTimings",
             "Suggestion",
-            "TriageFailure",
-            "TriageRequest",
-            "TriageResult",
         ),
         "models",
+    ),
+    **dict.fromkeys(
+        ("SuggestEvent", "SuggestTimings", "TriageFailure", "TriageRequest", "TriageResult"),
+        "triage_models",
     ),
 }
 

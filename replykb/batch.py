@@ -29,9 +29,9 @@ from typing import IO, TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import DataError, UnknownNameError
-from .models import TriageFailure, TriageResult
 from .records import Record, RecordError, read_records
 from .triage import readable_id
+from .triage_models import TriageFailure, TriageResult
 
 if TYPE_CHECKING:
     from .kb import KnowledgeBase

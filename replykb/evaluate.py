@@ -23,8 +23,9 @@ from pydantic import BaseModel, ConfigDict
 
 from .errors import DataError
 from .match import decide
-from .models import AnswerBase, MatchSettings, unicode_problem
+from .models import AnswerBase, MatchSettings
 from .records import Record, RecordError, read_records
+from .triage_models import unicode_problem
 
 if TYPE_CHECKING:
     from .kb import KnowledgeBase

@@ -23,23 +23,17 @@ from .errors import MessageError, ReplyKBError
 from .index import FileDigests, cache_folder, index_rows, load_or_build_index
 from .loader import load_answer_base
 from .match import Matcher
-from .models import (
-    Answer,
-    AnswerBase,
-    Customer,
-    Match,
-    Reply,
-    Settings,
+from .models import Answer, AnswerBase, Customer, Match, Reply, Settings, Suggestion
+from .render import Renderer
+from .triage import Work, checked_message, checked_type, close_answers, prepare
+from .triage_models import (
     SuggestEvent,
-    Suggestion,
     SuggestTimings,
     TriageFailure,
     TriageRequest,
     TriageResult,
     unicode_problem,
 )
-from .render import Renderer
-from .triage import Work, checked_message, checked_type, close_answers, prepare
 
 if TYPE_CHECKING:
     from .index import QuestionIndex, Vectors

@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 from pydantic import BaseModel, ConfigDict
 
 from .errors import DataError
-from .models import json_kind
+from .triage_models import json_kind
 
 # A longer line is an error rather than a memory hazard; no message needs this much.
 MAX_LINE_SIZE = 4 * 1024 * 1024

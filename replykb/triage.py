@@ -11,14 +11,8 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from .errors import MessageError, ReplyKBError, UnknownNameError
-from .models import (
-    Match,
-    Suggestion,
-    TriageFailure,
-    TriageRequest,
-    TriageResult,
-    unicode_problem,
-)
+from .models import Match, Suggestion
+from .triage_models import TriageFailure, TriageRequest, TriageResult, unicode_problem
 
 if TYPE_CHECKING:
     from .models import Settings

@@ -79,7 +79,7 @@ JSONL_CASES = {
     "channel-list": (b'{"message": "refund", "channel": ["x"]}', "`channel` must be text"),
     "unknown-channel-no-match": (
         b'{"message": "who won the football last night", "channel": "fax"}',
-        "unknown channel 'fax'; known channels: chat, email, facebook, sms, x",
+        "unknown channel 'fax'; known channels: chat, email, facebook",
     ),
     "unknown-agent": (b'{"message": "refund", "agent": "nobody"}', "unknown agent 'nobody'"),
     "blank-line": (b"", "blank line: no record"),

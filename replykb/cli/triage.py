@@ -18,7 +18,7 @@ from ._common import EXIT_FINDINGS, fail, is_stdout
 
 if TYPE_CHECKING:
     from ..kb import KnowledgeBase
-    from ..models import TriageFailure, TriageResult
+    from ..triage_models import TriageFailure, TriageResult
 
 
 def triage_file(

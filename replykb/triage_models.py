@@ -1,0 +1,155 @@
+"""Typed triage data: what every door (the API, batch files, the HTTP server) sends to
+the triage core and gets back, and what observers are told.
+
+Above models.py (it uses its Customer, Match, Reply and Suggestion); below kb.py.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from .models import Customer, Match, MatchStatus, Reply, Suggestion
+
+
+def unicode_problem(text: str) -> str | None:
+    """Why ``text`` cannot be encoded as UTF-8 (a lone surrogate, from a JSON ``\\ud800``
+    escape or bytes decoded with ``surrogateescape``), or ``None`` when it can."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        code = ord(text[error.start])
+        return f"a lone surrogate (U+{code:04X}) at character {error.start + 1}"
+    return None
+
+
+def json_kind(value: object) -> str:
+    """How a JSON value's type reads in an error: ``null``, ``true``, ``a number``, ``a list``."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    names = {int: "a number", float: "a number", str: "text", list: "a list", dict: "an object"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _text(value: object) -> object:
+    if not isinstance(value, str):
+        raise ValueError(f"must be text, not {json_kind(value)}")
+    if (problem := unicode_problem(value)) is not None:
+        raise ValueError(f"is not valid Unicode text: {problem}")
+    return value
+
+
+def _text_or_whole_number(value: object) -> object:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise ValueError(f"must be text or a whole number, not {json_kind(value)}")
+    return _text(value)
+
+
+def _customer(value: object) -> object:
+    if value is None or isinstance(value, Customer):
+        return value
+    if isinstance(value, dict):
+        return Customer.model_validate({key: _text(part) for key, part in value.items()})
+    if not isinstance(value, str):
+        raise ValueError(
+            f"must be a name, an @handle or an object with `name` and `handle`, "
+            f"not {json_kind(value)}"
+        )
+    return _text(value)
+
+
+RequestText = Annotated[str, BeforeValidator(_text)]
+RequestId = Annotated[str, BeforeValidator(_text_or_whole_number)]
+
+
+class TriageRequest(BaseModel):
+    """One message to triage: the same fields whichever door it comes through."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    message: RequestText
+    channel: RequestText
+    agent: RequestText | None = None
+    customer: Annotated[str | Customer | None, BeforeValidator(_customer)] = None
+    conversation_id: RequestId | None = None
+    # Echoed in the result, for the caller to pair them: its own id, the input's line.
+    id: RequestId | None = None
+    line: int | None = Field(default=None, ge=1)
+
+
+class TriageResult(BaseModel):
+    """A triaged message: ``suggestion`` holds the match and the reply or alternatives."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status: MatchStatus
+    position: int  # in the items given to ``suggest_many``, from 0
+    line: int | None = None
+    id: str | None = None
+    suggestion: Suggestion
+
+
+class TriageFailure(BaseModel):
+    """A message that could not be triaged: where it was, what went wrong, the fix.
+
+    ``kind`` is the error's class (``MessageError``, ``UnknownNameError``,
+    ``ReplyTooLongError``, ``DataError``...), ``field`` the request field at fault when
+    one is, and ``match`` the match when it was made before the error (a reply that
+    could not be rendered).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    status: Literal["error"] = "error"
+    position: int
+    line: int | None = None
+    id: str | None = None
+    error: str
+    kind: str
+    field: str | None = None
+    match: Match | None = None
+
+
+TriageOutcome = Annotated[TriageResult | TriageFailure, Field(discriminator="status")]
+
+
+class SuggestTimings(BaseModel):
+    """Seconds spent on one suggestion; a batch's encoding is shared out equally."""
+
+    model_config = ConfigDict(frozen=True)
+
+    encode: float
+    match: float
+    render: float
+
+    @property
+    def total(self) -> float:
+        return self.encode + self.match + self.render
+
+
+class SuggestEvent(BaseModel):
+    """What an observer's ``on_suggest`` receives, once per suggestion made."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request: TriageRequest
+    suggestion: Suggestion
+    timings: SuggestTimings
+    at: datetime  # when the suggestion was made, UTC
+
+    @property
+    def message(self) -> str:
+        return self.suggestion.message
+
+    @property
+    def match(self) -> Match:
+        return self.suggestion.match
+
+    @property
+    def reply(self) -> Reply | None:
+        return self.suggestion.reply

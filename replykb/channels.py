@@ -140,6 +140,8 @@ _PRESET_FIELDS: dict[str, dict[str, Any]] = {
         "format": "plain",
         "family": "short",
         "aliases": ("twitter",),
+        # A private answer's message goes by DM, with the public invitation.
+        "private_channel": "x_dm",
     },
     # The limit is in segments (160 GSM-7 / 70 UCS-2 characters per single SMS).
     "sms": {
@@ -156,6 +158,7 @@ _PRESET_FIELDS: dict[str, dict[str, Any]] = {
         "public": True,
         "family": "social",
         "private_reply": {"hours": 168, "source": FACEBOOK_PRIVATE_REPLY_SOURCE},
+        "private_channel": "messenger",
     },
     "instagram": {
         "limit": 2200,
@@ -163,6 +166,7 @@ _PRESET_FIELDS: dict[str, dict[str, Any]] = {
         "public": True,
         "family": "social",
         "private_reply": {"hours": 168, "source": INSTAGRAM_PRIVATE_REPLY_SOURCE},
+        "private_channel": "instagram_dm",
     },
     "linkedin": {"limit": 1250, "count": "chars", "public": True, "family": "social"},
     "threads": {"limit": 500, "count": "chars", "public": True, "family": "short"},
@@ -186,10 +190,11 @@ _PRESET_FIELDS: dict[str, dict[str, Any]] = {
         "family": "chat",
         "window": _MESSENGER_WINDOW,
     },
-    # Instagram Direct: the same policy as Messenger; messages of up to 1000 characters.
+    # Instagram Direct: the same policy as Messenger; the Send API takes message texts of
+    # at most 1000 bytes of UTF-8 (INSTAGRAM_SOURCE), so an "è" counts 2.
     "instagram_dm": {
         "limit": 1000,
-        "count": "chars",
+        "count": "utf8",
         "public": False,
         "family": "chat",
         "window": {**_MESSENGER_WINDOW, "source": INSTAGRAM_SOURCE},

@@ -22,6 +22,9 @@ follows the platform's published algorithm so the reply fitter can trust it:
     Mastodon's ``StatusLengthValidator``: every URL with a scheme counts 23, a
     mention ``@user@domain`` counts as ``@user``, and the result is measured in
     grapheme clusters (``mb_chars.grapheme_length``), like the server does.
+``utf8``
+    Bytes of the text's UTF-8 encoding: Instagram's Send API takes message texts of at
+    most 1000 bytes (an ``è`` is 2, most emoji 4).
 
 Known limits. URLs are found by :mod:`replykb.urls` (twitter-text 3.x's extractor, with a
 snapshot of the valid top-level domains; see there). Emoji sequences are recognised by
@@ -61,8 +64,15 @@ __all__ = [
     "sms_units",
 ]
 
-CountRule: TypeAlias = Literal["chars", "graphemes", "twitter", "sms", "mastodon"]
-COUNT_RULES: Final[tuple[str, ...]] = ("chars", "graphemes", "twitter", "sms", "mastodon")
+CountRule: TypeAlias = Literal["chars", "graphemes", "twitter", "sms", "mastodon", "utf8"]
+COUNT_RULES: Final[tuple[str, ...]] = (
+    "chars",
+    "graphemes",
+    "twitter",
+    "sms",
+    "mastodon",
+    "utf8",
+)
 
 # --------------------------------------------------------------------------------------
 # twitter-text config/v3.json, verbatim: weights are in 1/scale units.
@@ -319,6 +329,11 @@ def _mastodon_length(text: str) -> int:
     return _grapheme_count("".join(parts))
 
 
+def _utf8_length(text: str) -> int:
+    # A lone surrogate (never in a rendered reply) counts as the 3 bytes it would take.
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
 _COUNTERS: Final[Mapping[str, Callable[[str], int]]] = MappingProxyType(
     {
         "chars": len,
@@ -326,6 +341,7 @@ _COUNTERS: Final[Mapping[str, Callable[[str], int]]] = MappingProxyType(
         "twitter": _twitter_length,
         "sms": sms_segments,
         "mastodon": _mastodon_length,
+        "utf8": _utf8_length,
     }
 )
 

@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from .channels import CHANNEL_PRESETS, PrivateReplyRule, ReplyWindow, WindowRule, preset_for
+from .details import DetailName, DetailSpec
 
 # Re-exported: callers and older code import them from here.
 from .locations import Location as Location
@@ -33,12 +34,12 @@ from .locations import Problem as Problem
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 
-CountRule = Literal["chars", "graphemes", "twitter", "sms", "mastodon"]
+CountRule = Literal["chars", "graphemes", "twitter", "sms", "mastodon", "utf8"]
 OutputFormat = Literal["plain", "markdown", "whatsapp", "html"]
 Tone = Literal["neutral", "apology", "thanks"]
 TemplateFamily = Literal["short", "sms", "social", "chat", "email"]
 MatchStatus = Literal["confident", "ambiguous", "no_match"]
-ReplyForm = Literal["full", "short", "cut", "private_invite"]
+ReplyForm = Literal["full", "short", "cut", "private_invite", "needs_details"]
 
 
 def _require_visible(value: str) -> str:
@@ -112,6 +113,8 @@ class Channel(_FromYaml):
     aliases: tuple[Slug, ...] = ()
     window: WindowRule | None = None  # when a reply may be sent: channels.py
     private_reply: PrivateReplyRule | None = None
+    # Public channels: where a private answer's message goes (x -> x_dm), with the invitation.
+    private_channel: Slug | None = None
 
 
 class Agent(_FromYaml):
@@ -170,6 +173,8 @@ class Settings(_FromYaml):
     policy: Policy = Field(default_factory=Policy)
     # Per tone, opening variants (Jinja, with `customer`); empty: the built-in ones.
     openings: dict[Tone, list[Text]] = Field(default_factory=dict)
+    # Per tone, openings for a customer with no name (README: "Names"); same order.
+    anonymous_openings: dict[Tone, list[Text]] = Field(default_factory=dict)
     out_of_scope: list[Text] = Field(default_factory=list)
     # Findings of `replykb check` the team accepts for the whole base.
     check: CheckSettings = Field(default_factory=CheckSettings)
@@ -193,7 +198,26 @@ class Settings(_FromYaml):
                     merged[name] = {**preset, **(overrides or {})}
         else:
             return data
+        # A private answer asked on a listed public channel continues on its private
+        # channel (x -> x_dm), which needs no listing of its own.
+        for fields in list(merged.values()):
+            paired = fields.get("private_channel") if isinstance(fields, dict) else None
+            if isinstance(paired, str) and paired not in merged and preset_for(paired):
+                merged[paired] = dict(preset_for(paired) or {})
         return {**data, "channels": merged}
+
+    @field_validator("channels")
+    @classmethod
+    def _private_channels_exist(cls, channels: dict[str, Channel]) -> dict[str, Channel]:
+        for name, spec in channels.items():
+            target = channels.get(spec.private_channel or "")
+            if spec.private_channel is not None and (target is None or target.public):
+                why = "is public" if target else "is not a channel of this base nor a preset"
+                raise ValueError(
+                    f"channel `{name}`: private_channel `{spec.private_channel}` {why}; name "
+                    f"a private channel (x_dm, messenger, instagram_dm, chat), or remove it"
+                )
+        return channels
 
 
 # --- one answer per file -------------------------------------------------------------
@@ -215,6 +239,8 @@ class Answer(_FromYaml):
     owner: str | None = None
     reviewed: date | None = None
     tests: list[Text] = Field(default_factory=list)
+    # Ticket details its texts print ({{ details.order_id }}) and their fallbacks.
+    details: dict[DetailName, DetailSpec] = Field(default_factory=dict)
     # Findings of `replykb check` about this answer that its owner accepts.
     check: CheckSettings = Field(default_factory=CheckSettings)
 
@@ -326,6 +352,10 @@ class Reply(BaseModel):
     form: ReplyForm
     html: str | None = None
     window: ReplyWindow | None = None
+    # Details every form of the reply would print and the request lacks: no text.
+    needs_details: list[str] = Field(default_factory=list)
+    # On a public channel, a private answer's message for the paired private channel.
+    private_reply: Reply | None = None
 
 
 # --- the customer's mood (read by replykb/prepare/mood.py) ----------------------------
@@ -373,3 +403,9 @@ class Suggestion(BaseModel):
     @property
     def status(self) -> MatchStatus:
         return self.match.status
+
+    @property
+    def private_reply(self) -> Reply | None:
+        """For a private answer asked on a public channel, the private message that goes
+        with the public invitation (``reply``): its ``private_reply``."""
+        return self.reply.private_reply if self.reply is not None else None

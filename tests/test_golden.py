@@ -2,6 +2,12 @@
 
 A change to a template, an opening or the fitter shows up here as a diff to review.
 Regenerate after an intended change with: REPLYKB_UPDATE_GOLDEN=1 pytest tests/test_golden.py
+
+``<channel>.txt`` holds every answer for a customer called Mario, with the HTML part on
+e-mail and, for a private answer on a public channel, the private message paired with
+the invitation. ``nameless.txt`` holds a few answers per channel for a customer with no
+name and for one known only by a handle (the same replies: a handle is not a name), and
+with and without the ticket details an answer declares.
 """
 
 from __future__ import annotations
@@ -12,12 +18,34 @@ from pathlib import Path
 import pytest
 
 from replykb import load_answer_base
+from replykb.models import Reply
 from replykb.render import Renderer
 
 from .conftest import EXAMPLE_BASE
 
 GOLDEN = Path(__file__).parent / "golden"
 BASE = load_answer_base(EXAMPLE_BASE)
+# One answer per tone, a private one, and one that declares ticket details.
+NAMELESS_ANSWERS = ("app-crash", "cancel-plus", "positive-feedback", "where-is-my-order")
+DETAILS = {"order_id": "FH1234567", "tracking_url": "https://track.example/FH1234567"}
+
+
+def section(title: str, reply: Reply) -> str:
+    """One reply: its text, then each other part after a blank line."""
+    parts = [
+        f"=== {title} [{reply.form}, {reply.length}/{reply.limit} {reply.count}]\n{reply.text}\n"
+    ]
+    if reply.needs_details:
+        parts.append(f"--- needs details: {', '.join(reply.needs_details)}\n")
+    if reply.html is not None:
+        parts.append(f"--- html\n{reply.html}\n")
+    private = reply.private_reply
+    if private is not None:
+        parts.append(
+            f"--- private on {private.channel} "
+            f"[{private.form}, {private.length}/{private.limit} {private.count}]\n{private.text}\n"
+        )
+    return "\n".join(parts)
 
 
 def render_channel(channel: str) -> str:
@@ -27,19 +55,50 @@ def render_channel(channel: str) -> str:
         reply = renderer.render(
             answer, channel=channel, agent="paola", customer="Mario", conversation_id="golden"
         )
-        sections.append(
-            f"=== {answer.id} [{reply.form}, {reply.length}/{reply.limit} {reply.count}]\n{reply.text}\n"
-        )
-        if reply.html is not None:
-            sections.append(f"--- html\n{reply.html}\n")
+        sections.append(section(answer.id, reply))
     return "\n".join(sections)
 
 
-@pytest.mark.parametrize("channel", sorted(BASE.settings.channels))
-def test_golden_replies(channel: str) -> None:
-    golden = GOLDEN / f"{channel}.txt"
-    rendered = render_channel(channel)
+def render_nameless() -> str:
+    renderer = Renderer.for_base(BASE)
+    sections = []
+    for channel in sorted(BASE.settings.channels):
+        for answer_id in NAMELESS_ANSWERS:
+            answer = BASE.answer(answer_id)
+            for details in ({}, DETAILS) if answer.details else ({},):
+                reply = renderer.render(
+                    answer,
+                    channel=channel,
+                    agent="paola",
+                    conversation_id="golden",
+                    details=details,
+                )
+                handle = renderer.render(
+                    answer,
+                    channel=channel,
+                    agent="paola",
+                    customer="@giulia_r",
+                    conversation_id="golden",
+                    details=details,
+                )
+                assert handle == reply, "a customer known by a handle only is not named"
+                with_details = " with details" if details else ""
+                sections.append(section(f"{answer_id} on {channel}{with_details}", reply))
+    return "\n".join(sections)
+
+
+def check(name: str, rendered: str) -> None:
+    golden = GOLDEN / name
     if os.environ.get("REPLYKB_UPDATE_GOLDEN"):
         GOLDEN.mkdir(exist_ok=True)
         golden.write_text(rendered, encoding="utf-8")
     assert golden.read_text(encoding="utf-8") == rendered
+
+
+@pytest.mark.parametrize("channel", sorted(BASE.settings.channels))
+def test_golden_replies(channel: str) -> None:
+    check(f"{channel}.txt", render_channel(channel))
+
+
+def test_golden_replies_without_a_name() -> None:
+    check("nameless.txt", render_nameless())

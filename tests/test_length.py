@@ -457,9 +457,18 @@ def test_mastodon(text: str, expected: int) -> None:
 
 
 def test_count_rules_are_all_known() -> None:
-    assert COUNT_RULES == ("chars", "graphemes", "twitter", "sms", "mastodon")
+    assert COUNT_RULES == ("chars", "graphemes", "twitter", "sms", "mastodon", "utf8")
     for rule in COUNT_RULES:
         assert count_length("abc", rule) >= 1
+
+
+@pytest.mark.parametrize(
+    ("text", "length"),
+    [("Ciao", 4), ("perché", 7), ("€5", 4), ("👍🏽", 8), ("王芳", 6), ("", 0)],
+)
+def test_utf8_counts_bytes_as_instagram_does(text: str, length: int) -> None:
+    """Instagram's Send API limit is 1000 bytes of UTF-8, not 1000 characters."""
+    assert count_length(text, "utf8") == length == len(text.encode("utf-8"))
 
 
 def test_unknown_rule_names_the_known_ones() -> None:

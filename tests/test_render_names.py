@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from replykb import Customer, RenderError, load_answer_base
 from replykb.length import count_length, is_gsm7
 from replykb.render import (
+    ABSENT_NAME,
     MAX_NAME_GRAPHEMES,
     NAME_BUDGET,
     Renderer,
@@ -183,7 +184,7 @@ def test_customer_model_and_handle_are_spelled_on_sms() -> None:
     view = customer_views(Customer(name="Ольга", handle="@ольга_k"), spec)[0]
     assert (view.name, view.handle) == ("Olga", "@olga_k")
     anonymous = customer_views(Customer(handle="@王芳"), spec)[0]
-    assert anonymous.anonymous and anonymous.name == "there"
+    assert anonymous.anonymous and anonymous.name == ABSENT_NAME and not anonymous.name
 
 
 @pytest.mark.parametrize("tone", ["neutral", "apology", "thanks"])

@@ -1,14 +1,18 @@
 """Rendering: an answer as a reply on one channel, fitted to that platform's limit.
 
 :class:`Renderer` renders; :mod:`.names` makes customer names safe and bounded per
-channel; :mod:`.sandbox` runs the base's templates with bounded time and memory;
+channel, and tells a handle from a name; :mod:`.openings` picks openings, nameless ones
+for customers without a name; :mod:`.detailview` gives templates a ticket's details;
+:mod:`.sandbox` runs the base's templates with bounded time and memory;
 :mod:`.templates` knows which templates a channel uses, their files and the names they
 see. The linter (``replykb check``) uses the same functions, so nothing is derived twice.
 """
 
 from __future__ import annotations
 
+from .detailview import DetailsView, clean_details
 from .names import (
+    ABSENT_NAME,
     MAX_NAME_GRAPHEMES,
     NAME_BUDGET,
     CustomerView,
@@ -16,9 +20,18 @@ from .names import (
     clean_customer_text,
     customer_views,
     gsm_spelling,
+    looks_like_handle,
     worst_case_names,
 )
-from .renderer import DEFAULT_OPENINGS, AgentView, ChannelView, Renderer
+from .openings import (
+    ANONYMOUS_OPENINGS,
+    DEFAULT_OPENINGS,
+    OpeningChoice,
+    choose_opening,
+    elide_absent_name,
+    prints_customer_name,
+)
+from .renderer import Renderer
 from .sandbox import (
     MAX_MADE,
     MAX_RANGE,
@@ -36,8 +49,11 @@ from .templates import (
     channel_templates,
     template_variables,
 )
+from .views import AgentView, ChannelView
 
 __all__ = [
+    "ABSENT_NAME",
+    "ANONYMOUS_OPENINGS",
     "BUILTIN_TEMPLATES",
     "DEFAULT_OPENINGS",
     "MAX_MADE",
@@ -53,14 +69,21 @@ __all__ = [
     "BoundExceeded",
     "ChannelView",
     "CustomerView",
+    "DetailsView",
+    "OpeningChoice",
     "Renderer",
     "TemplateFile",
     "TemplateKind",
     "bound_name",
     "channel_templates",
+    "choose_opening",
     "clean_customer_text",
+    "clean_details",
     "customer_views",
+    "elide_absent_name",
     "gsm_spelling",
+    "looks_like_handle",
+    "prints_customer_name",
     "template_variables",
     "worst_case_names",
 ]

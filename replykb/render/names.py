@@ -13,6 +13,13 @@ graphemes; on SMS septets or UTF-16 units). A longer name is shortened at a word
 boundary where one fits, and ends with a marker: ``…``, or ``...`` on SMS, where ``…``
 is not GSM-7.
 
+A handle is never a name: ``"@giulia_r"``, or a bare text that looks like a handle
+(``giulia_r``, ``mario.rossi``, ``tony1987``: letters and digits joined by ``_`` or
+``.``, with a digit, ``_`` or ``.``), is the customer's handle, and a customer with no
+display name is addressed by none: ``customer.anonymous`` is true and ``customer.name``
+is :data:`ABSENT_NAME`, false in ``{% if customer.name %}``, which the renderer takes
+out of a reply with the punctuation that joined it (:mod:`.openings`).
+
 On SMS a name is spelled in the GSM-7 alphabet, so a reply that is GSM-7 stays GSM-7
 (160 characters a segment; one ``ł`` would make the whole SMS UCS-2, 70 a segment, and
 cost the answer its full form): ``Łukasz`` -> ``Lukasz``, ``Zoë`` -> ``Zoe``, ``Ольга`` ->
@@ -36,7 +43,8 @@ from ..length import SMS_GSM7_BASIC, count_length, find_urls, is_gsm7, sms_units
 from ..models import Channel, CountRule, Customer
 
 __all__ = [
-    "ANONYMOUS",
+    "ABSENT_NAME",
+    "ABSENT_NAME_MARK",
     "MAX_CUSTOMER_CHARS",
     "MAX_GRAPHEME_CODE_POINTS",
     "MAX_NAME_CODE_POINTS",
@@ -47,6 +55,7 @@ __all__ = [
     "clean_customer_text",
     "customer_views",
     "gsm_spelling",
+    "looks_like_handle",
     "name_marker",
     "worst_case_names",
 ]
@@ -61,13 +70,36 @@ MAX_GRAPHEME_CODE_POINTS: Final = 10
 NAME_BUDGET: Final = 40
 MARKER: Final = "…"
 GSM_MARKER: Final = "..."
-ANONYMOUS: Final = "there"
+
+
+class AbsentName(str):
+    """``customer.name`` of a customer with no name: false (``{% if customer.name %}``
+    takes the other branch) and empty to ``length``; printed, it is a mark from a
+    private-use plane, which customer text never holds (:func:`clean_customer_text`
+    drops those), so the renderer finds every place it was printed and takes it out."""
+
+    __slots__ = ()
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __len__(self) -> int:
+        return 0
+
+
+ABSENT_NAME_MARK: Final = "\U000f1a00"
+ABSENT_NAME: Final = AbsentName(ABSENT_NAME_MARK)
 
 _CLEARED_CATEGORIES: Final = frozenset({"Cf", "Co", "Cs"})
 _SPACE_CATEGORIES: Final = frozenset({"Cc", "Zl", "Zp"})
 _KEEP_FORMAT: Final = frozenset({"\u200d", "\ufe0f"})  # ZWJ, emoji presentation
 _MENTION_OR_TAG: Final = regex.compile(r"(?<![\p{L}\p{N}_])[@＠#＃](?=[\p{L}\p{N}_])")
 _GRAPHEME: Final = regex.compile(r"\X")
+# A platform handle written without its @: name characters joined by `_` or `.`.
+# (`_` is a name character, so a dot is the only separator: no backtracking.)
+_HANDLE_LIKE: Final = regex.compile(r"[\p{L}\p{M}\p{N}_]+(?:\.[\p{L}\p{M}\p{N}_]+)*")
+# Platforms cap handles well below this (X 15, Instagram 30, Mastodon 30 + domain).
+_MAX_HANDLE_CHARS: Final = 64
 # What a shortened name or a spelling should not end on: separators left dangling.
 _TRIM: Final = " ,;:-/"
 
@@ -78,14 +110,17 @@ class CustomerView:
 
     name: str
     handle: str
-    # No name to address the customer by ("there" stands in): openings go without one.
+    # No display name to address the customer by (``name`` is ABSENT_NAME): openings
+    # go without one.
     anonymous: bool = False
 
     def __str__(self) -> str:
         return self.name
 
 
-def clean_customer_text(text: str | None, *, public: bool) -> str:
+def clean_customer_text(
+    text: str | None, *, public: bool, max_chars: int = MAX_CUSTOMER_CHARS
+) -> str:
     """Customer-supplied text made safe to print in a reply.
 
     Control characters and line or paragraph separators become spaces (they separate
@@ -96,7 +131,7 @@ def clean_customer_text(text: str | None, *, public: bool) -> str:
     if not text:
         return ""
     chars = []
-    for char in unicodedata.normalize("NFC", text[:MAX_CUSTOMER_CHARS]):
+    for char in unicodedata.normalize("NFC", text[:max_chars]):
         category = unicodedata.category(char)
         if category in _SPACE_CATEGORIES:
             chars.append(" ")
@@ -267,10 +302,11 @@ def customer_views(customer: object, spec: Channel) -> tuple[CustomerView, ...]:
     if isinstance(customer, str):
         stripped = customer.strip()
         customer = (
-            Customer(handle=stripped)
-            if stripped.startswith(("@", "＠"))
-            else Customer(name=stripped)
+            Customer(handle=stripped) if looks_like_handle(stripped) else Customer(name=stripped)
         )
+    elif customer is not None and (customer.name or "").strip().startswith(("@", "＠")):
+        # An @handle given as the name is still a handle, never printed as a name.
+        customer = Customer(handle=customer.handle or (customer.name or "").strip())
     name = clean_customer_text(customer.name if customer else None, public=spec.public)
     handle = clean_customer_text(customer.handle if customer else None, public=spec.public)
     as_written = _view(name, handle, spec.count)
@@ -280,12 +316,28 @@ def customer_views(customer: object, spec: Channel) -> tuple[CustomerView, ...]:
     return (spelled,) if spelled == as_written else (spelled, as_written)
 
 
+def looks_like_handle(text: str) -> bool:
+    """Whether a customer given as bare text is a handle rather than a display name:
+    ``@giulia_r``, and ``giulia_r``, ``mario.rossi`` or ``tony1987`` without the @ (one
+    word of letters and digits with a digit, or joined by ``_`` or ``.``). ``Mario``,
+    ``Anne-Marie``, ``J.R.`` and ``王芳`` are names; pass a
+    :class:`~replykb.models.Customer` with ``name=`` to print such text anyway."""
+    stripped = text.strip()
+    if stripped.startswith(("@", "＠")):
+        return True
+    if len(stripped) > _MAX_HANDLE_CHARS:
+        return False
+    return _HANDLE_LIKE.fullmatch(stripped) is not None and any(
+        char in "_." or char.isdigit() for char in stripped
+    )
+
+
 def _view(name: str, handle: str, count: CountRule) -> CustomerView:
-    shown = name or handle.lstrip("@＠")
+    # The handle is never the name: without a display name the reply addresses no one.
     return CustomerView(
-        name=bound_name(shown, count) if shown else ANONYMOUS,
+        name=bound_name(name, count) if name else ABSENT_NAME,
         handle=bound_name(handle, count) if handle else "",
-        anonymous=not shown,
+        anonymous=not name,
     )
 
 
@@ -324,6 +376,8 @@ def _worst_case_names(count: CountRule, public: bool) -> tuple[str, ...]:
 
     def printed(name: str) -> tuple[int, int]:
         view = customer_views(name, spec)[0]
+        if view.anonymous:
+            return 0, 0
         return name_units(view.name, count), len(view.name)
 
     return tuple(sorted(_WORST_NAMES, key=printed, reverse=True))

@@ -7,6 +7,13 @@ not GSM-7) and the link to the full answer. The opening and the signature are ne
 cut, and every candidate is measured with the channel's own counter, so a returned
 reply is never over.
 
+A form that would print a ticket detail the request lacks (and the answer gives no
+fallback for) is never sent: the next form is tried, and when every form needs it the
+reply is empty and lists what it needs (``Reply.needs_details``; :mod:`.detailview`).
+A customer with no name is addressed by none (:mod:`.openings`). A private answer on a
+public channel is the invitation to a private message, paired with that message
+rendered for the channel's ``private_channel`` (``Reply.private_reply``).
+
 Customer names are data, cleaned and bounded per channel (:mod:`.names`); on SMS a
 name is spelled in GSM-7 unless the reply is UCS-2 anyway. Templates run in a bounded
 sandbox (:mod:`.sandbox`), and every failure is a structured
@@ -16,7 +23,7 @@ sandbox (:mod:`.sandbox`), and every failure is a structured
 from __future__ import annotations
 
 import functools
-import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -29,7 +36,15 @@ from ..basefiles import TEMPLATES_DIR
 from ..errors import RenderError, ReplyTooLongError, UnknownNameError
 from ..length import count_length, find_urls, is_gsm7
 from ..models import Answer, Channel, Reply, ReplyForm, Settings, SourceMap, Tone
+from .detailview import DetailsView, clean_details
 from .names import CustomerView, customer_views
+from .openings import (
+    ANONYMOUS_OPENINGS,
+    DEFAULT_OPENINGS,
+    OpeningChoice,
+    choose_opening,
+    elide_absent_name,
+)
 from .sandbox import BoundedSandbox
 from .templates import (
     HIDDEN_ANSWER_FIELDS,
@@ -44,6 +59,7 @@ from .templates import (
     template_variables,
     text_template,
 )
+from .views import AgentView, ChannelView, agent_view
 
 if TYPE_CHECKING:
     from ..models import AnswerBase, Customer
@@ -53,82 +69,24 @@ __all__ = ["ANONYMOUS_OPENINGS", "DEFAULT_OPENINGS", "AgentView", "ChannelView",
 ELLIPSIS: Final = "…"
 GSM_ELLIPSIS: Final = "..."
 
-# Every opening is a whole sentence, so the answer that follows reads well inline (X,
-# SMS) as well as on a line of its own (e-mail).
-DEFAULT_OPENINGS: dict[Tone, tuple[str, ...]] = {
-    "neutral": (
-        "Hi {{ customer.name }}!",
-        "Hello {{ customer.name }}!",
-        "Hi {{ customer.name }}, thanks for getting in touch.",
-        "Hey {{ customer.name }}, thanks for the message.",
-        "Thanks for reaching out, {{ customer.name }}.",
-    ),
-    "apology": (
-        "Sorry about this, {{ customer.name }}.",
-        "{{ customer.name }}, we're sorry for the trouble.",
-        "Sorry to hear that, {{ customer.name }}.",
-        "Apologies for this, {{ customer.name }}.",
-        "We're sorry, {{ customer.name }}: that's not the experience we want for you.",
-    ),
-    "thanks": (
-        "Thank you, {{ customer.name }}!",
-        "Thanks so much, {{ customer.name }}!",
-        "Thanks for letting us know, {{ customer.name }}!",
-        "Thank you for taking the time, {{ customer.name }}.",
-    ),
-}
-
-# The same openings for a customer with no name to address (the same count per tone, so
-# a conversation keeps its place): "Sorry about this, there." would read like a form.
-ANONYMOUS_OPENINGS: dict[Tone, tuple[str, ...]] = {
-    "neutral": (
-        "Hi there!",
-        "Hello!",
-        "Hi, thanks for getting in touch.",
-        "Hey, thanks for the message.",
-        "Thanks for reaching out.",
-    ),
-    "apology": (
-        "Sorry about this.",
-        "We're sorry for the trouble.",
-        "Sorry to hear that.",
-        "Apologies for this.",
-        "We're sorry: that's not the experience we want for you.",
-    ),
-    "thanks": (
-        "Thank you!",
-        "Thanks so much!",
-        "Thanks for letting us know!",
-        "Thank you for taking the time.",
-    ),
-}
-if any(len(ANONYMOUS_OPENINGS[t]) != len(v) for t, v in DEFAULT_OPENINGS.items()):
-    raise AssertionError("every tone needs as many anonymous openings as named ones")
-
 # When the customer's name as written and its GSM-7 spelling both fit, the better form wins.
-_FORM_RANK: Final[dict[ReplyForm, int]] = {"full": 0, "private_invite": 0, "short": 1, "cut": 2}
+_FORM_RANK: Final[dict[ReplyForm, int]] = {
+    "full": 0,
+    "private_invite": 0,
+    "short": 1,
+    "cut": 2,
+    "needs_details": 3,
+}
 
 
 @dataclass(frozen=True)
-class AgentView:
-    """What templates see of the agent: their name and their sign-off for this channel."""
+class _Request:
+    """One reply to render: who signs it, for whom, in which conversation, with what."""
 
-    id: str
-    name: str
-    signature: str
-
-    def __str__(self) -> str:
-        return self.name
-
-
-@dataclass(frozen=True)
-class ChannelView:
-    """What templates see of the channel."""
-
-    name: str
-    limit: int | None
-    public: bool
-    format: str
+    agent: str | None
+    conversation_id: str | None
+    details: Mapping[str, str]
+    tone: Tone | None
 
 
 class Renderer:
@@ -179,6 +137,16 @@ class Renderer:
                 return channel_name, channel
         raise UnknownNameError("channel", name, channels)
 
+    def private_channel(self, channel: str) -> tuple[str, Channel] | None:
+        """Where a private answer asked on ``channel`` continues (its ``private_channel``:
+        X -> x_dm, Facebook -> messenger, Instagram -> instagram_dm), or None."""
+        _, spec = self.channel(channel)
+        name = getattr(spec, "private_channel", None)
+        if not spec.public or name is None:
+            return None
+        found = self.channel(name)
+        return None if found[1].public else found
+
     def template_files(self, channel: str) -> tuple[TemplateFile, ...]:
         """The templates replies on ``channel`` render with, and their files (the base's
         ``templates/`` or built in; ``path`` is None for a template that exists nowhere)."""
@@ -202,24 +170,48 @@ class Renderer:
         agent: str | None = None,
         customer: str | Customer | None = None,
         conversation_id: str | None = None,
+        details: Mapping[str, str | int | None] | None = None,
+        tone: Tone | None = None,
     ) -> Reply:
-        """The reply to ``answer`` on ``channel``, fitted to its limit."""
+        """The reply to ``answer`` on ``channel``, fitted to its limit.
+
+        ``details`` are the ticket's (``order_id``...): printed where the answer uses
+        them, on private channels only. ``tone`` is the opening's tone (the customer's
+        mood); None: the answer's own. A private answer on a public channel is the
+        invitation, with the private message for its ``private_channel`` in
+        ``private_reply``.
+        """
         channel_name, spec = self.channel(channel)
+        request = _Request(agent, conversation_id, clean_details(details), tone)
+        reply = self._render_on(answer, channel_name, spec, customer, request)
+        if reply.form == "private_invite" and (pair := self.private_channel(channel_name)):
+            private = self._render_on(answer, *pair, customer, request)
+            reply = reply.model_copy(update={"private_reply": private})
+        return reply
+
+    # --- fitting ------------------------------------------------------------------------
+
+    def _render_on(
+        self,
+        answer: Answer,
+        channel_name: str,
+        spec: Channel,
+        customer: str | Customer | None,
+        request: _Request,
+    ) -> Reply:
         try:
             views = customer_views(customer, spec)
         except RenderError as error:
             raise RenderError(
                 error.reason, what="customer", answer_id=answer.id, channel=channel_name
             ) from error
-        first, too_long = self._try_fit(
-            answer, channel_name, spec, agent, views[0], conversation_id
-        )
+        first, too_long = self._try_fit(answer, channel_name, spec, views[0], request)
         if len(views) == 1 or (first is not None and is_gsm7(first.text)):
             if first is None:
                 raise too_long  # type: ignore[misc]
             return first
         # The reply is UCS-2 anyway: the name as written, when it costs no worse a form.
-        written, _ = self._try_fit(answer, channel_name, spec, agent, views[1], conversation_id)
+        written, _ = self._try_fit(answer, channel_name, spec, views[1], request)
         if written is not None and (
             first is None
             or (first.form != "cut" and _FORM_RANK[written.form] <= _FORM_RANK[first.form])
@@ -229,23 +221,16 @@ class Renderer:
             raise too_long  # type: ignore[misc]
         return first
 
-    def answer_text(self, answer: Answer, context: dict[str, Any]) -> str:
-        """The answer's full text, rendered with ``context``."""
-        return self._render_string(answer.answer, context, answer=answer, what="answer").strip()
-
-    # --- fitting ------------------------------------------------------------------------
-
     def _try_fit(
         self,
         answer: Answer,
         channel_name: str,
         spec: Channel,
-        agent: str | None,
         customer: CustomerView,
-        conversation_id: str | None,
+        request: _Request,
     ) -> tuple[Reply | None, ReplyTooLongError | None]:
         try:
-            context = self._context(answer, channel_name, spec, agent, customer, conversation_id)
+            context = self._context(answer, channel_name, spec, customer, request)
             return self._fit(answer, channel_name, spec, context), None
         except ReplyTooLongError as error:
             return None, error
@@ -254,15 +239,24 @@ class Renderer:
         self, answer: Answer, channel_name: str, spec: Channel, context: dict[str, Any]
     ) -> Reply:
         template = text_template(spec)
+        details: DetailsView = context["details"]
         shortest = 0
+        needed: set[str] = set()
         for form, body in self._bodies(answer, spec, context):
             if form == "cut":
+                if details.holes(self._full_text(answer, context)):
+                    break  # a cut of the full answer would print the same hole
                 return self._cut(answer, channel_name, spec, template, context)
             text = self._render_template(template, {**context, "body": body}, answer)
+            if holes := details.holes(text):
+                needed.update(holes)
+                continue
             length = count_length(text, spec.count)
             if spec.limit is None or length <= spec.limit:
                 return self._reply(answer, channel_name, spec, text, length, form, context, body)
             shortest = min(shortest or length, length)
+        if needed:
+            return self._needs_details(answer, channel_name, spec, sorted(needed))
         # Only a private invitation has no cut to fall back on.
         raise ReplyTooLongError(answer.id, channel_name, shortest, spec.limit or 0)
 
@@ -272,12 +266,16 @@ class Renderer:
         if answer.private and spec.public:
             invitation = self._render_template(PRIVATE_INVITE_TEMPLATE, context, answer)
             return [("private_invite", invitation)]
-        bodies: list[tuple[ReplyForm, str]] = [("full", self.answer_text(answer, context))]
+        bodies: list[tuple[ReplyForm, str]] = [("full", self._full_text(answer, context))]
         if answer.short:
             short = self._render_string(answer.short, context, answer=answer, what="short")
             bodies.append(("short", short))
         bodies.append(("cut", ""))
         return bodies
+
+    def _full_text(self, answer: Answer, context: dict[str, Any]) -> str:
+        """The answer's full text, rendered with ``context``."""
+        return self._render_string(answer.answer, context, answer=answer, what="answer").strip()
 
     def _cut(
         self,
@@ -289,7 +287,7 @@ class Renderer:
     ) -> Reply:
         """The longest word-boundary prefix of the full answer that fits, plus the link."""
         assert spec.limit is not None
-        full = self.answer_text(answer, context)
+        full = self._full_text(answer, context)
         link = answer.link or ""
         cuts = _cut_points(full)
         ellipsis = GSM_ELLIPSIS if spec.count == "sms" else ELLIPSIS
@@ -326,11 +324,14 @@ class Renderer:
         context: dict[str, Any],
         body: str,
     ) -> Reply:
+        """The one place a sendable reply is built (its HTML part on html channels)."""
         html = None
         if spec.format == "html":
             html = self._render_template(
                 html_template(spec), {**context, "body": body}, answer, html=True
             )
+            if holes := context["details"].holes(html):
+                return self._needs_details(answer, channel_name, spec, holes)
         return Reply(
             answer_id=answer.id,
             channel=channel_name,
@@ -342,6 +343,21 @@ class Renderer:
             html=html,
         )
 
+    def _needs_details(
+        self, answer: Answer, channel_name: str, spec: Channel, needed: list[str]
+    ) -> Reply:
+        """No text to send: every form would leave a hole where these details go."""
+        return Reply(
+            answer_id=answer.id,
+            channel=channel_name,
+            text="",
+            length=0,
+            limit=spec.limit,
+            count=spec.count,
+            form="needs_details",
+            needs_details=needed,
+        )
+
     # --- the render context -----------------------------------------------------------
 
     def _context(
@@ -349,57 +365,29 @@ class Renderer:
         answer: Answer,
         channel_name: str,
         spec: Channel,
-        agent_id: str | None,
         customer: CustomerView,
-        conversation_id: str | None,
+        request: _Request,
     ) -> dict[str, Any]:
-        agent_view = self._agent_view(agent_id, channel_name, spec)
+        agent = agent_view(self.settings, request.agent, channel_name, spec)
         context: dict[str, Any] = {
             **answer.model_dump(mode="json", exclude=set(HIDDEN_ANSWER_FIELDS)),
             "brand": self.settings.brand,
             "customer": customer,
-            "agent": agent_view,
+            "agent": agent,
             "channel": ChannelView(channel_name, spec.limit, spec.public, spec.format),
+            # The ticket's values (the answer's field holds only their declarations).
+            "details": DetailsView(request.details, answer.details, public=spec.public),
         }
-        context["opening"] = self._opening(answer, conversation_id, context)
+        choice = choose_opening(
+            self.settings,
+            request.tone or answer.tone,
+            anonymous=customer.anonymous,
+            conversation_id=request.conversation_id,
+        )
+        context["opening"] = self._render_string(
+            choice.source, context, answer=answer, what="opening", opening=choice
+        )
         return context
-
-    def _agent_view(self, agent_id: str | None, channel_name: str, spec: Channel) -> AgentView:
-        brand = self.settings.brand
-        if agent_id is None:
-            name = f"The {brand} team"
-            return AgentView("", name, name if spec.family != "short" else f"^{brand}")
-        agents = self.settings.agents
-        if agent_id not in agents:
-            raise UnknownNameError("agent", agent_id, agents)
-        agent = agents[agent_id]
-        signature = next(
-            (
-                agent.signatures[name]
-                for name in (channel_name, *spec.aliases)
-                if name in agent.signatures
-            ),
-            None,
-        )
-        if signature is None:
-            signature = {
-                "short": f"^{agent.name}",
-                "sms": f"{agent.name}, {brand}",
-                "email": f"{agent.name}\n{brand} Customer Care",
-            }.get(spec.family, f"{agent.name}, {brand}")
-        return AgentView(agent_id, agent.name, signature)
-
-    def _opening(self, answer: Answer, conversation_id: str | None, context: dict[str, Any]) -> str:
-        custom = self.settings.openings.get(answer.tone)
-        defaults = ANONYMOUS_OPENINGS if context["customer"].anonymous else DEFAULT_OPENINGS
-        variants = custom or defaults[answer.tone]
-        # A stable hash (not Python's salted hash()) so a conversation keeps its opening
-        # across processes and machines.
-        seed = f"{conversation_id or ''}\x00{answer.tone}".encode()
-        choice = int.from_bytes(hashlib.sha256(seed).digest()[:8], "big") % len(variants)
-        return self._render_string(
-            variants[choice], context, answer=answer, what="opening", opening=choice
-        )
 
     # --- Jinja -------------------------------------------------------------------------
 
@@ -415,7 +403,7 @@ class Renderer:
     ) -> str:
         environment = self._html if html else self._plain
         try:
-            return environment.get_template(name).render(context).strip()
+            text = environment.get_template(name).render(context).strip()
         except Exception as error:  # a template may raise anything; all are the base's
             found = self._files.find(name)
             raise render_error(
@@ -428,6 +416,7 @@ class Renderer:
                 path=found.path,
                 builtin=found.builtin,
             ) from error
+        return elide_absent_name(text)
 
     def _render_string(
         self,
@@ -436,10 +425,10 @@ class Renderer:
         *,
         answer: Answer,
         what: str,
-        opening: int | None = None,
+        opening: OpeningChoice | None = None,
     ) -> str:
         try:
-            return self._compile(source).render(context)
+            text = self._compile(source).render(context)
         except Exception as error:  # a template may raise anything; all are the base's
             path, file_line, builtin = self._text_location(answer, what, opening)
             raise render_error(
@@ -450,19 +439,20 @@ class Renderer:
                 channel=context["channel"].name,
                 path=path,
                 file_line=file_line,
-                opening=opening,
+                opening=opening.index if opening else None,
                 builtin=builtin,
             ) from error
+        return elide_absent_name(text)
 
     def _text_location(
-        self, answer: Answer, what: str, opening: int | None
+        self, answer: Answer, what: str, opening: OpeningChoice | None
     ) -> tuple[Path | None, int | None, bool]:
         """The file and line of an answer text or an opening (built-in openings: none)."""
-        if what == "opening":
+        if opening is not None:
             source = self._settings_source
-            if not self.settings.openings.get(answer.tone) or source is None:
-                return None, None, not self.settings.openings.get(answer.tone)
-            where = source.locate("openings", answer.tone, opening or 0)
+            if opening.origin is None or source is None:
+                return None, None, opening.origin is None
+            where = source.locate(opening.origin, opening.tone, opening.index)
             return Path(where.file), where.line, False
         if answer.source.file.startswith("<"):  # an answer made in code, not read from a file
             return None, None, False

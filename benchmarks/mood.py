@@ -125,13 +125,13 @@ class Prototypes:
     """Labelled prototypes embedded with replykb's model; a message's mood is the nearest
     centroid's (or the majority of its k nearest prototypes)."""
 
-    def __init__(self, embedder: Any, dev: Sequence[Example]) -> None:
+    def __init__(self, embedder: Any, dev: Sequence[Example], vectors: Any = None) -> None:
         import numpy as np
 
         self.np = np
         self.embedder = embedder
         self.labels = [e.mood for e in dev]
-        self.vectors = embedder.encode([e.text for e in dev])
+        self.vectors = embedder.encode([e.text for e in dev]) if vectors is None else vectors
         self.centroids = np.stack(
             [self._unit(self.vectors[[lab == m for lab in self.labels]].mean(0)) for m in MOODS]
         )
@@ -190,10 +190,13 @@ def lexicon_plus_prototypes(prototypes: Prototypes, weight: float) -> Classifier
 def tune_prototype_weight(embedder: Any, dev: Sequence[Example]) -> float:
     """The margin weight with the best leave-one-out accuracy on the development set."""
     best: tuple[float, float] = (-1.0, 0.0)
+    vectors = embedder.encode([e.text for e in dev])
     held_out = []
     for index, example in enumerate(dev):
         rest = [e for i, e in enumerate(dev) if i != index]
-        held_out.append((example, Prototypes(embedder, rest)))
+        protos = Prototypes(embedder, rest, vectors[[i != index for i in range(len(dev))]])
+        protos._cache[example.text] = vectors[index]
+        held_out.append((example, protos))
     for weight in (1.0, 2.0, 4.0, 8.0, 16.0):
         hits = sum(
             lexicon_plus_prototypes(protos, weight)(example) == example.mood

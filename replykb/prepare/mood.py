@@ -198,51 +198,121 @@ def _entries(spec: str) -> Iterable[tuple[str, float]]:
             yield fold(phrase), float(weight) if weight else 1.0
 
 
-def _phrase_pattern(phrase: str) -> str:
+_TOKEN: Final = re.compile(r"\w+(?:[-'./]\w+)*")
+
+
+@dataclass(frozen=True)
+class _Entry:
+    words: tuple[str, ...]  # the last one is a prefix when ``prefix``
+    prefix: bool
+    category: Category
+    weight: float
+    rank: tuple[int, int]  # earlier categories, then longer phrases, win
+
+    def matches(self, tokens: list[str], at: int) -> bool:
+        end = at + len(self.words)
+        if end > len(tokens):
+            return False
+        *whole, last = self.words
+        if any(tokens[at + i] != word for i, word in enumerate(whole)):
+            return False
+        return tokens[end - 1].startswith(last) if self.prefix else tokens[end - 1] == last
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    """Every entry, indexed by its first word (or, for one-word prefixes, by the
+    prefix), so a message is read in one pass over its words."""
+
+    by_first_word: dict[str, tuple[_Entry, ...]]
+    by_prefix: dict[str, tuple[_Entry, ...]]
+    prefix_lengths: tuple[int, ...]
+    patterns: tuple[tuple[re.Pattern[str], Category, float], ...]
+    asking_words: frozenset[str]
+    asking_phrases: tuple[tuple[str, ...], ...]
+
+    def candidates(self, token: str) -> list[_Entry]:
+        found = list(self.by_first_word.get(token, ()))
+        for length in self.prefix_lengths:
+            found.extend(self.by_prefix.get(token[:length], ()))
+        found.sort(key=lambda entry: entry.rank)
+        return found
+
+
+def _phrase_words(phrase: str) -> tuple[tuple[str, ...], bool]:
     prefix = phrase.endswith("*")
-    words = phrase.rstrip("*").split()
-    body = r"\s+".join(re.escape(word) for word in words)
-    return body + (r"\w*" if prefix else "") + r"(?!\w)"
+    return tuple(_TOKEN.findall(phrase.rstrip("*"))), prefix
 
 
 @functools.cache
-def _matcher() -> tuple[re.Pattern[str], tuple[tuple[Category, float], ...]]:
-    """One alternation of every entry, earlier categories and longer phrases first, so
-    that at any position the most specific reading wins."""
-    alternatives: list[tuple[int, int, str, Category, float]] = []
-    for rank, (category, languages) in enumerate(_LEXICON):
+def _lexicon() -> _Lexicon:
+    by_first: dict[str, list[_Entry]] = {}
+    by_prefix: dict[str, list[_Entry]] = {}
+    for order, (category, languages) in enumerate(_LEXICON):
         for spec in languages.values():
             for phrase, weight in _entries(spec):
-                alternatives.append((rank, -len(phrase), _phrase_pattern(phrase), category, weight))
-    for category, patterns in _PATTERNS:
-        rank = next(i for i, (c, _) in enumerate(_LEXICON) if c == category)
-        for pattern, weight in patterns:
-            alternatives.append((rank, -100, pattern, category, weight))
-    alternatives.sort(key=lambda a: (a[0], a[1], a[2]))
-    groups = "|".join(f"(?P<c{i}>{a[2]})" for i, a in enumerate(alternatives))
-    meanings = tuple((a[3], a[4]) for a in alternatives)
-    return re.compile(rf"(?<!\w)(?:{groups})"), meanings
+                words, prefix = _phrase_words(phrase)
+                entry = _Entry(words, prefix, category, weight, (order, -len(phrase)))
+                if prefix and len(words) == 1:
+                    by_prefix.setdefault(words[0], []).append(entry)
+                else:
+                    by_first.setdefault(words[0], []).append(entry)
+    patterns = tuple(
+        (re.compile(rf"(?<!\w)(?:{pattern})(?!\w)"), category, weight)
+        for category, specs in _PATTERNS
+        for pattern, weight in specs
+    )
+    asking = [_phrase_words(p)[0] for spec in mood_cues.ASKING.values() for p, _ in _entries(spec)]
+    return _Lexicon(
+        by_first_word={k: tuple(v) for k, v in by_first.items()},
+        by_prefix={k: tuple(v) for k, v in by_prefix.items()},
+        prefix_lengths=tuple(sorted({len(k) for k in by_prefix})),
+        patterns=patterns,
+        asking_words=frozenset(words[0] for words in asking if len(words) == 1),
+        asking_phrases=tuple(words for words in asking if len(words) > 1),
+    )
 
 
 def _word_cues(folded: str) -> list[tuple[Category, float, int, int]]:
-    pattern, meanings = _matcher()
-    found = []
-    for match in pattern.finditer(folded):
-        assert match.lastgroup is not None
-        category, weight = meanings[int(match.lastgroup[1:])]
-        found.append((category, weight, match.start(), match.end()))
+    """(category, weight, start, end) of every entry found, left to right; a word
+    belongs to one entry at most (the earliest-starting, then the highest-ranked)."""
+    lexicon = _lexicon()
+    spans = [(m.start(), m.end()) for m in _TOKEN.finditer(folded)]
+    tokens = [folded[a:b] for a, b in spans]
+    found: list[tuple[Category, float, int, int]] = []
+    at = 0
+    while at < len(tokens):
+        entry = next((e for e in lexicon.candidates(tokens[at]) if e.matches(tokens, at)), None)
+        if entry is None:
+            at += 1
+            continue
+        last = at + len(entry.words) - 1
+        found.append((entry.category, entry.weight, spans[at][0], spans[last][1]))
+        at = last + 1
+    for pattern, category, weight in lexicon.patterns:
+        for match in pattern.finditer(folded):
+            if not any(
+                c == category and a < match.end() and match.start() < b for c, _, a, b in found
+            ):
+                found.append((category, weight, match.start(), match.end()))
+    found.sort(key=lambda cue: cue[2])
     return found
 
 
-@functools.cache
-def _asking_pattern() -> re.Pattern[str]:
-    phrases = [p for spec in mood_cues.ASKING.values() for p, _ in _entries(spec)]
-    alternation = "|".join(_phrase_pattern(p) for p in sorted(phrases, key=len, reverse=True))
-    return re.compile(rf"\?|(?<!\w)(?:{alternation})")
-
-
 def _asks(folded: str) -> bool:
-    return _asking_pattern().search(folded) is not None
+    """Whether the message asks something: a question mark or a request's words."""
+    if "?" in folded:
+        return True
+    lexicon = _lexicon()
+    tokens = _TOKEN.findall(folded)
+    if lexicon.asking_words.intersection(tokens):
+        return True
+    return any(
+        tokens[i : i + len(words)] == list(words)
+        for words in lexicon.asking_phrases
+        for i, token in enumerate(tokens)
+        if token == words[0]
+    )
 
 
 _CLAUSE_END: Final = re.compile(r"[.!?;,:\n]")

@@ -89,6 +89,10 @@ class _Request:
     tone: Tone | None
 
 
+# An answer to render openings with, on their own.
+_PROBE: Final = Answer(id="replykb-opening", questions=["a question"], answer="An answer.")
+
+
 class Renderer:
     """Renders answers of one base; holds compiled templates, immutable after creation."""
 
@@ -161,6 +165,16 @@ class Renderer:
         """The names a template of ``kind`` sees in its render context (see
         :func:`~replykb.render.template_variables`)."""
         return template_variables(kind)
+
+    def render_opening(
+        self, source: str, *, channel: str, customer: str | Customer | None = None
+    ) -> str:
+        """The opening ``source`` as a reply on ``channel`` to ``customer`` prints it
+        (the linter shows what a customer with no name reads)."""
+        channel_name, spec = self.channel(channel)
+        view = customer_views(customer, spec)[0]
+        context = self._context(_PROBE, channel_name, spec, view, _Request(None, None, {}, None))
+        return self._render_string(source, context, answer=_PROBE, what="opening").strip()
 
     def render(
         self,

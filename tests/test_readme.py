@@ -28,8 +28,10 @@ def test_readme_python_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
             exec(compile(block, "README.md", "exec"), namespace)
     printed = output.getvalue()
     assert "confident refund-timing" in printed
+    # Every channel of answers/, with the private ones its public channels pair with.
     assert (
-        "unknown channel 'fax'; known channels: chat, email, facebook, instagram, sms, x" in printed
+        "unknown channel 'fax'; known channels: chat, email, facebook, instagram, instagram_dm, "
+        "messenger, sms, x, x_dm" in printed
     )
     from replykb import count_length
 

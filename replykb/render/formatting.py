@@ -69,7 +69,7 @@ _EMPHASIS: Final = (
 )
 
 
-def convert_markdown(text: str, output: OutputFormat) -> str:
+def convert_markdown(text: str, output: OutputFormat | str) -> str:
     """``text`` (Markdown) as a channel of ``output`` format shows it."""
     if output == "markdown" or "\x00" in text or "\x01" in text:
         return text
@@ -77,7 +77,7 @@ def convert_markdown(text: str, output: OutputFormat) -> str:
     return _Converter(style).convert(text)
 
 
-def raw_markdown(text: str, output: OutputFormat) -> list[str]:
+def raw_markdown(text: str, output: OutputFormat | str) -> list[str]:
     """The Markdown in ``text`` that a channel of ``output`` format would show as
     written (a table, an image, an HTML tag, a mark left open), each once, in order."""
     if output == "markdown":

@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -37,6 +38,7 @@ from ..errors import RenderError, ReplyTooLongError, UnknownNameError
 from ..length import count_length, find_urls, is_gsm7
 from ..models import Answer, Channel, Reply, ReplyForm, Settings, SourceMap, Tone
 from .detailview import DetailsView, clean_details
+from .formatting import convert_markdown
 from .names import CustomerView, customer_views
 from .openings import (
     ANONYMOUS_OPENINGS,
@@ -60,6 +62,7 @@ from .templates import (
     text_template,
 )
 from .views import AgentView, ChannelView, agent_view
+from .windows import reply_window, window_now
 
 if TYPE_CHECKING:
     from ..models import AnswerBase, Customer
@@ -186,6 +189,8 @@ class Renderer:
         conversation_id: str | None = None,
         details: Mapping[str, str | int | None] | None = None,
         tone: Tone | None = None,
+        last_customer_message_at: datetime | None = None,
+        now: datetime | None = None,
     ) -> Reply:
         """The reply to ``answer`` on ``channel``, fitted to its limit.
 
@@ -193,13 +198,24 @@ class Renderer:
         them, on private channels only. ``tone`` is the opening's tone (the customer's
         mood); None: the answer's own. A private answer on a public channel is the
         invitation, with the private message for its ``private_channel`` in
-        ``private_reply``.
+        ``private_reply``. ``reply.window`` says whether the reply may be sent ``now``
+        (the clock when not given), the customer having last written at
+        ``last_customer_message_at`` (:mod:`.windows`).
         """
         channel_name, spec = self.channel(channel)
+        now = window_now(now, last_customer_message_at)
+        window = reply_window(channel_name, spec, last_customer_message_at, now)
         request = _Request(agent, conversation_id, clean_details(details), tone)
         reply = self._render_on(answer, channel_name, spec, customer, request)
+        reply = reply.model_copy(update={"window": window})
         if reply.form == "private_invite" and (pair := self.private_channel(channel_name)):
             private = self._render_on(answer, *pair, customer, request)
+            # A private reply to the public comment: that channel's `private_reply` rule.
+            answered = (channel_name, spec)
+            private_window = reply_window(
+                *pair, last_customer_message_at, now, private_reply_to=answered
+            )
+            private = private.model_copy(update={"window": private_window})
             reply = reply.model_copy(update={"private_reply": private})
         return reply
 
@@ -279,17 +295,23 @@ class Renderer:
     ) -> list[tuple[ReplyForm, str]]:
         if answer.private and spec.public:
             invitation = self._render_template(PRIVATE_INVITE_TEMPLATE, context, answer)
-            return [("private_invite", invitation)]
+            return [("private_invite", self._shown(invitation, context))]
         bodies: list[tuple[ReplyForm, str]] = [("full", self._full_text(answer, context))]
         if answer.short:
             short = self._render_string(answer.short, context, answer=answer, what="short")
-            bodies.append(("short", short))
+            bodies.append(("short", self._shown(short, context)))
         bodies.append(("cut", ""))
         return bodies
 
     def _full_text(self, answer: Answer, context: dict[str, Any]) -> str:
-        """The answer's full text, rendered with ``context``."""
-        return self._render_string(answer.answer, context, answer=answer, what="answer").strip()
+        """The answer's full text, rendered with ``context``, as its channel shows it."""
+        text = self._render_string(answer.answer, context, answer=answer, what="answer")
+        return self._shown(text.strip(), context)
+
+    def _shown(self, body: str, context: dict[str, Any]) -> str:
+        """A body (Markdown) as the channel shows it, before it is fitted: the platform
+        counts what it shows (:mod:`.formatting`)."""
+        return convert_markdown(body, context["channel"].format)
 
     def _cut(
         self,

@@ -22,7 +22,7 @@ from ..channels import PrivateReplyRule, ReplyWindow, WindowRule
 from ..errors import MessageError
 from ..models import Channel
 
-__all__ = ["CLOCK_SKEW", "aware_time", "current_time", "reply_window"]
+__all__ = ["CLOCK_SKEW", "aware_time", "current_time", "reply_window", "window_now"]
 
 # A customer's message stamped this much after `now` is taken as sent just now: the
 # platform's clock and ours differ a little. Further ahead is a wrong time (a local time
@@ -33,6 +33,14 @@ CLOCK_SKEW: Final = timedelta(minutes=5)
 def current_time() -> datetime:
     """The time now, in UTC: the default ``now`` of a call that was not given one."""
     return datetime.now(UTC)
+
+
+def window_now(now: datetime | None, last_customer_message_at: datetime | None) -> datetime | None:
+    """The ``now`` windows are computed at: ``now`` when given; the clock, read here once,
+    only when the customer's last message time is given (else no window needs a now)."""
+    if now is None and last_customer_message_at is not None:
+        return current_time()
+    return now
 
 
 def aware_time(value: object, field: str) -> datetime:
@@ -55,7 +63,7 @@ def reply_window(
     channel: str,
     spec: Channel,
     last_customer_message_at: datetime | None,
-    now: datetime,
+    now: datetime | None,
     *,
     private_reply_to: tuple[str, Channel] | None = None,
 ) -> ReplyWindow:
@@ -64,11 +72,15 @@ def reply_window(
     ``last_customer_message_at`` is when the customer last wrote (for a private reply
     to a public comment: when the comment was made). ``private_reply_to`` names the
     public channel whose comment this private message answers; when that channel has a
-    ``private_reply`` rule, the rule decides (one message within its hours).
+    ``private_reply`` rule, the rule decides (one message within its hours). ``now`` may
+    be None only when ``last_customer_message_at`` is (see :func:`window_now`).
     """
-    now = aware_time(now, "now")
     last = None
+    if now is not None:
+        now = aware_time(now, "now")
     if last_customer_message_at is not None:
+        if now is None:
+            raise MessageError("`now` is needed with `last_customer_message_at`")
         last = aware_time(last_customer_message_at, "last_customer_message_at")
         if last - now > CLOCK_SKEW:
             raise MessageError(
@@ -83,6 +95,7 @@ def reply_window(
     text = _describe(channel, rule)
     if last is None:
         return ReplyWindow(status="unknown", rule=text, source=rule.source)
+    assert now is not None  # given with `last`, checked above
     free_until = last + timedelta(hours=rule.hours)
     if now < free_until:
         return ReplyWindow(status="open", closes_at=free_until, rule=text, source=rule.source)
@@ -103,7 +116,7 @@ def reply_window(
 
 
 def _private_reply(
-    public: str, rule: PrivateReplyRule, comment_at: datetime | None, now: datetime
+    public: str, rule: PrivateReplyRule, comment_at: datetime | None, now: datetime | None
 ) -> ReplyWindow:
     text = (
         f"{public}: one private reply to a public comment, within {_hours(rule.hours)} "
@@ -111,6 +124,7 @@ def _private_reply(
     )
     if comment_at is None:
         return ReplyWindow(status="unknown", rule=text, once=True, source=rule.source)
+    assert now is not None  # given with `comment_at`
     until = comment_at + timedelta(hours=rule.hours)
     if now < until:
         return ReplyWindow(status="open", closes_at=until, rule=text, once=True, source=rule.source)

@@ -256,3 +256,23 @@ def test_rkb202_non_gsm_signature_once_for_all_its_channels(
     assert_one(
         report, "RKB202", root / "replykb.yaml", line_of(settings, "Paola ☺"), contains=["U+263A"]
     )
+
+
+def test_rkb201_long_anonymous_openings_are_one_finding(
+    write_base: WriteBase, real_embedder
+) -> None:  # type: ignore[no-untyped-def]
+    """A customer without a name is greeted by `anonymous_openings`: they count too."""
+    long_opening = "Hello, and thank you so much for taking the time to write to us today. " * 4
+    settings = SETTINGS + f'anonymous_openings:\n  neutral:\n    - "{long_opening}"\n'
+    root = write_base(
+        base_files(refund_timing=REFUND, payment_methods=PAYMENT) | {"replykb.yaml": settings}
+    )
+    report = check(root, real_embedder)
+    finding = assert_one(
+        report,
+        "RKB201",
+        root / "replykb.yaml",
+        line_of(settings, "anonymous_openings:") + 1,
+        contains=["neutral anonymous openings are too long", "a customer without a name"],
+    )
+    assert finding.count == 2

@@ -35,7 +35,8 @@ def reply_length(ctx: CheckContext) -> Iterator[Found]:
     """
     Even cut at a word boundary, with the opening, the link, the longest signature and
     the longest customer name (long, in a non-GSM script, or with long combining
-    sequences), the reply does not fit. When the cause is a setting (a signature, the
+    sequences) or none (a customer without a name is greeted by `anonymous_openings`),
+    the reply does not fit. When the cause is a setting (a signature, the
     openings, the channel's limit, the private invitation) that pushes replies over
     whatever they say, it is reported once, at that setting's line, with the number of
     answers it affects.
@@ -54,7 +55,7 @@ def reply_length(ctx: CheckContext) -> Iterator[Found]:
         channels = ", ".join(s.channel for s in settings)
         counts = "; ".join(
             f"on {s.channel} it counts {_units(ctx, s.channel, s.length)} against a limit of "
-            f"{s.limit}, {s.length - s.limit} over, for the customer name {s.customer!r}"
+            f"{s.limit}, {s.length - s.limit} over, {_for(s.customer)}"
             for s in settings
         )
         yield Found(
@@ -79,8 +80,8 @@ def reply_length(ctx: CheckContext) -> Iterator[Found]:
         yield Found(
             signature_location(ctx, agent, channel),
             f"{agent}'s signature on {channel} pushes {_answers(_ids(overflows))} over the "
-            f"limit of {worst.limit} (up to {worst.length - worst.limit} over, for the "
-            f"customer name {worst.customer!r}); signed by the team they fit",
+            f"limit of {worst.limit} (up to {worst.length - worst.limit} over, "
+            f"{_for(worst.customer)}); signed by the team they fit",
             count=len(overflows),
             related=[
                 o.answer.source.locate("short" if o.answer.short else "answer")
@@ -101,8 +102,8 @@ def reply_length(ctx: CheckContext) -> Iterator[Found]:
             f"the private invitation does not fit {channel}: it counts "
             f"{_units(ctx, channel, worst.length)} "
             f"against a limit of {worst.limit} ({worst.length - worst.limit} over) when "
-            f"signed by {worst.agent or 'the team'} for the customer name "
-            f"{worst.customer!r}; {_answers(_ids(overflows))} cannot be sent on {channel}",
+            f"signed by {worst.agent or 'the team'} {_for(worst.customer)}; "
+            f"{_answers(_ids(overflows))} cannot be sent on {channel}",
             answer=overflows[0].answer.id if len(overflows) == 1 else None,
             count=len(overflows),
             related=[o.answer.source.locate("private") for o in overflows[:_SHOWN_ANSWERS]],
@@ -117,10 +118,14 @@ def _answer_overflow(ctx: CheckContext, overflow: Overflow) -> Found:
         f"answer {answer.id!r} does not fit {overflow.channel}: its smallest reply counts "
         f"{_units(ctx, overflow.channel, overflow.length)} against a limit of {overflow.limit} "
         f"({overflow.length - overflow.limit} over) "
-        f"{'even with' if overflow.agent else 'with'} the team's sign-off, for the customer "
-        f"name {overflow.customer!r}",
+        f"{'even with' if overflow.agent else 'with'} the team's sign-off, "
+        f"{_for(overflow.customer)}",
         answer=answer.id,
     )
+
+
+def _for(customer: str | None) -> str:
+    return "for a customer without a name" if customer is None else f"for the name {customer!r}"
 
 
 def _units(ctx: CheckContext, channel: str, length: int) -> str:

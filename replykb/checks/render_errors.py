@@ -9,6 +9,7 @@ built-in template, the channel's entry in replykb.yaml (never inside the package
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import RenderError
@@ -56,10 +57,10 @@ class RenderProblems:
         answer: Answer,
         channel: str,
         agent: str | None,
-        customer: str | None = None,
+        customer: str | None,
     ) -> None:
         code = {"syntax": "RKB101", "bound": "RKB103"}.get(error.kind, "RKB102")
-        location, about = self._locate(error, answer, channel)
+        location, about = self._locate(error, answer, channel, named=customer is not None)
         if answer.id not in PROBE_IDS:
             subject = f"answer {answer.id!r}"
         elif error.what in ("template", "opening"):
@@ -92,7 +93,7 @@ class RenderProblems:
         return tuple(self._found.values())
 
     def _locate(
-        self, error: RenderError, answer: Answer, channel: str
+        self, error: RenderError, answer: Answer, channel: str, *, named: bool
     ) -> tuple[Location, str | None]:
         """Where the fix goes, and the answer the problem is about (its own text only)."""
         ctx = self._ctx
@@ -108,10 +109,17 @@ class RenderProblems:
                 return Location(file=start.file, line=error.line), None
             return start, None
         if error.what == "opening":
-            if answer.tone not in ctx.base.settings.openings:
-                return ctx.base.settings_source.locate("openings"), None
+            if error.path is not None and error.file_line and self._in_base(error.path):
+                return Location(file=str(error.path), line=error.file_line), None
+            # A customer without a name is greeted from the other list.
+            key = "openings" if named else "anonymous_openings"
+            if answer.tone not in getattr(ctx.base.settings, key):
+                return ctx.base.settings_source.locate(key), None
             variant = () if error.opening is None else (error.opening,)
-            return ctx.base.settings_source.locate("openings", answer.tone, *variant), None
+            return ctx.base.settings_source.locate(key, answer.tone, *variant), None
         if answer.id in PROBE_IDS or error.what not in ("answer", "short"):
             return ctx.settings_file, None
         return answer.source.locate(error.what), answer.id
+
+    def _in_base(self, path: Path) -> bool:
+        return path.resolve().is_relative_to(self._ctx.base.root.resolve())

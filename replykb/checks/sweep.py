@@ -53,6 +53,21 @@ PROBE = Answer(
 _MINIMAL = Answer(id="replykb-minimal", questions=["a sample question"], answer="Ok.")
 
 Kind = Literal["reply", "invite"]
+# A customer the check renders for: a worst-case name, or None (no name: the
+# anonymous openings).
+Customer = str | None
+
+
+@dataclass(frozen=True)
+class Conversations:
+    """Per tone, a conversation id that picks the longest opening variant, for a named
+    customer and for one without a name (whose openings are another list)."""
+
+    named: Mapping[Tone, str | None]
+    nameless: Mapping[Tone, str | None]
+
+    def of(self, tone: Tone, customer: Customer) -> str | None:
+        return (self.named if customer is not None else self.nameless)[tone]
 
 
 @dataclass(frozen=True)
@@ -62,7 +77,7 @@ class Overflow:
     answer: Answer
     channel: str
     agent: str | None
-    customer: str
+    customer: Customer
     length: int
     limit: int
     # The reply is the private invitation (a private answer on a public channel).
@@ -84,7 +99,7 @@ class SettingOverflow:
     length: int
     limit: int
     answers: tuple[str, ...]
-    customer: str
+    customer: Customer
     # How to fix it ("shorten paola's signature for x (under `signatures:`)").
     fix: str
     agent: str | None = None
@@ -95,7 +110,7 @@ class RenderSweep:
     """What rendering every answer on every channel at the worst case gave."""
 
     worst_agent: Mapping[str, str | None] = field(default_factory=dict)
-    customers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    customers: Mapping[str, tuple[Customer, ...]] = field(default_factory=dict)
     replies: Mapping[tuple[str, str], Reply] = field(default_factory=dict)
     overflows: Sequence[Overflow] = ()
     setting_overflows: Sequence[SettingOverflow] = ()
@@ -120,9 +135,13 @@ def render_sweep(ctx: BaseView) -> RenderSweep:
             }
         )
     )
-    conversations = _longest_openings(ctx, unlimited, channels[0], problems)
+    first_name = worst_case_names(settings.channels[channels[0]])[0]
+    conversations = Conversations(
+        _longest_openings(ctx, unlimited, channels[0], first_name, problems),
+        _longest_openings(ctx, unlimited, channels[0], None, problems),
+    )
     worst_agent: dict[str, str | None] = {}
-    customers: dict[str, tuple[str, ...]] = {}
+    customers: dict[str, tuple[Customer, ...]] = {}
     setting_overflows: list[SettingOverflow] = []
     blocked: set[tuple[str, str]] = set()  # (answer id, channel) a setting blocks
     for channel in channels:
@@ -169,12 +188,12 @@ def _render_answer(
     answer: Answer,
     channel: str,
     agent: str | None,
-    customer: str,
-    conversations: Mapping[Tone, str | None],
+    customer: Customer,
+    conversations: Conversations,
     problems: RenderProblems,
 ) -> Reply | Overflow | None:
     """The reply at the worst case, or why it is too long (None: a template error)."""
-    conversation = conversations[answer.tone]
+    conversation = conversations.of(answer.tone, customer)
     try:
         return ctx.renderer.render(
             answer, channel=channel, agent=agent, customer=customer, conversation_id=conversation
@@ -196,7 +215,7 @@ def _render(
     answer: Answer,
     channel: str,
     agent: str | None,
-    customer: str,
+    customer: Customer,
     conversation: str | None,
     problems: RenderProblems,
 ) -> Reply | None:
@@ -219,7 +238,7 @@ def _fits(
     answer: Answer,
     channel: str,
     agent: str | None,
-    customer: str,
+    customer: Customer,
     conversation: str | None,
 ) -> bool:
     try:
@@ -237,17 +256,23 @@ def _length_key(text: str, count: str) -> tuple[int, bool, int]:
 
 
 def _longest_openings(
-    ctx: BaseView, renderer: Renderer, channel: str, problems: RenderProblems
+    ctx: BaseView,
+    renderer: Renderer,
+    channel: str,
+    customer: Customer,
+    problems: RenderProblems,
 ) -> dict[Tone, str | None]:
-    """Per tone, a conversation id whose opening is the longest variant.
+    """Per tone, a conversation id whose opening is the longest variant for ``customer``.
 
     Openings are picked by a hash of the conversation id, so ids are tried until every
     variant has been seen (or a cap is reached).
     """
-    customer = worst_case_names(ctx.base.settings.channels[channel])[0]
     chosen: dict[Tone, str | None] = {}
+    settings = ctx.base.settings
     for tone, defaults in DEFAULT_OPENINGS.items():
-        variants = len(ctx.base.settings.openings.get(tone) or defaults)
+        # A nameless customer may be greeted from either list: bound by the longest.
+        lists = (settings.openings.get(tone), settings.anonymous_openings.get(tone), defaults)
+        variants = max(len(variants) for variants in lists if variants)
         seen: dict[str, str] = {}
         answer = PROBE.model_copy(update={"tone": tone})
         for i in range(max(64, 16 * variants)):
@@ -266,25 +291,41 @@ def _worst_names(
     ctx: BaseView,
     renderer: Renderer,
     channel: str,
-    conversations: Mapping[Tone, str | None],
+    conversations: Conversations,
     problems: RenderProblems,
-) -> tuple[str, ...]:
-    """The customer names that make replies on ``channel`` longest: the longest one and,
-    where the encoding counts (SMS), also the longest that is not GSM-7."""
+) -> tuple[Customer, ...]:
+    """The customers that make replies on ``channel`` longest: the longest name and,
+    where the encoding counts (SMS), also the longest that is not GSM-7; and a customer
+    without a name, greeted by other openings, when that reply is longer still."""
     spec = ctx.base.settings.channels[channel]
     measured: list[tuple[tuple[int, bool, int], str]] = []
     for name in worst_case_names(spec):
-        reply = _render(renderer, PROBE, channel, None, name, conversations[PROBE.tone], problems)
+        conversation = conversations.of(PROBE.tone, name)
+        reply = _render(renderer, PROBE, channel, None, name, conversation, problems)
         if reply is not None:
             measured.append((_length_key(reply.text, spec.count), name))
     if not measured:
         return (worst_case_names(spec)[0],)
-    chosen = [max(measured)[1]]
+    chosen: list[Customer] = [max(measured)[1]]
     if spec.count == "sms":
         for ucs2 in (False, True):
             same = [m for m in measured if m[0][1] is ucs2]
             if same:
                 chosen.append(max(same)[1])
+    # Nameless openings are a list of their own: rendered per tone, they may be longer.
+    for tone in DEFAULT_OPENINGS:
+        answer = PROBE.model_copy(update={"tone": tone})
+        named = _render(
+            renderer, answer, channel, None, chosen[0], conversations.of(tone, chosen[0]), problems
+        )
+        nameless = _render(
+            renderer, answer, channel, None, None, conversations.of(tone, None), problems
+        )
+        if named is None or nameless is None:
+            continue
+        if _length_key(nameless.text, spec.count) > _length_key(named.text, spec.count):
+            chosen.append(None)
+            break
     return tuple(dict.fromkeys(chosen))
 
 
@@ -292,8 +333,8 @@ def _rank_agents(
     ctx: BaseView,
     renderer: Renderer,
     channel: str,
-    customer: str,
-    conversations: Mapping[Tone, str | None],
+    customer: Customer,
+    conversations: Conversations,
     problems: RenderProblems,
 ) -> dict[str | None, tuple[int, bool, int]]:
     """How long each agent's (and the team's) replies are on ``channel``.
@@ -305,7 +346,7 @@ def _rank_agents(
     invite = PROBE.model_copy(update={"private": True})
     ranking: dict[str | None, tuple[int, bool, int]] = {}
     for agent in (None, *ctx.base.settings.agents):
-        conversation = conversations[PROBE.tone]
+        conversation = conversations.of(PROBE.tone, customer)
         reply = _render(renderer, PROBE, channel, agent, customer, conversation, problems)
         _render(renderer, PROBE, channel, agent, BRACES_CUSTOMER_NAME, None, problems)
         if spec.public:
@@ -318,8 +359,8 @@ def _rank_agents(
 def _setting_overflows(
     ctx: BaseView,
     channel: str,
-    names: Sequence[str],
-    conversations: Mapping[Tone, str | None],
+    names: Sequence[Customer],
+    conversations: Conversations,
 ) -> tuple[list[SettingOverflow], set[str | None]]:
     """Settings that leave no room for even the smallest answer on ``channel``, and the
     agents who cannot sign there at all.
@@ -341,14 +382,12 @@ def _setting_overflows(
     for (kind, tone), answers in sorted(groups.items()):
         minimal = _MINIMAL.model_copy(update={"tone": tone, "private": kind == "invite"})
         for agent in (None, *settings.agents):
-            overflow = _overflow(ctx, minimal, channel, agent, names, conversations[tone])
+            overflow = _overflow(ctx, minimal, channel, agent, names, conversations)
             if overflow is None:
                 continue
             length, limit, customer = overflow
             if agent is None:
-                location, cause, fix = _team_cause(
-                    ctx, channel, minimal, names, conversations[tone]
-                )
+                location, cause, fix = _team_cause(ctx, channel, minimal, customer, conversations)
             else:
                 location = signature_location(ctx, agent, channel)
                 cause = f"{agent}'s signature on {channel} is too long"
@@ -377,15 +416,20 @@ def _overflow(
     answer: Answer,
     channel: str,
     agent: str | None,
-    names: Sequence[str],
-    conversation: str | None,
+    names: Sequence[Customer],
+    conversations: Conversations,
     renderer: Renderer | None = None,
-) -> tuple[int, int, str] | None:
-    """(length, limit, name) of the smallest reply when it is over the limit for a name."""
+) -> tuple[int, int, Customer] | None:
+    """(length, limit, customer) of the smallest reply when it is over the limit for one
+    of the ``names``."""
     for name in names:
         try:
             (renderer or ctx.renderer).render(
-                answer, channel=channel, agent=agent, customer=name, conversation_id=conversation
+                answer,
+                channel=channel,
+                agent=agent,
+                customer=name,
+                conversation_id=conversations.of(answer.tone, name),
             )
         except ReplyTooLongError as error:
             return error.length, error.limit, name
@@ -398,11 +442,11 @@ def _team_cause(
     ctx: BaseView,
     channel: str,
     minimal: Answer,
-    names: Sequence[str],
-    conversation: str | None,
+    customer: Customer,
+    conversations: Conversations,
 ) -> tuple[Location, str, str]:
-    """Where the fix goes when even the team's smallest reply does not fit, the cause
-    (a clause) and the fix."""
+    """Where the fix goes when even the team's smallest reply (for ``customer``) does not
+    fit, the cause (a clause) and the fix."""
     settings = ctx.base.settings
     invite = minimal.private
     if invite and ctx.is_base_template(PRIVATE_INVITE_TEMPLATE):
@@ -412,14 +456,15 @@ def _team_cause(
             f"shorten {TEMPLATES_DIR}/{PRIVATE_INVITE_TEMPLATE}",
         )
     tone = minimal.tone
-    if tone in settings.openings:
+    key = "openings" if customer is not None else "anonymous_openings"
+    if tone in getattr(settings, key):
         # The base's own openings are the cause when the built-in ones would fit.
-        plain = ctx.renderer_for(settings.model_copy(update={"openings": {}}))
-        if _overflow(ctx, minimal, channel, None, names, conversation, plain) is None:
+        plain = ctx.renderer_for(settings.model_copy(update={key: {}}))
+        if _overflow(ctx, minimal, channel, None, [customer], conversations, plain) is None:
             return (
-                ctx.base.settings_source.locate("openings", tone),
-                f"the {tone} openings are too long",
-                f"shorten the {tone} openings (`openings: {tone}:`)",
+                ctx.base.settings_source.locate(key, tone),
+                f"the {tone} {key.replace('_', ' ')} are too long",
+                f"shorten the {tone} {key.replace('_', ' ')} (`{key}: {tone}:`)",
             )
     what = "the private invitation" if invite else "an opening and a sign-off"
     return (

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from ..models import Location
+from ..models import Location, Tone
 from ..render import PRIVATE_INVITE_TEMPLATE, TemplateKind, template_variables
 
 if TYPE_CHECKING:
@@ -98,10 +98,14 @@ def read_template_texts(ctx: BaseView) -> tuple[TemplateText, ...]:
     for name, source in sorted(ctx.base.templates.items()):
         kind: TemplateKind = "invite" if name == PRIVATE_INVITE_TEMPLATE else "channel"
         add(f"template {name}", source, ctx.template_location(name), kind, maps_lines=True)
-    for tone, variants in ctx.base.settings.openings.items():
-        for i, variant in enumerate(variants):
-            location = ctx.base.settings_source.locate("openings", tone, i)
-            add(f"opening {tone} #{i + 1}", variant, location, "opening", maps_lines=False)
+    settings = ctx.base.settings
+    for key in ("openings", "anonymous_openings"):
+        lists: dict[Tone, list[str]] = getattr(settings, key)
+        for tone, variants in lists.items():
+            for i, variant in enumerate(variants):
+                location = ctx.base.settings_source.locate(key, tone, i)
+                what = f"{key[:-1].replace('_', ' ')} {tone} #{i + 1}"
+                add(what, variant, location, "opening", maps_lines=False)
     for answer in ctx.base.answers:
         for key in ("answer", "short"):
             text = getattr(answer, key)

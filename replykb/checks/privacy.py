@@ -11,6 +11,7 @@ from ..models import Answer
 from ..render import PRIVATE_INVITE_TEMPLATE
 from .registry import Family, Found
 from .template_texts import JINJA_SPANS
+from .ticket_texts import personal_data
 
 if TYPE_CHECKING:
     from .context import CheckContext
@@ -92,6 +93,38 @@ def private_exposure(ctx: CheckContext) -> Iterator[Found]:
                 answer=answer.id,
                 related=template,
             )
+
+
+@privacy.rule(
+    "RKB502",
+    "warning",
+    "personal data written into an answer",
+    hint="print the ticket's own value with a detail ({{ details.order_id }} and a "
+    "`details:` fallback); accept the company's own contact data with `check: ignore`",
+)
+def hard_coded_personal_data(ctx: CheckContext) -> Iterator[Found]:
+    """
+    An answer's `answer:` or `short:` holds an order or account number, a card
+    number, a phone number or an e-mail address, written into the text: every
+    customer would get one customer's data. Free and service numbers (0800, 0808,
+    03..., 800...), numbers the answer lists in `facts:` and addresses at the domains
+    of the base's own links are the company's and not reported.
+    ```yaml
+    answer: Your order FH1234567 left our warehouse; we wrote to mario@example.com.
+    ```
+    Fix: `answer: Your order {{ details.order_id }} left our warehouse.` with
+    `details: {order_id: {fallback: your order}}`.
+    """
+    found: dict[tuple[str, str], list[str]] = defaultdict(list)
+    answers = {answer.id: answer for answer in ctx.base.answers}
+    for item in personal_data(ctx):
+        found[(item.answer.id, item.key)].append(f"{item.what} ({item.text!r})")
+    for (answer_id, key), items in found.items():
+        yield Found(
+            answers[answer_id].source.locate(key),
+            f"`{key}` of answer {answer_id!r} has {'; '.join(dict.fromkeys(items))}",
+            answer=answer_id,
+        )
 
 
 def _exposures(ctx: CheckContext, answer: Answer, text: str) -> list[str]:

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Set
 from typing import TYPE_CHECKING
 
 from .registry import Family, Found
+from .ticket_texts import detail_gaps, nameless_openings
 
 if TYPE_CHECKING:
     from .context import CheckContext
@@ -83,6 +84,65 @@ def template_bounds(ctx: CheckContext) -> Iterator[Found]:
     Fix: render less; a reply needs no large loops or strings.
     """
     yield from _rendered(ctx, "RKB103")
+
+
+@templates.rule(
+    "RKB104",
+    "warning",
+    "opening reads badly without a customer name",
+    hint="give the tone nameless forms under `anonymous_openings:` (same order as `openings:`)",
+)
+def nameless_opening(ctx: CheckContext) -> Iterator[Found]:
+    """
+    A customer with no name (none given, or only an @handle) gets a nameless opening.
+    Every built-in one has its nameless form; a base's own openings do when the tone
+    has `anonymous_openings:`, or openings that print no name. When every opening of a
+    tone prints the name, replykb takes the name out with the punctuation that joined
+    it, which may read badly; a nameless form that still uses `customer.name` is
+    reported too. The message shows what the nameless customer reads.
+    ```yaml
+    openings:
+      neutral: ["Gentile {{ customer.name }},"]    # nameless: "Gentile,"
+    ```
+    Fix: add `anonymous_openings: {neutral: ["Salve,"]}`, or an opening without the name.
+    """
+    for opening in nameless_openings(ctx):
+        yield Found(
+            opening.location,
+            f"{opening.what}: a customer with no name reads {opening.reads!r} ({opening.why})",
+        )
+
+
+@templates.rule(
+    "RKB105",
+    "error",
+    "answer prints a ticket detail with no fallback",
+    hint="declare the detail under the answer's `details:` with a `fallback:`, or print it "
+    "only inside `{% if details.<name> %}`",
+)
+def detail_without_fallback(ctx: CheckContext) -> Iterator[Found]:
+    """
+    An answer prints `{{ details.<name> }}` (outside `{% if details.<name> %}` and
+    `| default(...)`) without declaring it with a `fallback:`. Without that detail
+    in the request, no form of the answer can be sent and the reply only says what it
+    needs (`needs_details`), so every ticket without it waits for an agent.
+    ```yaml
+    answer: Your order {{ details.order_id }} left our warehouse.
+    details:
+      order_id: {}                     # no fallback
+    ```
+    Fix: `order_id: {fallback: your order}`, or a `short:` that does without it.
+    """
+    for answer in ctx.base.answers:
+        for gap in detail_gaps(answer):
+            where = " and ".join(f"`{key}:`" for key in gap.texts)
+            problem = "declares it with no `fallback:`" if gap.declared else "does not declare it"
+            yield Found(
+                gap.location,
+                f"answer {answer.id!r} prints details.{gap.name} in {where} and {problem}: "
+                f"a ticket without it gets no reply",
+                answer=answer.id,
+            )
 
 
 def _rendered(

@@ -56,14 +56,16 @@ def _detail_name(node: nodes.Node) -> str | None:
 
 
 def _tested(test: nodes.Node) -> tuple[set[str], set[str]]:
-    """Details a test is true only with (``details.x``, ``'x' in details``), and those it
-    is true only without (``not details.x``)."""
+    """The details present whenever ``test`` is true, and those present whenever it is
+    false (``{% if not details.x %}...{% else %}`` has ``x`` in its else branch)."""
     if isinstance(test, nodes.Not):
-        without, with_ = _tested(test.node)
-        return with_, without
-    if isinstance(test, nodes.And):
+        when_true, when_false = _tested(test.node)
+        return when_false, when_true
+    if isinstance(test, nodes.And | nodes.Or):
         left, right = _tested(test.left), _tested(test.right)
-        return left[0] | right[0], set()
+        if isinstance(test, nodes.And):
+            return left[0] | right[0], left[1] & right[1]
+        return left[0] & right[0], left[1] | right[1]
     if isinstance(test, nodes.Compare) and len(test.ops) == 1 and test.ops[0].op == "in":
         operand = test.ops[0].expr
         if (
@@ -73,6 +75,7 @@ def _tested(test: nodes.Node) -> tuple[set[str], set[str]]:
             and isinstance(test.expr.value, str)
         ):
             return {test.expr.value}, set()
+    # A detail the ticket lacks is false and equal to nothing a test compares it with.
     names = {
         name
         for node in test.find_all((nodes.Getattr, nodes.Getitem))
@@ -95,19 +98,19 @@ def printed_details(source: str) -> dict[str, bool]:
 
     def visit(node: nodes.Node, guarded: frozenset[str]) -> None:
         if isinstance(node, nodes.If):
-            with_, without = _tested(node.test)
+            when_true, when_false = _tested(node.test)
             for child in node.body:
-                visit(child, guarded | with_)
+                visit(child, guarded | when_true)
             for branch in node.elif_:
-                visit(branch, guarded | without)
+                visit(branch, guarded | when_false)
             for child in node.else_:
-                visit(child, guarded | without)
+                visit(child, guarded | when_false)
             return
         if isinstance(node, nodes.CondExpr):
-            with_, without = _tested(node.test)
-            visit(node.expr1, guarded | with_)
+            when_true, when_false = _tested(node.test)
+            visit(node.expr1, guarded | when_true)
             if node.expr2 is not None:
-                visit(node.expr2, guarded | without)
+                visit(node.expr2, guarded | when_false)
             return
         if isinstance(node, nodes.Filter) and node.name == "default" and node.node is not None:
             name = _detail_name(node.node)

@@ -4,14 +4,19 @@ widget renders it), with the length counted on what the customer sees."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from replykb import load_answer_base
+from replykb.length import count_length
+from replykb.models import Answer, Settings
+from replykb.render import Renderer
 from replykb.render.formatting import convert_markdown, raw_markdown
 
-from .conftest import EXAMPLE_BASE
+from .conftest import EXAMPLE_BASE, WriteBase
 
 # (Markdown, plain, WhatsApp)
 CONVERSIONS = [
@@ -118,7 +123,8 @@ EXAMPLE = load_answer_base(EXAMPLE_BASE)
 
 @pytest.mark.parametrize("answer", EXAMPLE.answers, ids=lambda a: a.id)
 def test_example_answers_show_no_markdown_marks_on_plain_channels(answer) -> None:  # type: ignore[no-untyped-def]
-    for text in filter(None, (answer.answer, answer.short)):
+    for source in filter(None, (answer.answer, answer.short)):
+        text = re.sub(r"\{\{.*?\}\}", "https://acme.example/x", source)  # {{ link }}
         for output in ("plain", "whatsapp"):
             shown = convert_markdown(text, output)
             assert "**" not in shown and "](" not in shown and "__" not in shown
@@ -142,3 +148,135 @@ def test_raw_markdown_names_what_a_plain_channel_would_show_as_written(
 ) -> None:
     assert raw_markdown(text, "plain") == found
     assert raw_markdown(text, "markdown") == []
+
+
+# --- as replies: the renderer converts each body before fitting it ---------------------
+
+CHANNELS = {**EXAMPLE.settings.model_dump(mode="json")["channels"], "whatsapp": {}}
+RENDERER = Renderer(
+    Settings.model_validate({**EXAMPLE.settings.model_dump(mode="json"), "channels": CHANNELS}),
+    dict(EXAMPLE.templates),
+)
+MARKDOWN_ANSWERS = ("how-to-return", "reset-password")
+
+
+@pytest.mark.parametrize("channel", sorted(CHANNELS))
+@pytest.mark.parametrize("answer", EXAMPLE.answers, ids=lambda a: a.id)
+def test_every_example_answer_as_each_channel_shows_it(answer: Answer, channel: str) -> None:
+    reply = RENDERER.render(answer, channel=channel, agent="paola", customer="Mario")
+    spec = RENDERER.settings.channels[reply.channel]
+    # The length is that of the text sent, as the platform counts it, within its limit.
+    assert reply.length == count_length(reply.text, spec.count)
+    assert spec.limit is None or reply.length <= spec.limit
+    sent = [reply.text, reply.html or "", reply.private_reply.text if reply.private_reply else ""]
+    if spec.format == "markdown":
+        if answer.id in MARKDOWN_ANSWERS and reply.form == "full":
+            assert "**" in reply.text
+        return
+    for text in sent:
+        assert "**" not in text and "](" not in text
+        if spec.format != "whatsapp":
+            assert "_1 hour_" not in text
+
+
+@pytest.mark.parametrize(
+    ("channel", "expected"),
+    [
+        ("x", "Returns are free:\n1. Start yours at https://help.fernhill.example/returns/start."),
+        (
+            "sms",
+            "Returns are free:\n1. Start yours at https://help.fernhill.example/returns/start.",
+        ),
+        (
+            "whatsapp",
+            "Returns are *free*:\n1. Start yours at https://help.fernhill.example/returns/start.",
+        ),
+        (
+            "chat",
+            "Returns are **free**:\n1. Start yours at https://help.fernhill.example/returns/start.",
+        ),
+        (
+            "email",
+            "Returns are free:\n1. Start yours at https://help.fernhill.example/returns/start.",
+        ),
+    ],
+)
+def test_a_markdown_list_per_channel(channel: str, expected: str) -> None:
+    reply = RENDERER.render(EXAMPLE.answer("how-to-return"), channel=channel, customer="Mario")
+    assert expected in reply.text
+    assert "3. Drop the parcel at any Post Office or InPost locker." in reply.text
+
+
+@pytest.mark.parametrize(
+    ("channel", "expected"),
+    [
+        (
+            "facebook",
+            "Choose Forgot password on the sign-in page or open our reset page "
+            "https://help.fernhill.example/account/password, and we'll e-mail you a reset link "
+            "that works for 1 hour.",
+        ),
+        (
+            "whatsapp",
+            "Choose *Forgot password* on the sign-in page or open our reset page "
+            "https://help.fernhill.example/account/password, and we'll e-mail you a reset link "
+            "that works for _1 hour_.",
+        ),
+        (
+            "chat",
+            "Choose **Forgot password** on the sign-in page or open [our reset page]"
+            "(https://help.fernhill.example/account/password), and we'll e-mail you a reset link "
+            "that works for _1 hour_.",
+        ),
+    ],
+)
+def test_emphasis_and_links_per_channel(channel: str, expected: str) -> None:
+    reply = RENDERER.render(EXAMPLE.answer("reset-password"), channel=channel, customer="Mario")
+    assert expected in reply.text
+
+
+def tight_renderer(limit: int | None, output: str = "plain") -> Renderer:
+    channel = {"limit": limit, "count": "chars", "family": "chat", "format": output}
+    return Renderer(Settings.model_validate({"brand": "Acme", "channels": {"tight": channel}}))
+
+
+MARKED = Answer(
+    id="refund-timing",
+    questions=["refund?"],
+    answer="Refunds take **5 working days**: see [the refund page]({{ link }}).",
+    short="Refunds: 5 working days.",
+    link="https://acme.example/refunds",
+)
+
+
+def test_the_length_is_counted_after_formatting() -> None:
+    shown = tight_renderer(None).render(MARKED, channel="tight")
+    assert "Refunds take 5 working days: see the refund page https://acme.example/refunds." in (
+        shown.text
+    )
+    # Exactly what the customer sees fits, although the Markdown written is longer.
+    exact = tight_renderer(shown.length).render(MARKED, channel="tight")
+    assert (exact.form, exact.text, exact.length) == ("full", shown.text, shown.length)
+    assert tight_renderer(shown.length - 1).render(MARKED, channel="tight").form == "short"
+    # Kept as Markdown, the same limit takes the short form: the marks count there.
+    assert tight_renderer(shown.length, "markdown").render(MARKED, channel="tight").form == "short"
+
+
+def test_a_cut_reply_is_cut_from_the_converted_text() -> None:
+    answer = MARKED.model_copy(update={"short": None, "answer": "**Refunds** " + "take time " * 30})
+    reply = tight_renderer(80).render(answer, channel="tight")
+    assert reply.form == "cut" and reply.length <= 80
+    assert "**" not in reply.text and "Refunds take time" in reply.text
+
+
+def test_a_bases_private_invitation_is_converted_too(write_base: WriteBase) -> None:
+    root = write_base(
+        {
+            "templates/private_invite.j2": "Please **DM us**: we'll look into it privately.",
+            "a.yaml": "questions: [my order]\nanswer: Your order.\nprivate: true\n",
+        }
+    )
+    base = load_answer_base(root)
+    reply = Renderer.for_base(base).render(base.answer("a"), channel="x")
+    assert reply.form == "private_invite"
+    assert "Please DM us: we'll look into it privately." in reply.text

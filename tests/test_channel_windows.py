@@ -12,9 +12,10 @@ from replykb import load_answer_base
 from replykb.channels import CHANNEL_PRESETS, ReplyWindow
 from replykb.errors import AnswerBaseError, MessageError
 from replykb.models import Channel, Settings
+from replykb.render import Renderer, windows
 from replykb.render.windows import reply_window
 
-from .conftest import MINIMAL_ANSWER, WriteBase
+from .conftest import EXAMPLE_BASE, MINIMAL_ANSWER, WriteBase
 
 LAST = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)  # the customer's last message
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
@@ -268,3 +269,113 @@ def test_window_rule_defaults_the_tag_to_human_agent() -> None:
         {"limit": 10, "window": {"hours": 24, "then": "human_agent_tag", "tag_hours": 168}}
     )
     assert channel.window is not None and channel.window.tag == "HUMAN_AGENT"
+
+
+# --- on replies: Renderer.render(..., last_customer_message_at=, now=) -----------------
+
+EXAMPLE = load_answer_base(EXAMPLE_BASE)
+RENDERER = Renderer(
+    Settings.model_validate(
+        {
+            **EXAMPLE.settings.model_dump(mode="json"),
+            "channels": {name: {} for name in ("x", "facebook", "instagram", "whatsapp", "sms")},
+        }
+    ),
+    dict(EXAMPLE.templates),
+)
+PUBLIC_ANSWER = EXAMPLE.answer("refund-timing")
+PRIVATE_ANSWER = EXAMPLE.answer("account-locked")  # private: an invitation on public channels
+
+
+@pytest.mark.parametrize(
+    ("channel", "elapsed", "status"),
+    [
+        ("whatsapp", 23 * HOUR + 59 * MINUTE, "open"),
+        ("whatsapp", 24 * HOUR + MINUTE, "template_required"),
+        ("x", 30 * DAY, "open"),
+        ("sms", 30 * DAY, "open"),
+    ],
+)
+def test_a_rendered_reply_states_its_window(channel: str, elapsed: timedelta, status: str) -> None:
+    reply = RENDERER.render(
+        PUBLIC_ANSWER, channel=channel, last_customer_message_at=LAST, now=LAST + elapsed
+    )
+    assert reply.window is not None and reply.window.status == status
+    assert reply.text  # the reply is rendered whatever the window: the agent decides
+
+
+@pytest.mark.parametrize(
+    ("public", "private", "elapsed", "status"),
+    [
+        ("facebook", "messenger", 6 * DAY, "open"),
+        ("facebook", "messenger", 7 * DAY + MINUTE, "closed"),
+        ("instagram", "instagram_dm", 7 * DAY - MINUTE, "open"),
+        ("instagram", "instagram_dm", 7 * DAY + MINUTE, "closed"),
+    ],
+)
+def test_the_private_message_of_a_public_comment_is_a_private_reply(
+    public: str, private: str, elapsed: timedelta, status: str
+) -> None:
+    reply = RENDERER.render(
+        PRIVATE_ANSWER, channel=public, last_customer_message_at=LAST, now=LAST + elapsed
+    )
+    assert reply.form == "private_invite"
+    assert reply.window == ReplyWindow(status="open", rule=f"{public}: no reply window")
+    assert reply.private_reply is not None and reply.private_reply.channel == private
+    window = reply.private_reply.window
+    assert window is not None and (window.status, window.once) == (status, True)
+    assert window.closes_at == (LAST + 7 * DAY if status == "open" else None)
+
+
+def test_x_private_message_goes_by_dm_without_a_window() -> None:
+    reply = RENDERER.render(
+        PRIVATE_ANSWER, channel="x", last_customer_message_at=LAST, now=LAST + 30 * DAY
+    )
+    assert reply.private_reply is not None and reply.private_reply.channel == "x_dm"
+    assert reply.private_reply.window == ReplyWindow(status="open", rule="x_dm: no reply window")
+
+
+def test_same_inputs_same_reply_byte_for_byte() -> None:
+    def render() -> str:
+        return RENDERER.render(
+            PRIVATE_ANSWER,
+            channel="facebook",
+            customer="Mario",
+            last_customer_message_at=LAST,
+            now=LAST + 2 * DAY,
+        ).model_dump_json()
+
+    assert render() == render()
+    assert '"closes_at":"2026-11-09T09:30:00Z"' in render()
+
+
+def test_no_clock_is_read_without_a_last_message_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_clock() -> datetime:
+        raise AssertionError("the clock was read")
+
+    monkeypatch.setattr(windows, "current_time", no_clock)
+    reply = RENDERER.render(PUBLIC_ANSWER, channel="whatsapp")
+    assert reply.window is not None and reply.window.status == "unknown"
+
+
+def test_without_now_the_clock_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    reads: list[datetime] = []
+
+    def clock() -> datetime:
+        reads.append(LAST + 30 * HOUR)
+        return reads[-1]
+
+    monkeypatch.setattr(windows, "current_time", clock)
+    reply = RENDERER.render(PRIVATE_ANSWER, channel="facebook", last_customer_message_at=LAST)
+    assert len(reads) == 1
+    assert reply.private_reply is not None and reply.private_reply.window is not None
+    assert reply.private_reply.window.status == "open"
+
+
+def test_a_naive_time_fails_the_render_with_the_fix() -> None:
+    with pytest.raises(
+        MessageError, match=r"`last_customer_message_at` \(2026-11-02T09:30:00\) has no time zone"
+    ):
+        RENDERER.render(
+            PUBLIC_ANSWER, channel="whatsapp", last_customer_message_at=datetime(2026, 11, 2, 9, 30)
+        )

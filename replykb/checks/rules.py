@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
+from . import formatting as _formatting  # noqa: F401  (declares RKB203 on the fit family)
 from .facts import facts
 from .fit import fit
 from .loading import loading

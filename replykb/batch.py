@@ -110,6 +110,10 @@ def result_row(outcome: TriageOutcome) -> dict[str, Any]:
         reply=None if reply is None else reply.model_dump(mode="json"),
         alternatives=[r.model_dump(mode="json") for r in suggestion.alternatives],
     )
+    if suggestion.prepared is not None:
+        # An e-mail is matched on its newest text: the row says which (not the quoted
+        # thread again, which the input line already holds).
+        row.update(text_used=suggestion.prepared.text_used, fell_back=suggestion.prepared.fell_back)
     return row
 
 

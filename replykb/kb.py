@@ -297,6 +297,7 @@ class KnowledgeBase:
             match=match,
             reply=reply,
             alternatives=alternatives,
+            prepared=work.prepared,
         )
 
     def _notify(self, work: Work, timings: SuggestTimings) -> None:

@@ -31,6 +31,7 @@ from .details import DetailName, DetailSpec
 # Re-exported: callers and older code import them from here.
 from .locations import Location as Location
 from .locations import Problem as Problem
+from .prepare.email_result import PreparedText
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 
@@ -399,6 +400,9 @@ class Suggestion(BaseModel):
     match: Match
     reply: Reply | None = None
     alternatives: list[Reply] = Field(default_factory=list)
+    # On e-mail channels: the customer's newest text that was matched, and what was
+    # stripped (quotes, forwards, signature, notices). None: ``message`` was matched.
+    prepared: PreparedText | None = None
 
     @property
     def status(self) -> MatchStatus:

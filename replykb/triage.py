@@ -16,6 +16,7 @@ from .triage_models import TriageFailure, TriageRequest, TriageResult, unicode_p
 
 if TYPE_CHECKING:
     from .models import Settings
+    from .prepare.email_result import PreparedText
     from .render import Renderer
 
 
@@ -38,10 +39,13 @@ class Work:
     error: ReplyKBError | None = None
     field: str | None = None
 
+    prepared: PreparedText | None = None
+
     @property
     def message(self) -> str:
+        """What is matched: the message, or on an e-mail channel its newest text."""
         assert self.request is not None
-        return self.request.message
+        return self.prepared.text_used if self.prepared is not None else self.request.message
 
     def outcome(self, position: int) -> TriageResult | TriageFailure:
         if self.error is None and self.suggestion is not None:
@@ -82,15 +86,25 @@ def prepare(item: object, renderer: Renderer, settings: Settings) -> Work:
         return Work(id=record_id, line=line, error=error)
     work = Work(request=request, id=request.id, line=request.line)
     try:
-        work.channel, _ = renderer.channel(request.channel)
+        work.channel, spec = renderer.channel(request.channel)
         if request.agent is not None and request.agent not in settings.agents:
             raise UnknownNameError("agent", request.agent, settings.agents)
         checked_message(request.message)
+        if spec.family == "email":
+            work.prepared = _prepare_email(request.message)
     except UnknownNameError as error:
         work.error, work.field = error, error.kind
     except MessageError as error:
         work.error, work.field = error, "message"
     return work
+
+
+def _prepare_email(message: str) -> PreparedText:
+    """The e-mail's newest text (quotes, forwards, signature and notices stripped)."""
+    # Imported here: only bases that receive e-mail pay for loading the reply parser.
+    from .prepare.email import prepare_email
+
+    return prepare_email(message)
 
 
 def checked_type(message: object) -> None:

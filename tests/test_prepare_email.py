@@ -224,3 +224,72 @@ def test_the_issue_thread_matches_its_answer_only_once_prepared(example_kb) -> N
 
     assert whole.status != "confident"
     assert (prepared.status, prepared.answer_id) == ("confident", "refund-timing")
+
+
+def test_the_email_channel_matches_and_says_the_newest_text(example_kb) -> None:  # type: ignore[no-untyped-def]
+    text = thread("long_thread_en")
+
+    suggestion = example_kb.suggest(text, channel="email", agent="paola")
+
+    assert suggestion.message == text
+    assert suggestion.reply is not None and suggestion.reply.answer_id == "refund-timing"
+    assert suggestion.prepared == prepare_email(text)
+    assert suggestion.prepared.text_used.startswith("Hello again,")
+    # The same e-mail on a channel that is not e-mail is matched whole, as before.
+    chat = example_kb.suggest(text, channel="chat")
+    assert chat.prepared is None
+    assert chat.match == example_kb.match(text)
+    assert chat.reply is None
+
+
+def test_a_channel_built_on_the_email_family_is_prepared_too(example_kb) -> None:  # type: ignore[no-untyped-def]
+    from replykb import KnowledgeBase
+    from replykb.models import Channel
+
+    settings = example_kb.base.settings
+    helpdesk = Channel(family="email", format="html")
+    base = example_kb.base.model_copy(
+        update={
+            "settings": settings.model_copy(
+                update={"channels": {**settings.channels, "helpdesk": helpdesk}}
+            )
+        }
+    )
+    kb = KnowledgeBase(base, example_kb.embedder, example_kb.index)
+    text = thread("gmail_top_en")
+
+    suggestion = kb.suggest(text, channel="helpdesk")
+
+    assert suggestion.prepared == prepare_email(text)
+    assert suggestion.reply is not None and suggestion.reply.answer_id == "refund-timing"
+
+
+@pytest.mark.parametrize("channel", ["chat", "sms", "x", "facebook"])
+def test_other_channels_match_the_message_as_it_came(example_kb, channel) -> None:  # type: ignore[no-untyped-def]
+    # A chat line that quotes with "> " and signs off: nothing is cut.
+    message = "> where is my refund\nstill nothing after 10 days!!\n\nThanks,\nTom"
+
+    suggestion = example_kb.suggest(message, channel=channel)
+
+    assert suggestion.prepared is None
+    assert suggestion.match == example_kb.match(message)
+
+
+def test_every_door_prepares_an_email_the_same_way(example_kb) -> None:  # type: ignore[no-untyped-def]
+    from replykb.batch import result_row
+    from replykb.triage_models import TriageResult
+
+    names = ["long_thread_en", "forward_only_en", "thunderbird_bottom_en", "gmail_top_it"]
+    requests = [{"message": thread(name), "channel": "email", "id": name} for name in names]
+
+    results = list(example_kb.suggest_many(requests, batch_size=3))
+
+    for request, result in zip(requests, results, strict=True):
+        assert isinstance(result, TriageResult), result
+        single = example_kb.suggest(request["message"], channel="email")
+        assert result.suggestion.model_dump_json() == single.model_dump_json()
+        prepared = prepare_email(request["message"])
+        assert result.suggestion.prepared == prepared
+        row = result_row(result)
+        assert (row["text_used"], row["fell_back"]) == (prepared.text_used, prepared.fell_back)
+    assert [r.suggestion.prepared.fell_back for r in results] == [False, True, False, False]

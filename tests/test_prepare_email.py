@@ -293,3 +293,89 @@ def test_every_door_prepares_an_email_the_same_way(example_kb) -> None:  # type:
         row = result_row(result)
         assert (row["text_used"], row["fell_back"]) == (prepared.text_used, prepared.fell_back)
     assert [r.suggestion.prepared.fell_back for r in results] == [False, True, False, False]
+
+
+# --- the HTML part links URLs -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def example_renderer():  # type: ignore[no-untyped-def]
+    from replykb.loader import load_answer_base
+    from replykb.render import Renderer
+
+    base = load_answer_base(Path(__file__).parent.parent / "answers")
+    return base, Renderer.for_base(base)
+
+
+@pytest.mark.parametrize(
+    ("text", "html"),
+    [
+        (
+            "Track it at https://help.fernhill.example/orders?id=4&tab=track.",
+            'Track it at <a href="https://help.fernhill.example/orders?id=4&amp;tab=track">'
+            "https://help.fernhill.example/orders?id=4&amp;tab=track</a>.",
+        ),
+        (
+            "Go to fernhill.example/returns, then print the label",
+            'Go to <a href="https://fernhill.example/returns">fernhill.example/returns</a>, '
+            "then print the label",
+        ),
+        (
+            'x.example/"><script>alert(1)</script>',
+            '<a href="https://x.example/">x.example/</a>&#34;&gt;&lt;script&gt;alert(1)'
+            "&lt;/script&gt;",
+        ),
+        ("javascript:alert(1) & <b>bold</b>", "javascript:alert(1) &amp; &lt;b&gt;bold&lt;/b&gt;"),
+        ("write to care@fernhill.example", "write to care@fernhill.example"),
+        (
+            "(see https://x.example/a_(b))",
+            '(see <a href="https://x.example/a_(b)">https://x.example/a_(b)</a>)',
+        ),
+    ],
+    ids=["query", "bare-domain", "injection", "no-url", "e-mail-address", "parentheses"],
+)
+def test_urls_become_links_escaped_once(text: str, html: str) -> None:
+    from markupsafe import Markup
+
+    from replykb.render.links import link_urls
+
+    linked = link_urls(text)
+
+    assert isinstance(linked, Markup)
+    assert str(linked) == html
+    assert "&amp;amp;" not in linked
+    # HTML a formatter already made is kept as it is: not escaped again, not linked inside.
+    made = Markup('<a href="https://x.example/?a=1&amp;b=2">the form</a>')
+    assert link_urls(made) is made
+
+
+def test_the_email_html_part_links_the_answer_urls(example_renderer) -> None:  # type: ignore[no-untyped-def]
+    base, renderer = example_renderer
+
+    reply = renderer.render(base.answer("refund-timing"), channel="email", agent="paola")
+
+    assert reply.html is not None
+    link = "https://help.fernhill.example/refunds/timing"
+    assert link in reply.text and "<a " not in reply.text
+    assert f'<a href="{link}">{link}</a>' in reply.html
+
+
+def test_an_answer_url_with_markup_characters_is_escaped_once_in_the_html_part(
+    example_renderer,
+) -> None:  # type: ignore[no-untyped-def]
+    from replykb.models import Answer
+
+    _, renderer = example_renderer
+    answer = Answer(
+        id="invoice-link",
+        questions=["invoice?"],
+        answer="Download it at https://help.fernhill.example/invoice?order=4&fmt=pdf <now>.",
+    )
+
+    reply = renderer.render(answer, channel="email", agent="paola")
+
+    assert reply.html is not None
+    url = "https://help.fernhill.example/invoice?order=4&amp;fmt=pdf"
+    assert f'<a href="{url}">{url}</a> &lt;now&gt;.' in reply.html
+    assert "&amp;amp;" not in reply.html
+    assert "https://help.fernhill.example/invoice?order=4&fmt=pdf <now>." in reply.text

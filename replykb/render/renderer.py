@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import regex
 from jinja2 import StrictUndefined, Template
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..basefiles import TEMPLATES_DIR
 from ..errors import RenderError, ReplyTooLongError, UnknownNameError
@@ -39,6 +39,7 @@ from ..length import count_length, find_urls, is_gsm7
 from ..models import Answer, Channel, Reply, ReplyForm, Settings, SourceMap, Tone
 from .detailview import DetailsView, clean_details
 from .formatting import convert_markdown
+from .links import link_urls
 from .names import CustomerView, customer_views
 from .openings import (
     ANONYMOUS_OPENINGS,
@@ -508,4 +509,6 @@ def _cut_points(text: str) -> list[int]:
 
 
 def _linebreaks(value: str) -> Markup:
-    return Markup("<br>\n").join(escape(line) for line in str(value).splitlines())
+    # Plain text: escaped once, its URLs linked (links.py). Markup is HTML already: kept.
+    lines = value.splitlines() if isinstance(value, Markup) else str(value).splitlines()
+    return Markup("<br>\n").join(link_urls(line) for line in lines)

@@ -49,9 +49,9 @@ NAMELESS = [
 ]
 
 THERE = re.compile(r"(?i)\bthere\b")
-# Punctuation a missing name leaves: at the start of a line or text, after a space, or
-# doubled ("Hi ,", ", .", ",:", "!!" from "Hi !").
-DANGLING = re.compile(r"(?m)^[ \t]*[,.;:!?]|[ \t][,.;:!?](?!\.\.)|[,;:][.,;:!?]|[,;:]\s*$|\(\s*\)")
+# Punctuation a missing name leaves: at the start of a line, after a space, doubled
+# ("Hi ,", ", .", ",:", "!!" from "Hi !"), or a comma or colon ending the reply.
+DANGLING = re.compile(r"(?m)^[ \t]*[,.;:!?]|[ \t][,.;:!?](?!\.\.)|[,;:][.,;:!?]|[,;:]\s*\Z|\(\s*\)")
 
 
 def assert_reads_well(text: str, named: str | None = None) -> None:

@@ -46,7 +46,10 @@ def test_every_private_answer_gets_its_private_message(
         direct = RENDERER.render(
             answer, channel=private, agent="paola", customer=customer, details=DETAILS
         )
-        assert message == direct
+        # ... but for its window: a private reply to a public comment is sent once.
+        assert message.model_copy(update={"window": direct.window}) == direct
+        assert message.window is not None
+        assert message.window.once is (public != "x")
         for fact in answer.facts:
             assert fact.casefold() in message.text.casefold()
 

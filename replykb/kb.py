@@ -142,10 +142,13 @@ class KnowledgeBase:
         agent: str | None = None,
         customer: str | Customer | None = None,
         conversation_id: str | None = None,
+        details: Mapping[str, str | int | None] | None = None,
     ) -> Reply:
         """Answer ``answer_id`` rendered for ``channel``, signed by ``agent``, fitted to the
         channel's limit. ``customer`` is a display name, an ``@handle`` or a
-        :class:`Customer`; ``conversation_id`` picks the opening (same id, same opening)."""
+        :class:`Customer`; ``conversation_id`` picks the opening (same id, same opening);
+        ``details`` are the ticket's (``{"order_id": "FH1234567"}``), printed where the
+        answer uses them (README: "Ticket details")."""
         if isinstance(conversation_id, str) and (problem := unicode_problem(conversation_id)):
             raise MessageError(f"`conversation_id` is not valid Unicode text: {problem}")
         return self.renderer.render(
@@ -154,6 +157,7 @@ class KnowledgeBase:
             agent=agent,
             customer=customer,
             conversation_id=conversation_id,
+            details=details,
         )
 
     def suggest(
@@ -164,14 +168,16 @@ class KnowledgeBase:
         agent: str | None = None,
         customer: str | Customer | None = None,
         conversation_id: str | None = None,
+        details: Mapping[str, str | int | None] | None = None,
         k: int = 3,
     ) -> Suggestion:
         """Match ``message`` and render the reply to send on ``channel``.
 
         ``confident``: ``suggestion.reply`` is the reply. ``ambiguous``:
         ``suggestion.alternatives`` holds a reply for each answer too close to call.
-        ``no_match``: no reply; a person answers. Raises :class:`MessageError` for a
-        message (or conversation id) that cannot be matched, and
+        ``no_match``: no reply; a person answers. ``details`` are the ticket's, printed
+        where the answer uses them. Raises :class:`MessageError` for a message (or
+        conversation id, or details) that cannot be used, and
         :class:`UnknownNameError` for an unknown channel or agent.
         """
         checked_type(message)
@@ -181,6 +187,7 @@ class KnowledgeBase:
             "agent": agent,
             "customer": customer,
             "conversation_id": conversation_id,
+            "details": details,
         }
         (work,) = self._triage([self._prepare(fields)], k=k)
         if work.error is not None:
@@ -284,6 +291,7 @@ class KnowledgeBase:
                 agent=request.agent,
                 customer=request.customer,
                 conversation_id=request.conversation_id,
+                details=request.details,
             )
 
         reply, alternatives = None, []

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from .details import checked_details
 from .models import Customer, Match, MatchStatus, Reply, Suggestion
 
 
@@ -63,6 +64,11 @@ def _customer(value: object) -> object:
     return _text(value)
 
 
+def _details(value: object) -> object:
+    # The same check as Renderer.render's, so a bad detail fails here, on its field.
+    return checked_details(value) or None
+
+
 RequestText = Annotated[str, BeforeValidator(_text)]
 RequestId = Annotated[str, BeforeValidator(_text_or_whole_number)]
 
@@ -77,6 +83,8 @@ class TriageRequest(BaseModel):
     agent: RequestText | None = None
     customer: Annotated[str | Customer | None, BeforeValidator(_customer)] = None
     conversation_id: RequestId | None = None
+    # The ticket's details the answer may print ({"order_id": "FH1234567"}).
+    details: Annotated[dict[str, str] | None, BeforeValidator(_details)] = None
     # Echoed in the result, for the caller to pair them: its own id, the input's line.
     id: RequestId | None = None
     line: int | None = Field(default=None, ge=1)

@@ -292,6 +292,9 @@ class KnowledgeBase:
                 customer=request.customer,
                 conversation_id=request.conversation_id,
                 details=request.details,
+                # The opening follows the customer's mood when it calls for one (an
+                # apology, thanks), else the answer's own tone; the body never changes.
+                tone=work.mood.tone if work.mood is not None else None,
             )
 
         reply, alternatives = None, []
@@ -306,6 +309,7 @@ class KnowledgeBase:
             reply=reply,
             alternatives=alternatives,
             prepared=work.prepared,
+            mood=work.mood,
         )
 
     def _notify(self, work: Work, timings: SuggestTimings) -> None:

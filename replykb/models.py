@@ -403,6 +403,8 @@ class Suggestion(BaseModel):
     # On e-mail channels: the customer's newest text that was matched, and what was
     # stripped (quotes, forwards, signature, notices). None: ``message`` was matched.
     prepared: PreparedText | None = None
+    # How the customer sounds (replykb/prepare/mood.py): the reply's opening follows it.
+    mood: Mood | None = None
 
     @property
     def status(self) -> MatchStatus:

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from .errors import MessageError, ReplyKBError, UnknownNameError
-from .models import Match, Suggestion
+from .models import Match, Mood, Suggestion
+from .prepare.mood import read_mood
 from .triage_models import TriageFailure, TriageRequest, TriageResult, unicode_problem
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ class Work:
     field: str | None = None
 
     prepared: PreparedText | None = None
+    # The customer's mood, read from what is matched (an e-mail's newest text).
+    mood: Mood | None = None
 
     @property
     def message(self) -> str:
@@ -92,6 +95,7 @@ def prepare(item: object, renderer: Renderer, settings: Settings) -> Work:
         checked_message(request.message)
         if spec.family == "email":
             work.prepared = _prepare_email(request.message)
+        work.mood = read_mood(work.message)
     except UnknownNameError as error:
         work.error, work.field = error, error.kind
     except MessageError as error:

@@ -49,6 +49,8 @@ COURTESY_FACTOR: Final = 0.3
 COMPLAINT_PRAISE_FACTOR: Final = 0.5
 # Cues before a "but" in their sentence.
 CONTRAST_FACTOR: Final = 0.5
+# Praise or thanks after a negation.
+NEGATED_PRAISE_WEIGHT: Final = 1.0
 SHOUTING_WEIGHT: Final = 0.5
 EXCLAMATION_WEIGHT: Final = 0.3
 QUESTION_MARKS_WEIGHT: Final = 0.5
@@ -142,7 +144,9 @@ def read_cues(message: str) -> Reading:
         label = f'{category}: "{phrase}"'
         if side == "grateful":
             if _negated(folded, start):
+                # "Not happy", "non sono soddisfatto": a complaint, however mild the word.
                 side, label = "angry", f'not + {category}: "{phrase}"'
+                weight = max(weight, NEGATED_PRAISE_WEIGHT)
             elif irony:
                 side, label = "angry", f'irony: "{phrase}"'
             else:

@@ -237,7 +237,8 @@ THANKS: Final = {
     " | molto gentil* | troppo gentil* | gentili=0.6 | apprezz* | riconoscent* | grato | grata",
     "es": "gracias | mil gracias | muchas gracias | agradec* | se agradece | muy amable*",
     "fr": "merci | remerci* | reconnaissant* | tres gentil* | trop gentil* | sympa=0.6",
-    "de": "danke* | vielen dank | herzlichen dank | besten dank | bedank* | dankbar",
+    "de": "danke* | vielen dank | vielen lieben dank | herzlichen dank | besten dank | bedank*"
+    " | dankbar",
     "pt": "obrigad* | valeu | agradec* | grato | grata",
 }
 
@@ -269,7 +270,8 @@ PRAISE: Final = {
     " | impeccable | efficace*=0.6 | reactivite=0.6 | precieu*=0.6 | regle=0.5 | resolu=0.5"
     " | adore | j'adore | incroyable=0.6",
     "de": "super=0.6 | toll=0.8 | tolle=0.8 | toller=0.8 | tolles=0.8 | klasse | spitze"
-    " | perfekt=0.8 | hervorragend* | grossartig* | wunderbar | wunderschon | ausgezeichnet"
+    " | tollen=0.8 | perfekt=0.8 | hervorragend* | grossartig* | wunderbar | wunderschon"
+    " | ausgezeichnet"
     " | zufrieden | begeistert | freundlich*=0.6 | erledigt=0.5 | geklappt=0.5 | gelost=0.5"
     " | top | empfehle* | weiterempfehlen",
     "pt": "excelente | otim* | perfeit*=0.8 | maravilhos* | incrivel=0.6 | adorei | amei"
@@ -286,7 +288,7 @@ NEGATORS: Final = _words(
 
 # Words that make the next cue stronger ("extremely disappointed", "davvero pessimo").
 BOOSTERS: Final = _words(
-    "very so really extremely absolutely totally truly utterly incredibly deeply"
+    "very so really extremely absolutely totally truly utterly incredibly deeply beyond"
     " molto davvero veramente proprio profondamente estremamente assolutamente troppo"
     " muy realmente totalmente tres vraiment extremement totalement sehr wirklich"
     " total absolut extrem muito realmente totalmente extremamente"
@@ -294,10 +296,10 @@ BOOSTERS: Final = _words(
 BOOST: Final = 1.3
 
 # Words after which the sentence's real point comes ("I love your shops but..."): cues
-# before the last of them in a sentence count half.
+# before the last of them in a sentence count half. Not Italian "ma" (French "my") nor
+# Portuguese "mas" (Spanish "más" once its accent is folded).
 CONTRASTS: Final = _words(
-    "but however yet though ma pero però tuttavia peccato pero mais cependant aber"
-    " jedoch doch mas porem"
+    "but however yet though pero tuttavia peccato mais cependant aber jedoch doch porem"
 )
 
 # Emojis by what they say (a skin tone or a gender sign after them changes nothing).

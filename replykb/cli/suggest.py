@@ -32,6 +32,13 @@ def _reply_options(function: Callable[..., Any]) -> Callable[..., Any]:
             ),
             click.option("--customer", help="The customer's display name or @handle."),
             click.option("--conversation", help="Conversation id: picks the opening, stably."),
+            click.option(
+                "--detail",
+                "details",
+                multiple=True,
+                metavar="NAME=VALUE",
+                help="A ticket detail the answer may print (order_id=FH1234567); repeat it.",
+            ),
             JSON_OPTION,
             QUIET_OPTION,
         ]
@@ -43,6 +50,17 @@ def _reply_options(function: Callable[..., Any]) -> Callable[..., Any]:
 UNITS = {"sms": "segment", "twitter": "weighted character", "graphemes": "grapheme"}
 
 
+def _details(values: tuple[str, ...]) -> dict[str, str]:
+    """``--detail order_id=FH1234567`` options as a mapping (the renderer checks them)."""
+    details: dict[str, str] = {}
+    for value in values:
+        name, equals, text = value.partition("=")
+        if not equals or not name.strip():
+            fail(f"--detail {value!r}: write NAME=VALUE, e.g. --detail order_id=FH1234567")
+        details[name.strip()] = text
+    return details
+
+
 def _print_reply(reply: Reply, *, quiet: bool = False) -> None:
     if quiet:
         click.echo(reply.text)
@@ -51,7 +69,14 @@ def _print_reply(reply: Reply, *, quiet: bool = False) -> None:
     size = f"{reply.length} {unit}" + ("" if reply.limit is None else f" of {reply.limit}")
     header = f"[{reply.answer_id} on {reply.channel}: {reply.form}, {size}]"
     click.echo(click.style(header, dim=True))
-    click.echo(reply.text)
+    if reply.needs_details:
+        needed = " ".join(f"--detail {name}=..." for name in reply.needs_details)
+        click.echo(f"no reply without the ticket's {', '.join(reply.needs_details)}: {needed}")
+    else:
+        click.echo(reply.text)
+    if reply.private_reply is not None:
+        click.echo(click.style("then, privately:", dim=True))
+        _print_reply(reply.private_reply)
 
 
 @click.command()
@@ -87,6 +112,7 @@ def suggest(
     agent: str | None,
     customer: str | None,
     conversation: str | None,
+    details: tuple[str, ...],
     as_json: bool,
     quiet: bool,
     input_path: Path | None,
@@ -109,6 +135,8 @@ def suggest(
     if input_path is not None:
         if message is not None:
             fail("give a MESSAGE or --input FILE, not both")
+        if details:
+            fail("--detail is for one MESSAGE; with --input give each record its `details`")
         kb = load_kb(kb_path, cache_dir)
         triage_file(kb, input_path, output_path, channel, agent, strict, quiet=quiet)
         return
@@ -116,7 +144,12 @@ def suggest(
         fail("give a MESSAGE and its --channel (or --input FILE); see `replykb suggest --help`")
     kb = load_kb(kb_path, cache_dir)
     suggestion = kb.suggest(
-        message, channel=channel, agent=agent, customer=customer, conversation_id=conversation
+        message,
+        channel=channel,
+        agent=agent,
+        customer=customer,
+        conversation_id=conversation,
+        details=_details(details),
     )
     if as_json:
         click.echo(suggestion.model_dump_json(indent=2))
@@ -171,6 +204,7 @@ def render(
     agent: str | None,
     customer: str | None,
     conversation: str | None,
+    details: tuple[str, ...],
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -194,7 +228,12 @@ def render(
     channels = list(base.settings.channels) if channel == "all" else [channel]
     replies = [
         renderer.render(
-            answer, channel=name, agent=agent, customer=customer, conversation_id=conversation
+            answer,
+            channel=name,
+            agent=agent,
+            customer=customer,
+            conversation_id=conversation,
+            details=_details(details),
         )
         for name in channels
     ]

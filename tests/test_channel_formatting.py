@@ -14,7 +14,7 @@ from replykb import load_answer_base
 from replykb.length import count_length
 from replykb.models import Answer, Settings
 from replykb.render import Renderer
-from replykb.render.formatting import convert_markdown, raw_markdown
+from replykb.render.formatting import convert_markdown, convert_template, raw_markdown
 
 from .conftest import EXAMPLE_BASE, WriteBase
 
@@ -280,3 +280,58 @@ def test_a_bases_private_invitation_is_converted_too(write_base: WriteBase) -> N
     reply = Renderer.for_base(base).render(base.answer("a"), channel="x")
     assert reply.form == "private_invite"
     assert "Please DM us: we'll look into it privately." in reply.text
+
+
+# --- what a reply prints of the customer and the ticket is data, never Markdown ---------
+
+
+@pytest.mark.parametrize(
+    ("source", "plain", "whatsapp"),
+    [
+        ("See [our page]({{ link }}).", "See our page {{ link }}.", "See our page {{ link }}."),
+        (
+            "Order **{{ details.order_id }}**",
+            "Order {{ details.order_id }}",
+            "Order *{{ details.order_id }}*",
+        ),
+        (
+            "{% if details.order_id %}**Found** it{% else %}_Not yet_{% endif %}",
+            "{% if details.order_id %}Found it{% else %}Not yet{% endif %}",
+            "{% if details.order_id %}*Found* it{% else %}_Not yet_{% endif %}",
+        ),
+        (
+            "{{ a_b_c }} and {# _note_ #} {{ '**' }}",
+            "{{ a_b_c }} and {# _note_ #} {{ '**' }}",
+            None,
+        ),
+    ],
+)
+def test_a_templates_tags_are_kept_as_written(
+    source: str, plain: str, whatsapp: str | None
+) -> None:
+    assert convert_template(source, "plain") == plain
+    assert convert_template(source, "whatsapp") == (whatsapp or plain)
+    assert convert_template(source, "markdown") == source
+
+
+DETAILED = Answer(
+    id="order-status",
+    questions=["where is my order"],
+    answer="Your order **{{ details.order_id }}** is on its way: _{{ details.note }}_.",
+    details={"order_id": {"fallback": "your order"}, "note": {"fallback": "no note"}},
+)
+
+
+@pytest.mark.parametrize(
+    ("output", "expected"),
+    [
+        ("plain", "Your order A_12_B**x** is on its way: *urgent* __init__."),
+        ("whatsapp", "Your order *A_12_B**x*** is on its way: _*urgent* __init___."),
+        ("markdown", "Your order **A_12_B**x**** is on its way: _*urgent* __init___."),
+    ],
+)
+def test_ticket_details_print_as_given_whatever_the_format(output: str, expected: str) -> None:
+    reply = tight_renderer(None, output).render(
+        DETAILED, channel="tight", details={"order_id": "A_12_B**x**", "note": "*urgent* __init__"}
+    )
+    assert expected in reply.text

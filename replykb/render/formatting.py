@@ -25,6 +25,7 @@ open) shows as written: :func:`raw_markdown` finds it, for ``replykb check``.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Final
@@ -32,7 +33,7 @@ from typing import Final
 from ..models import OutputFormat
 from ..urls import find_urls
 
-__all__ = ["convert_markdown", "raw_markdown"]
+__all__ = ["convert_markdown", "convert_template", "raw_markdown"]
 
 # Placeholders: \x00 opens an emphasis mark, \x01 wraps a kept span. The loader refuses
 # control characters in a base, and names are cleaned of them, so neither occurs in a
@@ -43,6 +44,8 @@ _MARKS: Final = {"plain": ("", "", ""), "whatsapp": ("*", "_", "~")}
 _BOLD, _ITALIC, _STRIKE = "\x00\x02", "\x00\x03", "\x00\x04"
 _KEPT: Final = re.compile("\x01(\\d+)\x01")
 
+# Jinja tags of an answer text: kept whole, so the values they print are never Markdown.
+_JINJA: Final = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _FENCE: Final = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING: Final = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _BULLET: Final = re.compile(r"^([ \t]*)[*+]([ \t]+)(?=\S)")
@@ -75,6 +78,18 @@ def convert_markdown(text: str, output: OutputFormat | str) -> str:
         return text
     style = "whatsapp" if output == "whatsapp" else "plain"
     return _Converter(style).convert(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def convert_template(source: str, output: OutputFormat | str) -> str:
+    """An answer text's Jinja source converted like :func:`convert_markdown`, its tags
+    (``{{ }}``, ``{% %}``, ``{# #}``) kept as written: the ticket details and names they
+    print later are data, never read as Markdown (an order id ``A_1_B``, a name
+    ``*Bob*``). Cached: a base has finitely many texts, rendered many times."""
+    if output == "markdown" or "\x00" in source or "\x01" in source:
+        return source
+    converter = _Converter("whatsapp" if output == "whatsapp" else "plain")
+    return converter.convert(_JINJA.sub(lambda tag: converter.keep(tag.group()), source))
 
 
 def raw_markdown(text: str, output: OutputFormat | str) -> list[str]:

@@ -38,7 +38,7 @@ from ..errors import RenderError, ReplyTooLongError, UnknownNameError
 from ..length import count_length, find_urls, is_gsm7
 from ..models import Answer, Channel, Reply, ReplyForm, Settings, SourceMap, Tone
 from .detailview import DetailsView, clean_details
-from .formatting import convert_markdown
+from .formatting import convert_markdown, convert_template
 from .links import link_urls
 from .names import CustomerView, customer_views
 from .openings import (
@@ -296,23 +296,26 @@ class Renderer:
     ) -> list[tuple[ReplyForm, str]]:
         if answer.private and spec.public:
             invitation = self._render_template(PRIVATE_INVITE_TEMPLATE, context, answer)
-            return [("private_invite", self._shown(invitation, context))]
+            return [("private_invite", convert_markdown(invitation, spec.format))]
         bodies: list[tuple[ReplyForm, str]] = [("full", self._full_text(answer, context))]
         if answer.short:
-            short = self._render_string(answer.short, context, answer=answer, what="short")
-            bodies.append(("short", self._shown(short, context)))
+            short = self._render_string(
+                self._shown_source(answer.short, context), context, answer=answer, what="short"
+            )
+            bodies.append(("short", short))
         bodies.append(("cut", ""))
         return bodies
 
     def _full_text(self, answer: Answer, context: dict[str, Any]) -> str:
         """The answer's full text, rendered with ``context``, as its channel shows it."""
-        text = self._render_string(answer.answer, context, answer=answer, what="answer")
-        return self._shown(text.strip(), context)
+        source = self._shown_source(answer.answer, context)
+        return self._render_string(source, context, answer=answer, what="answer").strip()
 
-    def _shown(self, body: str, context: dict[str, Any]) -> str:
-        """A body (Markdown) as the channel shows it, before it is fitted: the platform
-        counts what it shows (:mod:`.formatting`)."""
-        return convert_markdown(body, context["channel"].format)
+    def _shown_source(self, source: str, context: dict[str, Any]) -> str:
+        """An answer text (Markdown) as the channel shows it, converted BEFORE the values
+        are filled in (they are data, never Markdown) and before the reply is fitted
+        (the platform counts what it shows): :mod:`.formatting`."""
+        return convert_template(source, context["channel"].format)
 
     def _cut(
         self,

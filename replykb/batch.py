@@ -2,11 +2,13 @@
 
 Input is JSONL (one object per line) or CSV with a header (see records.py); each
 record has a ``message`` and optionally ``channel``, ``agent``, ``customer``,
-``conversation_id`` and ``id``. Records go through :meth:`KnowledgeBase.suggest_many`,
-the core every door uses, so a line gets exactly the reply ``kb.suggest`` gives,
-alternatives included. A record that cannot be read or triaged becomes an error row
-naming its line, and every other record still gets its row. Memory stays constant
-however long the input: records are read, encoded in batches and written as they go.
+``conversation_id``, ``id`` and ``details`` (a JSON object; in a CSV, one
+``details.<name>`` column per detail, such as ``details.order_id``). Records go
+through :meth:`KnowledgeBase.suggest_many`, the core every door uses, so a line gets
+exactly the reply ``kb.suggest`` gives, alternatives included. A record that cannot
+be read or triaged becomes an error row naming its line, and every other record still
+gets its row. Memory stays constant however long the input: records are read,
+encoded in batches and written as they go.
 
 :func:`run_batch` adds the file handling: the input is never overwritten, a result
 file appears only when complete (written to a temporary file, then renamed), and
@@ -37,7 +39,9 @@ if TYPE_CHECKING:
     from .kb import KnowledgeBase
 
 BATCH_SIZE = 64
-REQUEST_FIELDS = ("message", "channel", "agent", "customer", "conversation_id", "id")
+REQUEST_FIELDS = ("message", "channel", "agent", "customer", "conversation_id", "id", "details")
+# A CSV has no objects: each ticket detail is a column of its own.
+DETAIL_COLUMN = "details."
 
 TriageOutcome = TriageResult | TriageFailure
 
@@ -205,6 +209,13 @@ def _request_fields(
         for key in REQUEST_FIELDS
         if (value := record.fields.get(key)) is not None and (value != "" or key == "message")
     }
+    columns = {
+        key.removeprefix(DETAIL_COLUMN): value
+        for key, value in record.fields.items()
+        if key.startswith(DETAIL_COLUMN) and value not in (None, "")
+    }
+    if columns and "details" not in fields:
+        fields["details"] = columns
     if channel is not None:
         fields.setdefault("channel", channel)
     if agent is not None:

@@ -80,3 +80,46 @@ def test_bad_details_fail_on_their_field(example_kb, details: object, message: s
     assert isinstance(failure, TriageFailure) and failure.field == "details"
     assert failure.kind == "MessageError" and message in failure.error and failure.id == "a"
     assert isinstance(fine, TriageResult) and "FH1234567" in fine.suggestion.reply.text
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        (
+            "in.jsonl",
+            '{"message": "where is my parcel??", "channel": "sms", "details": {"order_id": "FH7654321"}}\n'
+            '{"message": "where is my parcel??", "channel": "sms", "details": {"order_id": true}}\n'
+            '{"message": "where is my parcel??", "channel": "sms"}\n',
+        ),
+        (
+            "in.csv",
+            "message,channel,Details.Order_ID\n"
+            "where is my parcel??,sms,FH7654321\n"
+            "where is my parcel??,sms,FH 7654321 has a very long and repeated text "
+            + "x"
+            * 500
+            + "\n"
+            "where is my parcel??,sms,\n",
+        ),
+    ],
+)
+def test_batch_records_carry_their_details(tmp_path, name: str, content: str) -> None:  # type: ignore[no-untyped-def]
+    """A JSONL record's `details` object, or a CSV's `details.<name>` columns."""
+    import json
+
+    from click.testing import CliRunner
+
+    from replykb.cli import cli
+
+    from .conftest import EXAMPLE_BASE
+
+    source = tmp_path / name
+    source.write_text(content, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["suggest", "--kb", str(EXAMPLE_BASE), "--input", str(source)])
+    rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    first = 2 if name.endswith(".csv") else 1  # a CSV's line 1 is its header
+    assert [row["line"] for row in rows] == [first, first + 1, first + 2], result.output
+    given, bad, none = rows
+    assert "You can follow FH7654321 step by step" in given["reply"]["text"]
+    assert bad["status"] == "error" and bad["field"] == "details", bad
+    assert "You can follow your order step by step" in none["reply"]["text"]

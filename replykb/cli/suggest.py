@@ -95,7 +95,7 @@ def _print_reply(reply: Reply, *, quiet: bool = False) -> None:
     "input_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Triage a backlog: JSONL or CSV with `message` (and optional channel, customer, "
-    "conversation_id, id).",
+    "conversation_id, id, details; in a CSV, details.<name> columns).",
 )
 @click.option(
     "--output",

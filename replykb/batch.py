@@ -114,6 +114,10 @@ def result_row(outcome: TriageOutcome) -> dict[str, Any]:
         reply=None if reply is None else reply.model_dump(mode="json"),
         alternatives=[r.model_dump(mode="json") for r in suggestion.alternatives],
     )
+    if suggestion.mood is not None:
+        # For sorting a backlog: the angry, the urgent and those writing again first.
+        mood = suggestion.mood
+        row.update(mood=mood.label, urgent=mood.urgent, repeated=mood.repeated)
     if suggestion.prepared is not None:
         # An e-mail is matched on its newest text: the row says which (not the quoted
         # thread again, which the input line already holds).

@@ -10,6 +10,7 @@ used to tune it.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections import Counter
@@ -379,3 +380,54 @@ def test_an_answer_url_with_markup_characters_is_escaped_once_in_the_html_part(
     assert f'<a href="{url}">{url}</a> &lt;now&gt;.' in reply.html
     assert "&amp;amp;" not in reply.html
     assert "https://help.fernhill.example/invoice?order=4&fmt=pdf <now>." in reply.text
+
+
+# --- the command line shows both parts and the text used -----------------------------------
+
+ANSWERS = Path(__file__).parent.parent / "answers"
+REFUND_LINK = "https://help.fernhill.example/refunds/timing"
+
+
+def test_render_on_email_shows_the_text_and_the_html_part() -> None:
+    from click.testing import CliRunner
+
+    from replykb.cli import cli
+
+    args = ["render", "refund-timing", "--kb", str(ANSWERS), "-c", "email", "--agent", "paola"]
+    shown = CliRunner().invoke(cli, args)
+    as_json = CliRunner().invoke(cli, [*args, "--json"])
+
+    assert shown.exit_code == 0, shown.output
+    text, html = shown.output.split("--- HTML part ---\n")
+    assert f"at {REFUND_LINK}.\n" in text
+    assert f'<a href="{REFUND_LINK}">{REFUND_LINK}</a>.</p>' in html
+    assert as_json.exit_code == 0, as_json.output
+    (reply,) = json.loads(as_json.output)
+    assert REFUND_LINK in reply["text"] and "<a " not in reply["text"]
+    assert f'<a href="{REFUND_LINK}">' in reply["html"]
+
+
+def test_suggest_on_email_says_which_text_it_matched(example_kb, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from click.testing import CliRunner
+
+    import replykb.cli.suggest
+    from replykb.cli import cli
+
+    # The session's knowledge base (answers/, real model) instead of loading it again.
+    monkeypatch.setattr(replykb.cli.suggest, "load_kb", lambda *_: example_kb)
+    text = thread("long_thread_en")
+    args = ["suggest", text, "--kb", str(ANSWERS), "-c", "email", "--agent", "paola"]
+
+    shown = CliRunner().invoke(cli, args)
+    as_json = CliRunner().invoke(cli, [*args, "--json"])
+
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.startswith(
+        f"[e-mail: matched on its newest text, 491 of {len(text):,} characters; "
+        "stripped: signature, disclaimer, quote]\nrefund-timing (confident, score 0.65)\n"
+    )
+    assert "--- HTML part ---" in shown.output
+    suggestion = json.loads(as_json.output)
+    assert suggestion["prepared"]["text_used"] == prepare_email(text).text_used
+    assert suggestion["reply"]["answer_id"] == "refund-timing"
+    assert f'<a href="{REFUND_LINK}">' in suggestion["reply"]["html"]

@@ -20,6 +20,7 @@ from .triage import triage_file
 
 if TYPE_CHECKING:
     from ..models import Reply
+    from ..prepare.email_result import PreparedText
 
 
 def _reply_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -74,9 +75,21 @@ def _print_reply(reply: Reply, *, quiet: bool = False) -> None:
         click.echo(f"no reply without the ticket's {', '.join(reply.needs_details)}: {needed}")
     else:
         click.echo(reply.text)
+        if reply.html is not None:
+            # An e-mail is sent as both parts; --json gives them as `text` and `html`.
+            click.echo(click.style("--- HTML part ---", dim=True))
+            click.echo(reply.html)
     if reply.private_reply is not None:
         click.echo(click.style("then, privately:", dim=True))
         _print_reply(reply.private_reply)
+
+
+def _print_prepared(prepared: PreparedText, length: int) -> None:
+    """Which text of an e-mail was matched, and what was stripped from it."""
+    kinds = ", ".join(dict.fromkeys(part.kind for part in prepared.stripped)) or "nothing"
+    what = prepared.note or "matched on its newest text"
+    used = f"{len(prepared.text_used):,} of {length:,} characters"
+    click.echo(click.style(f"[e-mail: {what}, {used}; stripped: {kinds}]", dim=True))
 
 
 @click.command()
@@ -158,6 +171,8 @@ def suggest(
         if suggestion.reply is not None:
             click.echo(suggestion.reply.text)
         return
+    if suggestion.prepared is not None:
+        _print_prepared(suggestion.prepared, len(message))
     match = suggestion.match
     threshold = kb.settings.match.threshold
     if suggestion.reply is not None:

@@ -23,8 +23,9 @@ irony, not thanks, and "grazie in anticipo" a courtesy, not gratitude):
 - ``PRAISE``: praise and delight.
 
 This lexicon and its weights were written from general knowledge of each language
-and tuned on the development messages of ``benchmarks/data/mood_dev.jsonl`` only;
-``benchmarks/data/mood.jsonl`` measures them (see README, "The customer's mood").
+and tuned on the development messages of ``benchmarks/data/mood_dev.jsonl``;
+``benchmarks/data/mood.jsonl`` measures them (see README, "The customer's mood", for
+the first measurement and the few general fixes made after it).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from .loader import load_answer_base
 from .match import Matcher
 from .models import Answer, AnswerBase, Customer, Match, Reply, Settings, Suggestion
 from .render import Renderer
+from .render.windows import aware_time, current_time
 from .triage import Work, checked_message, checked_type, close_answers, prepare
 from .triage_models import (
     SuggestEvent,
@@ -143,12 +144,16 @@ class KnowledgeBase:
         customer: str | Customer | None = None,
         conversation_id: str | None = None,
         details: Mapping[str, str | int | None] | None = None,
+        last_customer_message_at: datetime | str | None = None,
+        now: datetime | None = None,
     ) -> Reply:
         """Answer ``answer_id`` rendered for ``channel``, signed by ``agent``, fitted to the
         channel's limit. ``customer`` is a display name, an ``@handle`` or a
         :class:`Customer`; ``conversation_id`` picks the opening (same id, same opening);
         ``details`` are the ticket's (``{"order_id": "FH1234567"}``), printed where the
-        answer uses them (README: "Ticket details")."""
+        answer uses them (README: "Ticket details"). ``reply.window`` says whether it may
+        be sent ``now`` (default: the clock), the customer having last written at
+        ``last_customer_message_at`` (README: "Channel rules")."""
         if isinstance(conversation_id, str) and (problem := unicode_problem(conversation_id)):
             raise MessageError(f"`conversation_id` is not valid Unicode text: {problem}")
         return self.renderer.render(
@@ -158,6 +163,12 @@ class KnowledgeBase:
             customer=customer,
             conversation_id=conversation_id,
             details=details,
+            last_customer_message_at=(
+                None
+                if last_customer_message_at is None
+                else aware_time(last_customer_message_at, "last_customer_message_at")
+            ),
+            now=now,
         )
 
     def suggest(
@@ -169,6 +180,8 @@ class KnowledgeBase:
         customer: str | Customer | None = None,
         conversation_id: str | None = None,
         details: Mapping[str, str | int | None] | None = None,
+        last_customer_message_at: datetime | str | None = None,
+        now: datetime | None = None,
         k: int = 3,
     ) -> Suggestion:
         """Match ``message`` and render the reply to send on ``channel``.
@@ -176,8 +189,9 @@ class KnowledgeBase:
         ``confident``: ``suggestion.reply`` is the reply. ``ambiguous``:
         ``suggestion.alternatives`` holds a reply for each answer too close to call.
         ``no_match``: no reply; a person answers. ``details`` are the ticket's, printed
-        where the answer uses them. Raises :class:`MessageError` for a message (or
-        conversation id, or details) that cannot be used, and
+        where the answer uses them; ``last_customer_message_at`` (with ``now``, default
+        the clock) gives every reply its ``window``. Raises :class:`MessageError` for a
+        message (or conversation id, details, time) that cannot be used, and
         :class:`UnknownNameError` for an unknown channel or agent.
         """
         checked_type(message)
@@ -188,8 +202,11 @@ class KnowledgeBase:
             "customer": customer,
             "conversation_id": conversation_id,
             "details": details,
+            "last_customer_message_at": last_customer_message_at,
         }
-        (work,) = self._triage([self._prepare(fields)], k=k)
+        # One `now` for the reply and every alternative, as suggest_many does.
+        moment = current_time() if now is None else aware_time(now, "now")
+        (work,) = self._triage([self._prepare(fields)], k=k, now=moment)
         if work.error is not None:
             raise work.error
         assert work.suggestion is not None
@@ -203,20 +220,24 @@ class KnowledgeBase:
         *,
         k: int = 3,
         batch_size: int = BATCH_SIZE,
+        now: datetime | None = None,
     ) -> Iterator[TriageResult | TriageFailure]:
         """Triage many messages, lazily, one result per item and in their order.
 
         Each item is a :class:`TriageRequest` or a mapping of its fields (``message``,
-        ``channel``, ``agent``, ``customer``, ``conversation_id``, ``id``, ``line``).
+        ``channel``, ``agent``, ``customer``, ``conversation_id``, ``details``,
+        ``last_customer_message_at``, ``id``, ``line``). Reply windows are those at
+        ``now``, the same for every item (default: the clock, read once per call).
         Messages are encoded ``batch_size`` at a time; each result is exactly what
         :meth:`suggest` gives for the same fields, alternatives included. An item that
         cannot be triaged becomes a :class:`TriageFailure` in its place, with the
         error's message and kind, and the others go on.
         """
+        moment = current_time() if now is None else aware_time(now, "now")
         iterator = iter(items)
         position = 0
         while chunk := list(islice(iterator, batch_size)):
-            for work in self._triage([self._prepare(item) for item in chunk], k=k):
+            for work in self._triage([self._prepare(item) for item in chunk], k=k, now=moment):
                 yield work.outcome(position)
                 position += 1
 
@@ -243,7 +264,7 @@ class KnowledgeBase:
     def _prepare(self, item: object) -> Work:
         return prepare(item, self.renderer, self.settings)
 
-    def _triage(self, items: Sequence[Work], *, k: int) -> list[Work]:
+    def _triage(self, items: Sequence[Work], *, k: int, now: datetime) -> list[Work]:
         """Encode the valid items together, then match, render and tell the observers."""
         ready = [work for work in items if work.error is None]
         started = time.perf_counter()
@@ -254,7 +275,7 @@ class KnowledgeBase:
             work.match = self.matcher.match(vector, k=k)
             matched = time.perf_counter()
             try:
-                work.suggestion = self._suggestion(work, work.match)
+                work.suggestion = self._suggestion(work, work.match, now)
             except ReplyKBError as error:
                 work.error = error
                 continue
@@ -278,7 +299,7 @@ class KnowledgeBase:
             return list(self.embedder.encode(messages))
         return [self.embedder.encode([message])[0] for message in messages]
 
-    def _suggestion(self, work: Work, match: Match) -> Suggestion:
+    def _suggestion(self, work: Work, match: Match, now: datetime) -> Suggestion:
         """The one policy: a confident match gets its reply, an ambiguous one a reply per
         close answer (:func:`close_answers`), no match none."""
         request = work.request
@@ -292,6 +313,8 @@ class KnowledgeBase:
                 customer=request.customer,
                 conversation_id=request.conversation_id,
                 details=request.details,
+                last_customer_message_at=request.last_customer_message_at,
+                now=now,
                 # The opening follows the customer's mood when it calls for one (an
                 # apology, thanks), else the answer's own tone; the body never changes.
                 tone=work.mood.tone if work.mood is not None else None,

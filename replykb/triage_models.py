@@ -14,6 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from .details import checked_details
 from .models import Customer, Match, MatchStatus, Reply, Suggestion
+from .render.windows import moment
 
 
 def unicode_problem(text: str) -> str | None:
@@ -69,6 +70,11 @@ def _details(value: object) -> object:
     return checked_details(value) or None
 
 
+def _moment(value: object) -> object:
+    # A datetime, ISO 8601 text or Unix seconds, always with a time zone (render/windows.py).
+    return None if value is None else moment(value)
+
+
 RequestText = Annotated[str, BeforeValidator(_text)]
 RequestId = Annotated[str, BeforeValidator(_text_or_whole_number)]
 
@@ -85,6 +91,8 @@ class TriageRequest(BaseModel):
     conversation_id: RequestId | None = None
     # The ticket's details the answer may print ({"order_id": "FH1234567"}).
     details: Annotated[dict[str, str] | None, BeforeValidator(_details)] = None
+    # When the customer last wrote: the reply's window (WhatsApp 24 h, Messenger...).
+    last_customer_message_at: Annotated[datetime | None, BeforeValidator(_moment)] = None
     # Echoed in the result, for the caller to pair them: its own id, the input's line.
     id: RequestId | None = None
     line: int | None = Field(default=None, ge=1)

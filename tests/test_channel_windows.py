@@ -14,6 +14,7 @@ from replykb.errors import AnswerBaseError, MessageError
 from replykb.models import Channel, Settings
 from replykb.render import Renderer, windows
 from replykb.render.windows import reply_window
+from replykb.triage_models import TriageFailure
 
 from .conftest import EXAMPLE_BASE, MINIMAL_ANSWER, WriteBase
 
@@ -378,4 +379,117 @@ def test_a_naive_time_fails_the_render_with_the_fix() -> None:
     ):
         RENDERER.render(
             PUBLIC_ANSWER, channel="whatsapp", last_customer_message_at=datetime(2026, 11, 2, 9, 30)
+        )
+
+
+# --- through the triage core: kb.suggest, kb.render, suggest_many ------------------------
+
+
+def test_kb_suggest_states_the_window_of_every_reply(example_kb) -> None:  # type: ignore[no-untyped-def]
+    suggestion = example_kb.suggest(
+        "when will I get my refund",
+        channel="messenger",
+        last_customer_message_at=LAST,
+        now=LAST + 2 * DAY,
+    )
+    assert suggestion.reply is not None and suggestion.reply.window is not None
+    window = suggestion.reply.window
+    assert (window.status, window.tag, window.closes_at) == (
+        "human_agent_tag",
+        "HUMAN_AGENT",
+        LAST + 7 * DAY,
+    )
+
+
+def test_kb_render_a_private_answer_on_a_facebook_comment(example_kb) -> None:  # type: ignore[no-untyped-def]
+    reply = example_kb.render(
+        "account-locked",
+        channel="facebook",
+        last_customer_message_at="2026-11-02T10:30:00+01:00",  # ISO 8601 text: LAST in Rome
+        now=LAST + 8 * DAY,
+    )
+    assert reply.form == "private_invite"
+    assert reply.private_reply is not None and reply.private_reply.window is not None
+    assert (reply.private_reply.window.status, reply.private_reply.window.once) == ("closed", True)
+
+
+WINDOW_REQUESTS = [
+    ("when will I get my refund", "messenger", LAST),
+    ("my account is locked", "facebook", LAST - 6 * DAY),
+    ("do you price match", "instagram", "2026-10-20T09:30:00Z"),
+    ("where is my parcel", "messenger", int((LAST - 3 * DAY).timestamp())),  # Unix seconds
+    ("who won the football last night", "x", LAST),
+    ("refund?", "chat", None),
+]
+
+
+def test_suggest_many_gives_what_suggest_gives_with_windows(example_kb) -> None:  # type: ignore[no-untyped-def]
+    now = LAST + 30 * HOUR
+    requests = [
+        {"message": message, "channel": channel, "last_customer_message_at": last, "id": str(i)}
+        for i, (message, channel, last) in enumerate(WINDOW_REQUESTS)
+    ]
+    results = list(example_kb.suggest_many(requests, now=now, batch_size=4))
+    statuses = []
+    for request, result in zip(requests, results, strict=True):
+        assert result.status != "error", result
+        single = example_kb.suggest(
+            request["message"],
+            channel=request["channel"],
+            last_customer_message_at=request["last_customer_message_at"],
+            now=now,
+        )
+        assert result.suggestion.model_dump_json() == single.model_dump_json()
+        replies = [single.reply, *single.alternatives]
+        statuses += [r.window.status for r in replies if r is not None and r.window]
+    assert "human_agent_tag" in statuses and "open" in statuses
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "2026-11-02T09:30:00",
+            "`last_customer_message_at` (2026-11-02T09:30:00) has no time zone, so the reply "
+            "window cannot be known: give it in UTC (2026-11-02T09:30:00Z, or tzinfo=UTC) or "
+            "with its offset (+01:00)",
+        ),
+        (
+            "yesterday",
+            "`last_customer_message_at` ('yesterday') is not an ISO 8601 time: write it like "
+            "2026-11-02T09:30:00Z",
+        ),
+        (True, "`last_customer_message_at` must be a time, not True"),
+        (
+            [2026, 11, 2],
+            "`last_customer_message_at` must be a time with a time zone (a datetime, ISO 8601 "
+            "text such as 2026-11-02T09:30:00Z, or Unix seconds), not list",
+        ),
+    ],
+)
+def test_a_request_with_an_unusable_time_fails_on_its_field(
+    example_kb, value: object, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    (result,) = example_kb.suggest_many(
+        [{"message": "refund?", "channel": "chat", "last_customer_message_at": value, "line": 7}],
+        now=LAST,
+    )
+    assert isinstance(result, TriageFailure)
+    assert (result.kind, result.field, result.line, result.error) == (
+        "MessageError",
+        "last_customer_message_at",
+        7,
+        message,
+    )
+    with pytest.raises(MessageError) as caught:
+        example_kb.suggest("refund?", channel="chat", last_customer_message_at=value, now=LAST)
+    assert str(caught.value) == message
+
+
+def test_a_naive_now_is_refused_before_any_work(example_kb) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(MessageError, match=r"^`now` \(2026-11-02T09:30:00\) has no time zone"):
+        list(
+            example_kb.suggest_many(
+                [{"message": "refund?", "channel": "chat"}], now=datetime(2026, 11, 2, 9, 30)
+            )
         )

@@ -22,7 +22,7 @@ from ..channels import PrivateReplyRule, ReplyWindow, WindowRule
 from ..errors import MessageError
 from ..models import Channel
 
-__all__ = ["CLOCK_SKEW", "aware_time", "current_time", "reply_window", "window_now"]
+__all__ = ["CLOCK_SKEW", "aware_time", "current_time", "moment", "reply_window", "window_now"]
 
 # A customer's message stamped this much after `now` is taken as sent just now: the
 # platform's clock and ours differ a little. Further ahead is a wrong time (a local time
@@ -43,20 +43,43 @@ def window_now(now: datetime | None, last_customer_message_at: datetime | None) 
     return now
 
 
-def aware_time(value: object, field: str) -> datetime:
-    """``value`` as a UTC datetime; a :class:`MessageError` naming ``field`` and the fix
-    when it is not a datetime or has no time zone."""
+def moment(value: object) -> datetime:
+    """``value`` (a datetime, ISO 8601 text or Unix seconds) as a datetime with a time
+    zone; a ``ValueError`` that says the fix (without the field's name) otherwise."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a time, not {value}")
+    if isinstance(value, int | float):
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"({value}) is not a Unix time in seconds replykb can read") from None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(
+                f"({value!r}) is not an ISO 8601 time: write it like 2026-11-02T09:30:00Z"
+            ) from None
     if not isinstance(value, datetime):
-        raise MessageError(
-            f"`{field}` must be a datetime with a time zone, not {type(value).__name__}"
+        raise ValueError(
+            "must be a time with a time zone (a datetime, ISO 8601 text such as "
+            f"2026-11-02T09:30:00Z, or Unix seconds), not {type(value).__name__}"
         )
     if value.tzinfo is None or value.utcoffset() is None:
-        raise MessageError(
-            f"`{field}` ({value.isoformat()}) has no time zone, so the reply window cannot "
-            f"be known: give it in UTC ({value.isoformat()}Z, or tzinfo=UTC) or with its "
-            "offset (+01:00)"
+        raise ValueError(
+            f"({value.isoformat()}) has no time zone, so the reply window cannot be known: "
+            f"give it in UTC ({value.isoformat()}Z, or tzinfo=UTC) or with its offset (+01:00)"
         )
-    return value.astimezone(UTC)
+    return value
+
+
+def aware_time(value: object, field: str) -> datetime:
+    """``value`` (see :func:`moment`) in UTC; a :class:`MessageError` naming ``field``
+    and the fix when it is not a time with a time zone."""
+    try:
+        return moment(value).astimezone(UTC)
+    except ValueError as error:
+        raise MessageError(f"`{field}` {error}") from None
 
 
 def reply_window(

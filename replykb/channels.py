@@ -170,8 +170,15 @@ _PRESET_FIELDS: dict[str, dict[str, Any]] = {
     },
     "linkedin": {"limit": 1250, "count": "chars", "public": True, "family": "social"},
     "threads": {"limit": 500, "count": "chars", "public": True, "family": "short"},
-    # Mastodon counts every URL as 23 characters, like X, and graphemes otherwise.
-    "mastodon": {"limit": 500, "count": "mastodon", "public": True, "family": "short"},
+    # Mastodon counts every URL as 23 characters, like X, and graphemes otherwise. A
+    # reply notifies its author only if it mentions them, so it starts with the @handle.
+    "mastodon": {
+        "limit": 500,
+        "count": "mastodon",
+        "public": True,
+        "family": "short",
+        "mention": True,
+    },
     "bluesky": {"limit": 300, "count": "graphemes", "public": True, "family": "short"},
     # Free-form within 24 hours of the customer's last message, then templates only.
     "whatsapp": {

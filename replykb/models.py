@@ -116,6 +116,8 @@ class Channel(_FromYaml):
     private_reply: PrivateReplyRule | None = None
     # Public channels: where a private answer's message goes (x -> x_dm), with the invitation.
     private_channel: Slug | None = None
+    # The reply starts with the customer's @handle: a platform that notifies only mentions.
+    mention: bool = False
 
 
 class Agent(_FromYaml):

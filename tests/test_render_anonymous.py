@@ -374,3 +374,42 @@ def test_a_template_error_in_an_anonymous_opening_names_its_line(write_base: Wri
     error = raised.value
     assert getattr(error, "what", None) == "opening" and getattr(error, "name", None) == "nope"
     assert f"{Path(root, 'replykb.yaml')}:5" in str(error)
+
+
+# --- how each public platform reaches the customer ---------------------------------------
+
+PRESETS = Renderer(Settings.model_validate({"brand": "Acme"}))
+
+
+@pytest.mark.parametrize(
+    ("customer", "name", "mention"),
+    [
+        ("@giulia_r@mastodon.social", None, "@giulia_r@mastodon.social"),
+        ("@giulia_r", None, "@giulia_r"),
+        ("giulia_r", None, "@giulia_r"),
+        (
+            Customer(name="Giulia", handle="@giulia_r@social.example"),
+            "Giulia",
+            "@giulia_r@social.example",
+        ),
+        ("Giulia", "Giulia", ""),
+        (None, None, ""),
+        (Customer(handle="@evil https://x.example"), None, ""),
+        (Customer(handle="@a@b"), None, ""),
+    ],
+    ids=repr,
+)
+def test_mastodon_replies_start_with_the_customers_mention(
+    customer: object, name: str | None, mention: str
+) -> None:
+    """Mastodon notifies only the accounts a status mentions; X, Facebook, Instagram,
+    Bluesky and Threads notify the author of what is replied to."""
+    reply = PRESETS.render(ANSWER, channel="mastodon", customer=customer, conversation_id="m")  # type: ignore[arg-type]
+    by_name = PRESETS.render(ANSWER, channel="mastodon", customer=name, conversation_id="m")
+    assert reply.text == (f"{mention} {by_name.text}" if mention else by_name.text)
+    # Mastodon counts a remote mention without its domain.
+    domain = mention.split("@")[2] if mention.count("@") == 2 else ""
+    assert reply.length == len(reply.text) - (len(domain) + 1 if domain else 0)
+    for channel in ("x", "facebook", "instagram", "bluesky", "threads", "linkedin"):
+        other = PRESETS.render(ANSWER, channel=channel, customer=customer, conversation_id="m")  # type: ignore[arg-type]
+        assert "@" not in other.text and "giulia_r" not in other.text

@@ -113,6 +113,9 @@ class CustomerView:
     # No display name to address the customer by (``name`` is ABSENT_NAME): openings
     # go without one.
     anonymous: bool = False
+    # The handle as the platform's mention (``@user``, ``@user@domain``), when it is one:
+    # a reply on a channel with ``mention`` starts with it. Never a name.
+    mention: str = ""
 
     def __str__(self) -> str:
         return self.name
@@ -309,11 +312,26 @@ def customer_views(customer: object, spec: Channel) -> tuple[CustomerView, ...]:
         customer = Customer(handle=customer.handle or (customer.name or "").strip())
     name = clean_customer_text(customer.name if customer else None, public=spec.public)
     handle = clean_customer_text(customer.handle if customer else None, public=spec.public)
-    as_written = _view(name, handle, spec.count)
+    mention = _mention(customer.handle if customer else None) if spec.mention else ""
+    as_written = _view(name, handle, spec.count, mention)
     if spec.count != "sms":
         return (as_written,)
-    spelled = _view(gsm_spelling(name), gsm_spelling(handle), spec.count)
+    spelled = _view(gsm_spelling(name), gsm_spelling(handle), spec.count, mention)
     return (spelled,) if spelled == as_written else (spelled, as_written)
+
+
+# A Mastodon (ActivityPub) account: @user, or @user@domain for another server.
+_MENTION: Final = regex.compile(
+    r"@[A-Za-z0-9_]{1,30}(?:@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+)?"
+)
+
+
+def _mention(handle: str | None) -> str:
+    """``handle`` as a mention, or "" when it is not one (a name, text, a URL)."""
+    stripped = (handle or "").strip()[:MAX_CUSTOMER_CHARS]
+    if stripped and not stripped.startswith("@"):
+        stripped = "@" + stripped
+    return stripped if _MENTION.fullmatch(stripped) else ""
 
 
 def looks_like_handle(text: str) -> bool:
@@ -332,12 +350,13 @@ def looks_like_handle(text: str) -> bool:
     )
 
 
-def _view(name: str, handle: str, count: CountRule) -> CustomerView:
+def _view(name: str, handle: str, count: CountRule, mention: str) -> CustomerView:
     # The handle is never the name: without a display name the reply addresses no one.
     return CustomerView(
         name=bound_name(name, count) if name else ABSENT_NAME,
         handle=bound_name(handle, count) if handle else "",
         anonymous=not name,
+        mention=mention,
     )
 
 

@@ -29,14 +29,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-import regex
 from jinja2 import StrictUndefined, Template
 from markupsafe import Markup
 
 from ..basefiles import TEMPLATES_DIR
 from ..errors import RenderError, ReplyTooLongError, UnknownNameError
-from ..length import count_length, find_urls, is_gsm7
+from ..length import count_length, is_gsm7
 from ..models import Answer, Channel, Reply, ReplyForm, Settings, SourceMap, Tone
+from .cutting import longest_cut
 from .detailview import DetailsView, clean_details
 from .formatting import convert_markdown, convert_template
 from .links import link_urls
@@ -69,9 +69,6 @@ if TYPE_CHECKING:
     from ..models import AnswerBase, Customer
 
 __all__ = ["ANONYMOUS_OPENINGS", "DEFAULT_OPENINGS", "AgentView", "ChannelView", "Renderer"]
-
-ELLIPSIS: Final = "…"
-GSM_ELLIPSIS: Final = "..."
 
 # When the customer's name as written and its GSM-7 spelling both fit, the better form wins.
 _FORM_RANK: Final[dict[ReplyForm, int]] = {
@@ -149,7 +146,7 @@ class Renderer:
         """Where a private answer asked on ``channel`` continues (its ``private_channel``:
         X -> x_dm, Facebook -> messenger, Instagram -> instagram_dm), or None."""
         _, spec = self.channel(channel)
-        name = getattr(spec, "private_channel", None)
+        name = spec.private_channel
         if not spec.public or name is None:
             return None
         found = self.channel(name)
@@ -278,7 +275,9 @@ class Renderer:
                 if details.holes(self._full_text(answer, context)):
                     break  # a cut of the full answer would print the same hole
                 return self._cut(answer, channel_name, spec, template, context)
-            text = self._render_template(template, {**context, "body": body}, answer)
+            text = _addressed(
+                self._render_template(template, {**context, "body": body}, answer), context
+            )
             if holes := details.holes(text):
                 needed.update(holes)
                 continue
@@ -327,30 +326,17 @@ class Renderer:
     ) -> Reply:
         """The longest word-boundary prefix of the full answer that fits, plus the link."""
         assert spec.limit is not None
+
+        def measure(body: str) -> tuple[str, int]:
+            rendered = self._render_template(template, {**context, "body": body}, answer)
+            text = _addressed(rendered, context)
+            return text, count_length(text, spec.count)
+
         full = self._full_text(answer, context)
-        link = answer.link or ""
-        cuts = _cut_points(full)
-        ellipsis = GSM_ELLIPSIS if spec.count == "sms" else ELLIPSIS
-
-        def attempt(words: int) -> tuple[str, str, int]:
-            kept = full[: cuts[words - 1]].rstrip(" ,;:-–—.") if words else ""
-            tail = f" {link}" if link and link not in kept else ""
-            body = f"{kept}{ellipsis}{tail}" if kept else f"{ellipsis}{tail}".strip()
-            text = self._render_template(template, {**context, "body": body}, answer)
-            return body, text, count_length(text, spec.count)
-
-        low, high, best = 1, len(cuts), None
-        while low <= high:
-            middle = (low + high) // 2
-            body, text, length = attempt(middle)
-            if length <= spec.limit:
-                best, low = (body, text, length), middle + 1
-            else:
-                high = middle - 1
+        best, shortest = longest_cut(full, answer.link or "", spec.count, spec.limit, measure)
         if best is None:
-            _, _, length = attempt(1 if cuts else 0)
-            raise ReplyTooLongError(answer.id, channel_name, length, spec.limit)
-        body, text, length = best
+            raise ReplyTooLongError(answer.id, channel_name, shortest.length, spec.limit)
+        text, length, body = best.text, best.length, best.body
         return self._reply(answer, channel_name, spec, text, length, "cut", context, body)
 
     def _reply(
@@ -500,15 +486,11 @@ class Renderer:
         return Path(where.file), where.line, False
 
 
-def _cut_points(text: str) -> list[int]:
-    """Offsets just after each word, never inside a URL."""
-    urls = find_urls(text)
-    points = []
-    for match in regex.finditer(r"\S+", text):
-        end = match.end()
-        if not any(start < end < stop for start, stop in urls):
-            points.append(end)
-    return points
+def _addressed(text: str, context: dict[str, Any]) -> str:
+    """The reply as sent: on a platform that notifies a person only when mentioned
+    (``mention``: Mastodon), it starts with the customer's @handle, when known."""
+    mention = context["customer"].mention
+    return f"{mention} {text}" if mention else text
 
 
 def _linebreaks(value: str) -> Markup:

@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from replykb import AnswerBaseError, Customer, load_answer_base
 from replykb.models import Answer, Settings
@@ -413,3 +415,18 @@ def test_mastodon_replies_start_with_the_customers_mention(
     for channel in ("x", "facebook", "instagram", "bluesky", "threads", "linkedin"):
         other = PRESETS.render(ANSWER, channel=channel, customer=customer, conversation_id="m")  # type: ignore[arg-type]
         assert "@" not in other.text and "giulia_r" not in other.text
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    handle=st.from_regex(r"@?[A-Za-z][A-Za-z0-9_]{0,14}", fullmatch=True).filter(
+        lambda h: "_" in h or h.startswith("@") or any(c.isdigit() for c in h)
+    ),
+    channel=st.sampled_from(CHANNELS),
+    answer=st.sampled_from(BASE.answers),
+)
+def test_no_handle_is_ever_printed_as_a_name(handle: str, channel: str, answer: Answer) -> None:
+    """Any X-style handle, with or without its @, on any channel of the example base."""
+    reply = RENDERER.render(answer, channel=channel, customer=handle, conversation_id=handle)
+    nameless = RENDERER.render(answer, channel=channel, conversation_id=handle)
+    assert reply == nameless

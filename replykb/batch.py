@@ -24,6 +24,7 @@ import shutil
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
 from itertools import islice
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -32,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import DataError, UnknownNameError
 from .records import Record, RecordError, read_records
+from .render.windows import aware_time, current_time
 from .triage import readable_id
 from .triage_models import TriageFailure, TriageResult
 
@@ -39,7 +41,16 @@ if TYPE_CHECKING:
     from .kb import KnowledgeBase
 
 BATCH_SIZE = 64
-REQUEST_FIELDS = ("message", "channel", "agent", "customer", "conversation_id", "id", "details")
+REQUEST_FIELDS = (
+    "message",
+    "channel",
+    "agent",
+    "customer",
+    "conversation_id",
+    "id",
+    "details",
+    "last_customer_message_at",
+)
 # A CSV has no objects: each ticket detail is a column of its own.
 DETAIL_COLUMN = "details."
 
@@ -65,11 +76,14 @@ def triage_records(
     channel: str | None = None,
     agent: str | None = None,
     batch_size: int = BATCH_SIZE,
+    now: datetime | None = None,
 ) -> Iterator[TriageOutcome]:
     """One result per record, in order; ``position`` counts records from 0.
 
-    ``channel`` and ``agent`` are the defaults for records that name none.
+    ``channel`` and ``agent`` are the defaults for records that name none; reply
+    windows are those at ``now`` for every record (default: the clock, read once).
     """
+    moment = current_time() if now is None else aware_time(now, "now")
     iterator = enumerate(records)
     # A chunk of records at a time, so that memory stays bounded however many bad
     # records come in a row; the requests among them are encoded together.
@@ -81,7 +95,7 @@ def triage_records(
             for position, record in chunk
         ]
         requests = [item for _, item in items if isinstance(item, dict)]
-        results = kb.suggest_many(requests, batch_size=max(len(requests), 1))
+        results = kb.suggest_many(requests, batch_size=max(len(requests), 1), now=moment)
         for position, item in items:
             if isinstance(item, RecordError):
                 yield TriageFailure(
@@ -136,6 +150,7 @@ def run_batch(
     on_result: Callable[[TriageOutcome], None] | None = None,
     stdout: IO[str] | None = None,
     batch_size: int = BATCH_SIZE,
+    now: datetime | None = None,
 ) -> BatchSummary:
     """Triage ``input_path`` (JSONL, or CSV by its extension) into ``output_path``.
 
@@ -168,7 +183,7 @@ def run_batch(
         )
         try:
             for outcome in triage_records(
-                kb, records, channel=channel, agent=agent, batch_size=batch_size
+                kb, records, channel=channel, agent=agent, batch_size=batch_size, now=now
             ):
                 if strict and isinstance(outcome, TriageFailure):
                     sink.discard()

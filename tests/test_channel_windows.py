@@ -3,13 +3,16 @@ boundary (23h59, 24h01, 7 days +- 1 minute), as the platforms document them."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
 from replykb import load_answer_base
 from replykb.channels import CHANNEL_PRESETS, ReplyWindow
+from replykb.cli import cli
 from replykb.errors import AnswerBaseError, MessageError
 from replykb.models import Channel, Settings
 from replykb.render import Renderer, windows
@@ -493,3 +496,87 @@ def test_a_naive_now_is_refused_before_any_work(example_kb) -> None:  # type: ig
                 [{"message": "refund?", "channel": "chat"}], now=datetime(2026, 11, 2, 9, 30)
             )
         )
+
+
+# --- the command line: --last-message-at, --now, batch records ---------------------------
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(cli, [*args, "--kb", str(EXAMPLE_BASE)])
+
+
+def test_cli_render_prints_the_window_the_agent_must_respect() -> None:
+    result = invoke(
+        "render", "refund-timing", "-c", "messenger",
+        "--last-message-at", "2026-11-02T09:30:00Z", "--now", "2026-11-03T18:00:00+01:00",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (
+        "[window: a person may send it with the HUMAN_AGENT tag until 2026-11-09T09:30:00Z; "
+        "messenger: free-form replies within 24 hours of the customer's last message, then a "
+        "person with the HUMAN_AGENT tag up to 7 days]\n"
+    ) in result.stdout
+
+
+def test_cli_render_of_a_pair_says_the_private_reply_is_closed() -> None:
+    result = invoke(
+        "render", "account-locked", "-c", "facebook",
+        "--last-message-at", "2026-11-02T09:30:00Z", "--now", "2026-11-10T18:00:00Z",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    private = result.stdout.split("then, privately:\n")[1]
+    assert private.splitlines()[1] == (
+        "[window: closed: it can no longer be sent (one message only); facebook: one private "
+        "reply to a public comment, within 7 days of the comment]"
+    )
+
+
+def test_cli_prints_no_window_line_where_any_reply_may_be_sent() -> None:
+    result = invoke(
+        "render", "refund-timing", "-c", "x", "--last-message-at", "2026-11-02T09:30:00Z"
+    )
+    assert result.exit_code == 0 and "[window" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--last-message-at", "2026-11-02T09:30"],
+            "replykb: error: `--last-message-at` (2026-11-02T09:30:00) has no time zone",
+        ),
+        (["--now", "tomorrow"], "replykb: error: `--now` ('tomorrow') is not an ISO 8601 time"),
+    ],
+)
+def test_cli_an_unusable_time_is_one_line_and_exit_2(args: list[str], message: str) -> None:
+    result = invoke("render", "refund-timing", "-c", "messenger", *args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message) and len(result.stderr.splitlines()) == 1
+
+
+def test_cli_batch_records_carry_their_last_message_time(tmp_path: Path) -> None:
+    backlog = tmp_path / "backlog.jsonl"
+    backlog.write_text(
+        '{"message": "when will I get my refund", "channel": "messenger", '
+        '"last_customer_message_at": "2026-11-02T09:30:00Z"}\n'
+        '{"message": "when will I get my refund", "channel": "messenger", '
+        '"last_customer_message_at": "2026-11-02T09:30:00"}\n'
+        '{"message": "when will I get my refund", "channel": "messenger"}\n'
+    )
+    args = ["suggest", "--input", str(backlog), "--now", "2026-11-02T21:30:00Z", "-q"]
+    first, second = invoke(*args), invoke(*args)
+    assert first.exit_code == 0, first.output
+    assert first.stdout == second.stdout  # --now: the same output on every run
+    rows = [json.loads(line) for line in first.stdout.splitlines()]
+    assert rows[0]["reply"]["window"]["status"] == "open"
+    assert rows[0]["reply"]["window"]["closes_at"] == "2026-11-03T09:30:00Z"
+    assert (rows[1]["status"], rows[1]["field"]) == ("error", "last_customer_message_at")
+    assert "has no time zone" in rows[1]["error"]
+    assert rows[2]["reply"]["window"]["status"] == "unknown"
+    refused = invoke(
+        "suggest", "--input", str(backlog), "--last-message-at", "2026-11-02T09:30:00Z"
+    )
+    assert (
+        refused.exit_code == 2
+        and "give each record its `last_customer_message_at`" in refused.stderr
+    )

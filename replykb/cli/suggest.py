@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from ._complete import (
 from .triage import triage_file
 
 if TYPE_CHECKING:
+    from ..channels import ReplyWindow
     from ..models import Reply
     from ..prepare.email_result import PreparedText
 
@@ -39,6 +41,20 @@ def _reply_options(function: Callable[..., Any]) -> Callable[..., Any]:
                 multiple=True,
                 metavar="NAME=VALUE",
                 help="A ticket detail the answer may print (order_id=FH1234567); repeat it.",
+            ),
+            click.option(
+                "--last-message-at",
+                "last_message_at",
+                metavar="TIME",
+                help="When the customer last wrote, ISO 8601 with its time zone "
+                "(2026-11-02T09:30:00Z): the reply says whether it may still be sent "
+                "(WhatsApp: 24 h, then a template; Messenger: HUMAN_AGENT up to 7 days).",
+            ),
+            click.option(
+                "--now",
+                metavar="TIME",
+                help="The time the reply would be sent at, ISO 8601 with its time zone "
+                "(default: the clock), for a result that does not change from run to run.",
             ),
             JSON_OPTION,
             QUIET_OPTION,
@@ -62,6 +78,34 @@ def _details(values: tuple[str, ...]) -> dict[str, str]:
     return details
 
 
+def _time(value: str | None, option: str) -> datetime | None:
+    """``--last-message-at`` / ``--now`` as a datetime; a naive or unreadable time is a
+    MessageError that names the option (one line, exit 2)."""
+    from ..render.windows import aware_time
+
+    return None if value is None else aware_time(value, option)
+
+
+def _window_line(window: ReplyWindow | None) -> str | None:
+    """What the agent must know before sending; nothing where any reply may be sent."""
+    if window is None or (window.status == "open" and window.closes_at is None):
+        return None
+    until = "" if window.closes_at is None else f" until {_stamp(window.closes_at)}"
+    what = {
+        "open": f"open{until}",
+        "template_required": "only an approved template may be sent now",
+        "human_agent_tag": f"a person may send it with the {window.tag} tag{until}",
+        "closed": "closed: it can no longer be sent",
+        "unknown": "unknown: give --last-message-at",
+    }[window.status]
+    once = " (one message only)" if window.once else ""
+    return f"[window: {what}{once}; {window.rule}]"
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
 def _print_reply(reply: Reply, *, quiet: bool = False) -> None:
     if quiet:
         click.echo(reply.text)
@@ -70,6 +114,8 @@ def _print_reply(reply: Reply, *, quiet: bool = False) -> None:
     size = f"{reply.length} {unit}" + ("" if reply.limit is None else f" of {reply.limit}")
     header = f"[{reply.answer_id} on {reply.channel}: {reply.form}, {size}]"
     click.echo(click.style(header, dim=True))
+    if reply.window is not None and (window := _window_line(reply.window)) is not None:
+        click.echo(click.style(window, fg=None if reply.window.status == "open" else "yellow"))
     if reply.needs_details:
         needed = " ".join(f"--detail {name}=..." for name in reply.needs_details)
         click.echo(f"no reply without the ticket's {', '.join(reply.needs_details)}: {needed}")
@@ -108,7 +154,8 @@ def _print_prepared(prepared: PreparedText, length: int) -> None:
     "input_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Triage a backlog: JSONL or CSV with `message` (and optional channel, customer, "
-    "conversation_id, id, details; in a CSV, details.<name> columns).",
+    "conversation_id, id, details, last_customer_message_at; in a CSV, details.<name> "
+    "columns).",
 )
 @click.option(
     "--output",
@@ -126,6 +173,8 @@ def suggest(
     customer: str | None,
     conversation: str | None,
     details: tuple[str, ...],
+    last_message_at: str | None,
+    now: str | None,
     as_json: bool,
     quiet: bool,
     input_path: Path | None,
@@ -150,11 +199,18 @@ def suggest(
             fail("give a MESSAGE or --input FILE, not both")
         if details:
             fail("--detail is for one MESSAGE; with --input give each record its `details`")
+        if last_message_at is not None:
+            fail(
+                "--last-message-at is for one MESSAGE; with --input give each record its "
+                "`last_customer_message_at`"
+            )
+        moment = _time(now, "--now")
         kb = load_kb(kb_path, cache_dir)
-        triage_file(kb, input_path, output_path, channel, agent, strict, quiet=quiet)
+        triage_file(kb, input_path, output_path, channel, agent, strict, quiet=quiet, now=moment)
         return
     if message is None or channel is None:
         fail("give a MESSAGE and its --channel (or --input FILE); see `replykb suggest --help`")
+    last, moment = _time(last_message_at, "--last-message-at"), _time(now, "--now")
     kb = load_kb(kb_path, cache_dir)
     suggestion = kb.suggest(
         message,
@@ -163,6 +219,8 @@ def suggest(
         customer=customer,
         conversation_id=conversation,
         details=_details(details),
+        last_customer_message_at=last,
+        now=moment,
     )
     if as_json:
         click.echo(suggestion.model_dump_json(indent=2))
@@ -220,6 +278,8 @@ def render(
     customer: str | None,
     conversation: str | None,
     details: tuple[str, ...],
+    last_message_at: str | None,
+    now: str | None,
     as_json: bool,
     quiet: bool,
 ) -> None:
@@ -236,11 +296,15 @@ def render(
     """
     from ..loader import load_answer_base
     from ..render import Renderer
+    from ..render.windows import current_time
 
     base = load_answer_base(kb_path)
     renderer = Renderer(base.settings, dict(base.templates))
     answer = base.answer(answer_id)
     channels = list(base.settings.channels) if channel == "all" else [channel]
+    last = _time(last_message_at, "--last-message-at")
+    # One time for every channel's reply, read once when not given.
+    moment = _time(now, "--now") or (None if last is None else current_time())
     replies = [
         renderer.render(
             answer,
@@ -249,6 +313,8 @@ def render(
             customer=customer,
             conversation_id=conversation,
             details=_details(details),
+            last_customer_message_at=last,
+            now=moment,
         )
         for name in channels
     ]

@@ -17,6 +17,8 @@ import click
 from ._common import EXIT_FINDINGS, fail, is_stdout
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from ..kb import KnowledgeBase
     from ..triage_models import TriageFailure, TriageResult
 
@@ -30,6 +32,7 @@ def triage_file(
     strict: bool,
     *,
     quiet: bool = False,
+    now: datetime | None = None,
 ) -> None:
     from .. import batch
 
@@ -57,6 +60,7 @@ def triage_file(
             agent=agent,
             strict=strict,
             on_result=report,
+            now=now,
         )
     stopped = summary.stopped_at
     if stopped is not None:

@@ -119,6 +119,15 @@ class Channel(_FromYaml):
     # The reply starts with the customer's @handle: a platform that notifies only mentions.
     mention: bool = False
 
+    @model_validator(mode="after")
+    def _private_reply_on_public(self) -> Channel:
+        if self.private_reply is not None and not self.public:
+            raise ValueError(
+                "`private_reply` (one private reply to a public comment) applies to public "
+                "channels: set `public: true`, or `private_reply: ~`"
+            )
+        return self
+
 
 class Agent(_FromYaml):
     """A person who signs replies; ``signatures`` maps a channel to its sign-off."""

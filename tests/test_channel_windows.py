@@ -253,6 +253,13 @@ def test_a_base_overrides_a_presets_window(
         ),
         ("  whatsapp:\n    format: rtf\n", 4, "format"),
         ("  facebook:\n    private_reply: {hours: -1}\n", 4, "hours"),
+        (
+            "  facebook:\n    public: false\n",
+            3,
+            "`private_reply` (one private reply to a public comment) applies to public "
+            "channels: set `public: true`, or `private_reply: ~`",
+        ),
+        ("  chat:\n    private_reply: {hours: 24}\n", 3, "applies to public channels"),
     ],
 )
 def test_an_invalid_window_or_format_is_a_located_loader_error(

@@ -27,6 +27,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from .channels import ReplyWindow
     from .checks import CheckReport, run_checks
     from .kb import KnowledgeBase, SuggestObserver
     from .length import count_length
@@ -59,6 +60,7 @@ _LAZY = {
     "CheckReport": "checks",
     "run_checks": "checks",
     "KnowledgeBase": "kb",
+    "ReplyWindow": "channels",
     "SuggestObserver": "kb",
     "count_length": "length",
     "load_answer_base": "loader",
@@ -121,6 +123,7 @@ __all__ = [
     "Reply",
     "ReplyKBError",
     "ReplyTooLongError",
+    "ReplyWindow",
     "Settings",
     "SuggestEvent",
     "SuggestObserver",

@@ -23,11 +23,13 @@ from typing import Any
 
 from replykb import KnowledgeBase, ReplyKBError
 
-# Chatwoot inbox types -> replykb channels.
+# Chatwoot inbox types -> replykb channels. A Facebook page inbox holds Messenger
+# conversations and an Instagram inbox direct messages, so they take the private
+# presets (their limits and 24-hour windows), not the public comment ones.
 CHANNELS = {
     "Channel::TwitterProfile": "x",
-    "Channel::FacebookPage": "facebook",
-    "Channel::Instagram": "instagram",
+    "Channel::FacebookPage": "messenger",
+    "Channel::Instagram": "instagram_dm",
     "Channel::Email": "email",
     "Channel::Sms": "sms",
     "Channel::TwilioSms": "sms",

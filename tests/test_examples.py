@@ -298,3 +298,26 @@ def test_calibrating_on_the_labelled_example_is_reliable(cli_on_example_kb: list
     plain = _invoke(["eval", "answers/", "--data", "examples/labelled.jsonl"])
     assert plain.exit_code == 1  # at the base's threshold a few off-topic messages get answers
     assert "examples/labelled.jsonl:" in plain.stdout
+
+
+@pytest.mark.parametrize(
+    ("inbox", "channel"),
+    [("Channel::FacebookPage", "messenger"), ("Channel::Instagram", "instagram_dm")],
+)
+def test_chatwoot_private_inboxes_get_private_channel_replies(
+    example_kb: KnowledgeBase, inbox: str, channel: str
+) -> None:
+    message = "where's my refund?? sent the parcel back ages ago"
+    payload = {
+        "event": "message_created",
+        "message_type": "incoming",
+        "content": message,
+        "conversation": {"id": 7, "channel": inbox},
+        "sender": {"name": "Giulia"},
+    }
+    note = load_example("chatwoot_webhook").build_note(example_kb, payload, agent="paola")
+    expected = example_kb.suggest(
+        message, channel=channel, agent="paola", customer="Giulia", conversation_id="7"
+    )
+    assert expected.reply is not None and note is not None
+    assert note.endswith(expected.reply.text)

@@ -15,14 +15,14 @@ few records name no channel (so --channel applies), and one line in 400 is bad
 (not JSON, not an object, an empty message, a channel that is not text, a channel the
 base does not know).
 
-Reported per size: wall time of the whole process; start-up, taken as the time until
-the first result reaches the output file (imports, model and index load, plus the first
-batch of 64); msg/s including start-up (lines / wall time) and excluding it (lines
-written after the first result / time after it); the peak RSS of the process (VmHWM,
-polled from /proc every 20 ms), its RSS when the first result appears and the largest
-in the second half of the run, which show whether memory stays constant while
-streaming; and the share of CPU time other processes used meanwhile ("others' CPU",
-from /proc/stat: above ~10% the figures are disturbed). Before each timed run the
+Reported per size: wall time of the whole process; msg/s including start-up (lines /
+wall time) and excluding it (lines / (wall time - the median start-up of a 1-line
+input: imports, model and index load)); the peak RSS of the process (VmHWM, polled
+from /proc every 20 ms), which shows whether memory stays constant while records
+stream through (the output is written to a temporary file and renamed into place at
+the end, so no result is visible before the run ends); and the share of CPU time
+other processes used meanwhile ("others' CPU", from /proc/stat: above ~10% the
+figures are disturbed). Before each timed run the
 script waits (up to --wait-idle seconds) for the machine to be idle. A 1-line input
 gives the start-up cost on its own, and the rate between the smallest and the largest
 input the marginal cost per message.
@@ -161,11 +161,7 @@ def memory_mb(pid: int) -> tuple[float, float] | None:
 class Run:
     lines: int
     wall_s: float
-    first_result_s: float | None
-    lines_at_first: int
     peak_rss_mb: float
-    rss_at_first_mb: float | None
-    rss_late_mb: float | None
     others: float
     statuses: Counter[str]
     output_lines: int
@@ -191,7 +187,7 @@ def lines_in(path: Path) -> int:
 def run_cli(
     input_path: Path, output_path: Path, args: argparse.Namespace, *, poll_s: float = 0.02
 ) -> Run:
-    """Run the command to completion, watching its output file and its RSS."""
+    """Run the command to completion, watching its RSS."""
     output_path.unlink(missing_ok=True)
     stderr_path = output_path.with_suffix(".stderr")
     command = [
@@ -210,10 +206,7 @@ def run_cli(
         "--agent",
         args.agent,
     ]
-    first_result_s = rss_at_first = None
-    samples: list[tuple[float, float]] = []  # (seconds since start, RSS MB)
     peak = 0.0
-    lines_at_first = 0
     others = OthersCpu()
     with stderr_path.open("w", encoding="utf-8") as stderr:
         started = time.perf_counter()
@@ -224,16 +217,9 @@ def run_cli(
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
-            now = time.perf_counter() - started
             memory = memory_mb(process.pid)
-            rss_now = None
             if memory is not None:
-                rss_now = memory[0]
-                samples.append((now, rss_now))
                 peak = max(peak, memory[1])
-            if first_result_s is None and output_path.exists() and output_path.stat().st_size:
-                first_result_s, rss_at_first = now, rss_now
-                lines_at_first = lines_in(output_path)
             time.sleep(poll_s)
         wall_s = time.perf_counter() - started
     others_share = others.share()
@@ -242,21 +228,11 @@ def run_cli(
     if process.returncode != 0:
         sys.exit(f"{' '.join(command)} exited with {process.returncode}:\n{log[-3000:]}")
     output_lines, statuses = count_output(output_path)
-    # The largest RSS in the second half of the streaming (samples taken while the
-    # interpreter exits show memory already released).
-    late = None
-    if first_result_s is not None:
-        halfway = first_result_s + (wall_s - first_result_s) / 2
-        late = max((rss for at, rss in samples if at >= halfway), default=None)
     return Run(
         lines=lines_in(input_path),
         wall_s=wall_s,
-        first_result_s=first_result_s,
-        lines_at_first=lines_at_first,
         # VmHWM as last seen (ru_maxrss may be this process's peak: exec does not reset it)
         peak_rss_mb=peak or usage.ru_maxrss / 1024.0,
-        rss_at_first_mb=rss_at_first,
-        rss_late_mb=late,
         statuses=statuses,
         output_lines=output_lines,
         stderr_lines=len(log.splitlines()),
@@ -288,22 +264,21 @@ def fmt(value: float | None, spec: str) -> str:
 
 
 def print_table(runs: list[Run], startup_s: list[float]) -> None:
+    startup = statistics.median(startup_s) if startup_s else None
     print(
-        "\n| lines | wall | to first result | msg/s incl. start-up | msg/s excl. start-up "
-        "| peak RSS | RSS at first result -> 2nd half | confident / ambiguous / no match / error "
-        "| others' CPU |"
+        "\n| lines | wall | msg/s incl. start-up | msg/s excl. start-up | peak RSS "
+        "| confident / ambiguous / no match / error | others' CPU |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+    print("|---:|---:|---:|---:|---:|---|---:|")
     for run in runs:
         steady = None
-        if run.first_result_s is not None and run.wall_s > run.first_result_s:
-            steady = (run.output_lines - run.lines_at_first) / (run.wall_s - run.first_result_s)
+        if startup is not None and run.wall_s > startup:
+            steady = run.output_lines / (run.wall_s - startup)
         s = run.statuses
         print(
-            f"| {run.lines:,} | {run.wall_s:.1f} s | {fmt(run.first_result_s, '.1f')} s "
+            f"| {run.lines:,} | {run.wall_s:.1f} s "
             f"| {run.output_lines / run.wall_s:.0f} | {fmt(steady, '.0f')} "
-            f"| {run.peak_rss_mb:.0f} MB | {fmt(run.rss_at_first_mb, '.0f')} -> "
-            f"{fmt(run.rss_late_mb, '.0f')} MB | {s['confident']:,} / {s['ambiguous']:,} / "
+            f"| {run.peak_rss_mb:.0f} MB | {s['confident']:,} / {s['ambiguous']:,} / "
             f"{s['no_match']:,} / {s['error']:,} | {run.others:.0%} |"
         )
     if startup_s:

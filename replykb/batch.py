@@ -196,6 +196,8 @@ def run_batch(
                 statuses[outcome.status] += 1
                 if on_result is not None:
                     on_result(outcome)
+        except BrokenPipeError:
+            raise  # standard output's reader went away: the sink let it through
         except OSError as error:  # the sink reports its own errors as DataError
             raise DataError(f"{input_path}: cannot read ({_reason(error)})") from error
     return BatchSummary(rows=rows, failed=failed, statuses=dict(statuses))
@@ -313,6 +315,8 @@ class _Output:
             else:
                 self.stdout.write(line)
         except OSError as error:
+            if self.path is None and isinstance(error, BrokenPipeError):
+                raise  # whoever read standard output stopped (`| head`): the CLI ends quietly
             raise self._write_error(error) from error
 
     def discard(self) -> None:
@@ -337,6 +341,8 @@ class _Output:
                     shutil.copymode(self.target, self.temporary)
                 os.replace(self.temporary, self.target)
         except OSError as failure:
+            if error is None and self.path is None and isinstance(failure, BrokenPipeError):
+                raise
             if error is None:
                 raise self._write_error(failure) from failure
         finally:

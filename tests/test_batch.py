@@ -519,3 +519,25 @@ def test_the_reader_alone_keeps_one_result_per_line() -> None:
     assert [type(r) for r in results] == [Record, RecordError, RecordError, RecordError, Record]
     assert [r.line for r in results] == [1, 2, 3, 4, 5]
     assert [getattr(r, "blank", False) for r in results] == [False, True, False, False, False]
+
+
+def test_a_reader_that_stops_early_ends_the_run_quietly(shop_copy: Path, tmp_path: Path) -> None:
+    """`replykb suggest --input big.jsonl | head -1`: the reader closes the pipe, and the
+    command stops as `cat` would (exit 141, 128 + SIGPIPE), with nothing on stderr."""
+    backlog = tmp_path / "big.jsonl"
+    line = json.dumps({"message": "when will I get my refund"})
+    backlog.write_text((line + "\n") * 3000, encoding="utf-8")
+    command = [sys.executable, "-m", "replykb", "suggest", "--input", str(backlog)]
+    process = subprocess.Popen(
+        [*command, "--kb", str(shop_copy), "--channel", "x"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    assert process.stdout is not None and process.stderr is not None
+    first = json.loads(process.stdout.readline())
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=300) == 141, stderr
+    assert first["line"] == 1 and first["status"] == "confident"
+    assert "error" not in stderr and "Traceback" not in stderr, stderr

@@ -8,7 +8,8 @@ data has problems, 2 the command cannot run).
 from __future__ import annotations
 
 import os
-from typing import Any
+import sys
+from typing import Any, NoReturn
 
 import click
 
@@ -25,7 +26,10 @@ from ._common import (
     kb_path_from_context,
 )
 
-__all__ = ["EXIT_CANNOT_RUN", "EXIT_FINDINGS", "EXIT_OK", "cli", "main"]
+# 128 + SIGPIPE, what a shell reports for a command whose reader went away.
+EXIT_BROKEN_PIPE = 141
+
+__all__ = ["EXIT_BROKEN_PIPE", "EXIT_CANNOT_RUN", "EXIT_FINDINGS", "EXIT_OK", "cli", "main"]
 
 
 class _ReplyKBGroup(click.Group):
@@ -40,6 +44,8 @@ class _ReplyKBGroup(click.Group):
             fail(describe_base_error(error, kb_path_from_context()), EXIT_FINDINGS)
         except ReplyKBError as error:
             fail(str(error))
+        except BrokenPipeError:
+            _reader_went_away()
         except OSError as error:
             where = f"{error.filename}: " if error.filename else ""
             fail(f"{where}{error.strerror or error}")
@@ -48,6 +54,17 @@ class _ReplyKBGroup(click.Group):
                 f"unexpected {type(error).__name__}: {error} (a bug in replykb: please report "
                 "it with the output of --debug)"
             )
+
+
+def _reader_went_away() -> NoReturn:
+    """Standard output's reader closed it (``replykb suggest --input big.jsonl | head``):
+    stop without a message, as ``cat`` does, with the shell's exit status for SIGPIPE.
+
+    Standard output goes to /dev/null first, or the interpreter would report the
+    failed flush of what is still buffered when it exits (Python's signal docs)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(EXIT_BROKEN_PIPE)
 
 
 @click.group(cls=_ReplyKBGroup, context_settings={"help_option_names": ["-h", "--help"]})

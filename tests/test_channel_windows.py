@@ -496,6 +496,57 @@ def test_a_request_with_an_unusable_time_fails_on_its_field(
     assert str(caught.value) == message
 
 
+OUT_OF_RANGE = "is not a time replykb reads: give a time between 1900 and 9990 (check the year)"
+
+
+@pytest.mark.parametrize(
+    ("last", "now", "message"),
+    [
+        # Adding the window's hours to a time near year 9999 overflowed datetime.
+        pytest.param(
+            "9999-12-31T23:59:59Z",
+            "9999-12-31T23:59:59Z",
+            f"`now` (9999-12-31T23:59:59+00:00) {OUT_OF_RANGE}",
+            id="year-9999",
+        ),
+        # Year 1 with a positive offset is before year 1 in UTC.
+        pytest.param(
+            "0001-01-01T00:00:00+05:00",
+            LAST,
+            f"`last_customer_message_at` (0001-01-01T00:00:00+05:00) {OUT_OF_RANGE}",
+            id="year-1-offset",
+        ),
+        # str() refuses integers over 4,300 digits: the error itself used to fail.
+        pytest.param(
+            10**5000,
+            LAST,
+            "`last_customer_message_at` (a number of more than 40 digits) is not a Unix time "
+            "in seconds replykb can read",
+            id="5000-digit-number",
+        ),
+        # A megabyte of text is not echoed back whole.
+        pytest.param(
+            "x" * 1_000_000,
+            LAST,
+            "`last_customer_message_at` ('xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...) "
+            "is not an ISO 8601 time: write it like 2026-11-02T09:30:00Z",
+            id="1MB-text",
+        ),
+    ],
+)
+def test_times_no_window_can_use_are_one_line_errors(
+    example_kb, last: object, now: object, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    for channel in ("messenger", "whatsapp"):
+        spec = SETTINGS.channels[channel]
+        with pytest.raises(MessageError) as caught:
+            reply_window(channel, spec, last, now)  # type: ignore[arg-type]
+        assert str(caught.value) == message
+    with pytest.raises(MessageError) as caught:
+        example_kb.suggest("refund?", channel="chat", last_customer_message_at=last, now=now)
+    assert str(caught.value) == message
+
+
 def test_a_naive_now_is_refused_before_any_work(example_kb) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(MessageError, match=r"^`now` \(2026-11-02T09:30:00\) has no time zone"):
         list(

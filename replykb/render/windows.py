@@ -29,6 +29,12 @@ __all__ = ["CLOCK_SKEW", "aware_time", "current_time", "moment", "reply_window",
 # given as UTC, a wrong year), and an error says so rather than opening the window.
 CLOCK_SKEW: Final = timedelta(minutes=5)
 
+# The times a window is computed from: wide enough for any real message, narrow enough
+# that adding a window's hours (at most a year) or converting to UTC cannot overflow
+# Python's datetime (years 1 to 9999), which would escape as an OverflowError.
+EARLIEST: Final = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST: Final = datetime(9990, 12, 31, tzinfo=UTC)
+
 
 def current_time() -> datetime:
     """The time now, in UTC: the default ``now`` of a call that was not given one."""
@@ -52,13 +58,15 @@ def moment(value: object) -> datetime:
         try:
             return datetime.fromtimestamp(value, UTC)
         except (OverflowError, OSError, ValueError):
-            raise ValueError(f"({value}) is not a Unix time in seconds replykb can read") from None
+            raise ValueError(
+                f"({_quoted(value)}) is not a Unix time in seconds replykb can read"
+            ) from None
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value.strip())
         except ValueError:
             raise ValueError(
-                f"({value!r}) is not an ISO 8601 time: write it like 2026-11-02T09:30:00Z"
+                f"({_quoted(value)}) is not an ISO 8601 time: write it like 2026-11-02T09:30:00Z"
             ) from None
     if not isinstance(value, datetime):
         raise ValueError(
@@ -70,7 +78,25 @@ def moment(value: object) -> datetime:
             f"({value.isoformat()}) has no time zone, so the reply window cannot be known: "
             f"give it in UTC ({value.isoformat()}Z, or tzinfo=UTC) or with its offset (+01:00)"
         )
+    try:
+        in_range = EARLIEST <= value.astimezone(UTC) <= LATEST
+    except OverflowError:  # year 1 with a positive offset is before year 1 in UTC
+        in_range = False
+    if not in_range:
+        raise ValueError(
+            f"({value.isoformat()}) is not a time replykb reads: give a time between "
+            f"{EARLIEST.year} and {LATEST.year} (check the year)"
+        )
     return value
+
+
+def _quoted(value: str | float) -> str:
+    # An error line stays one short line whatever was given (1 MB of text, a number
+    # of 5,000 digits, which str() itself refuses to convert).
+    if isinstance(value, int) and abs(value) > 10**40:
+        return "a number of more than 40 digits"
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
 
 
 def aware_time(value: object, field: str) -> datetime:

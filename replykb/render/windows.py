@@ -62,11 +62,12 @@ def moment(value: object) -> datetime:
                 f"({_quoted(value)}) is not a Unix time in seconds replykb can read"
             ) from None
     if isinstance(value, str):
+        text = value
         try:
-            value = datetime.fromisoformat(value.strip())
+            value = datetime.fromisoformat(text.strip())
         except ValueError:
             raise ValueError(
-                f"({_quoted(value)}) is not an ISO 8601 time: write it like 2026-11-02T09:30:00Z"
+                f"({_quoted(text)}) is not an ISO 8601 time: write it like 2026-11-02T09:30:00Z"
             ) from None
     if not isinstance(value, datetime):
         raise ValueError(

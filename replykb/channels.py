@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 __all__ = [
     "CHANNEL_PRESETS",
+    "NotBoolean",
     "PrivateReplyRule",
     "ReplyWindow",
     "WindowAfter",
@@ -53,6 +54,19 @@ INSTAGRAM_PRIVATE_REPLY_SOURCE = (
 )
 
 
+def _not_boolean(value: object) -> object:
+    # pydantic reads true as 1 in a number field: `hours: true` or `limit: yes` (YAML
+    # reads yes/on as true) would silently become a 1-hour window or a 1-character limit.
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()}")
+    return value
+
+
+# A number read from a base's YAML (hours, limits, thresholds): never a boolean.
+NotBoolean = BeforeValidator(_not_boolean)
+Hours = Annotated[int, NotBoolean, Field(ge=1, le=8784)]
+
+
 class WindowRule(BaseModel):
     """``window:`` of a channel: free-form replies within ``hours`` of the customer's
     last message; after that, what ``then`` says (an approved ``template``, a person
@@ -60,10 +74,10 @@ class WindowRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    hours: int = Field(ge=1, le=8784)
+    hours: Hours
     then: WindowAfter = "closed"
     tag: str | None = None
-    tag_hours: int | None = Field(default=None, ge=1, le=8784)
+    tag_hours: Hours | None = None
     # Where the platform documents the rule (shown with every reply's window).
     source: str | None = None
 
@@ -96,7 +110,7 @@ class PrivateReplyRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    hours: int = Field(ge=1, le=8784)
+    hours: Hours
     source: str | None = None
 
 

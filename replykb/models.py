@@ -25,7 +25,14 @@ from pydantic import (
     model_validator,
 )
 
-from .channels import CHANNEL_PRESETS, PrivateReplyRule, ReplyWindow, WindowRule, preset_for
+from .channels import (
+    CHANNEL_PRESETS,
+    NotBoolean,
+    PrivateReplyRule,
+    ReplyWindow,
+    WindowRule,
+    preset_for,
+)
 from .details import DetailName, DetailSpec
 
 # Re-exported: callers and older code import them from here.
@@ -94,18 +101,18 @@ class SourceMap(BaseModel):
 class MatchSettings(_FromYaml):
     """How a message is matched; calibrate with ``replykb eval --calibrate``."""
 
-    threshold: float = Field(default=0.46, ge=-1.0, le=1.0)
-    margin: float = Field(default=0.02, ge=0.0, le=2.0)
+    threshold: Annotated[float, NotBoolean] = Field(default=0.46, ge=-1.0, le=1.0)
+    margin: Annotated[float, NotBoolean] = Field(default=0.02, ge=0.0, le=2.0)
     # Share of an answer's score that comes from its centroid rather than its best question.
-    centroid_weight: float = Field(default=0.5, ge=0.0, le=1.0)
+    centroid_weight: Annotated[float, NotBoolean] = Field(default=0.5, ge=0.0, le=1.0)
     # Two questions of different answers closer than this are flagged by `check`.
-    conflict_threshold: float = Field(default=0.95, ge=0.0, le=1.0)
+    conflict_threshold: Annotated[float, NotBoolean] = Field(default=0.95, ge=0.0, le=1.0)
 
 
 class Channel(_FromYaml):
     """One channel: its limit as the platform counts it, and how replies look there."""
 
-    limit: int | None = Field(default=None, ge=1)
+    limit: Annotated[int, NotBoolean] | None = Field(default=None, ge=1)
     count: CountRule = "chars"
     public: bool = False
     format: OutputFormat = "plain"
@@ -139,8 +146,8 @@ class Agent(_FromYaml):
 class Policy(_FromYaml):
     """Review rules that ``replykb check`` warns about."""
 
-    max_review_age_days: int | None = Field(default=None, ge=1)
-    min_questions: int = Field(default=3, ge=1)
+    max_review_age_days: Annotated[int, NotBoolean] | None = Field(default=None, ge=1)
+    min_questions: Annotated[int, NotBoolean] = Field(default=3, ge=1)
 
 
 def _check_code(value: str) -> str:

@@ -264,6 +264,32 @@ def test_bad_input_is_located(
     assert str(problem).startswith(f"{root / file}:")
 
 
+BOOLEAN_NUMBERS = {
+    # pydantic read true as 1: a 1-hour window, a 1-character limit, a threshold of 1.0.
+    "window hours": ("channels:\n  messenger:\n    window: {hours: true, then: closed}\n", 4),
+    "window tag_hours": (
+        "channels:\n  messenger:\n    window: {hours: 24, then: human_agent_tag, tag_hours: on}\n",
+        4,
+    ),
+    "private_reply hours": ("channels:\n  facebook:\n    private_reply: {hours: yes}\n", 4),
+    "channel limit": ("channels:\n  x:\n    limit: true\n", 4),
+    "match threshold": ("match:\n  threshold: true\n", 3),
+    "policy min_questions": ("policy:\n  min_questions: false\n", 3),
+}
+
+
+@pytest.mark.parametrize(("settings", "line"), BOOLEAN_NUMBERS.values(), ids=BOOLEAN_NUMBERS)
+def test_a_boolean_where_a_number_is_expected_is_located(
+    write_base: WriteBase, settings: str, line: int
+) -> None:
+    root = write_base({"replykb.yaml": "brand: Acme\n" + settings})
+    with pytest.raises(AnswerBaseError) as raised:
+        load_answer_base(root)
+    (problem,) = raised.value.problems
+    assert (problem.location.file, problem.location.line) == (str(root / "replykb.yaml"), line)
+    assert problem.message.startswith("expected a number, got "), problem.message
+
+
 def test_every_problem_is_reported_at_once(write_base: WriteBase) -> None:
     answer_files = {
         f"{name.replace(' ', '-')}.yaml": next(iter(files.values()))

@@ -29,6 +29,7 @@ __all__ = [
     "DetailName",
     "DetailSpec",
     "checked_details",
+    "whole_number_text",
 ]
 
 # A detail's name is a Jinja attribute (`details.order_id`): no dashes.
@@ -38,6 +39,19 @@ MAX_DETAILS: Final = 32
 MAX_DETAIL_CHARS: Final = 500
 
 _NAME = re.compile(DETAIL_NAME_PATTERN)
+# Longer than any order number or ticket id given as a number. Python's str() refuses
+# integers over 4,300 digits with a ValueError that names sys.set_int_max_str_digits.
+MAX_NUMBER_DIGITS: Final = 40
+
+
+def whole_number_text(value: int) -> str:
+    """A whole number given where text is expected (an id, a detail) as that text, or a
+    ``ValueError`` that says to give it as text when it has over 40 digits."""
+    if abs(value) >= 10**MAX_NUMBER_DIGITS:
+        raise ValueError(
+            f"is a number of more than {MAX_NUMBER_DIGITS} digits; give it as text, in quotes"
+        )
+    return str(value)
 
 
 def _detail_name(value: str) -> str:
@@ -108,7 +122,10 @@ def _detail_text(name: str, value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
+        try:
+            value = whole_number_text(value)
+        except ValueError as error:
+            raise ValueError(f"`{name}` {error}") from None
     if not isinstance(value, str):
         raise ValueError(f"`{name}` must be text or a whole number, not {_kind(value)}")
     try:

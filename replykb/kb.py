@@ -45,6 +45,16 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 64
 
 
+def _at_least_one(value: object, name: str) -> int:
+    # A count argument (k, batch_size): "3", 0 or True would fail deep in the matcher
+    # (TypeError, IndexError) or silently give no candidates.
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        # repr() of an int of over 4,300 digits fails; a count is never that long.
+        shown = "a negative number" if isinstance(value, int) and value < -1000 else repr(value)
+        raise MessageError(f"`{name}` must be a whole number of at least 1, not {shown:.40}")
+    return value
+
+
 class SuggestObserver(Protocol):
     """Told of every suggestion made (a usage log, metrics); cannot change it."""
 
@@ -132,6 +142,7 @@ class KnowledgeBase:
         """Match one message: ``confident`` (send it), ``ambiguous`` (an agent picks) or
         ``no_match`` (a person answers). Messages longer than 4,096 characters are
         matched on their first 4,096 characters."""
+        k = _at_least_one(k, "k")
         (query,) = self.embedder.encode([checked_message(message)])
         return self.matcher.match(query, k=k)
 
@@ -195,6 +206,7 @@ class KnowledgeBase:
         :class:`UnknownNameError` for an unknown channel or agent.
         """
         checked_type(message)
+        k = _at_least_one(k, "k")
         fields = {
             "message": message,
             "channel": channel,
@@ -233,6 +245,7 @@ class KnowledgeBase:
         cannot be triaged becomes a :class:`TriageFailure` in its place, with the
         error's message and kind, and the others go on.
         """
+        k, batch_size = _at_least_one(k, "k"), _at_least_one(batch_size, "batch_size")
         moment = current_time() if now is None else aware_time(now, "now")
         iterator = iter(items)
         position = 0
@@ -246,6 +259,7 @@ class KnowledgeBase:
     ) -> Iterator[Match]:
         """Match messages in order, each exactly as :meth:`match` would; encoded in batches
         (much faster than one by one) when the embedder allows it (see ``_encode``)."""
+        k, batch_size = _at_least_one(k, "k"), _at_least_one(batch_size, "batch_size")
         batch: list[str] = []
         for message in messages:
             batch.append(checked_message(message))

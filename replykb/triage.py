@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from .details import whole_number_text
 from .errors import MessageError, ReplyKBError, UnknownNameError
 from .models import Match, Mood, Suggestion
 from .prepare.mood import read_mood
@@ -166,5 +167,8 @@ def readable_id(value: object) -> str | None:
     """An id as a request would hold it (text, or a whole number as text), or ``None``
     when it could not be one."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
+        try:
+            return whole_number_text(value)
+        except ValueError:
+            return None
     return value if isinstance(value, str) and unicode_problem(value) is None else None

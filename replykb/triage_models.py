@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from .details import checked_details
+from .details import checked_details, whole_number_text
 from .models import Customer, Match, MatchStatus, Reply, Suggestion
 from .render.windows import moment
 
@@ -46,7 +46,7 @@ def _text(value: object) -> object:
 
 def _text_or_whole_number(value: object) -> object:
     if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
+        return whole_number_text(value)
     if not isinstance(value, str):
         raise ValueError(f"must be text or a whole number, not {json_kind(value)}")
     return _text(value)

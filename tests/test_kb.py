@@ -39,6 +39,50 @@ def fresh(kb: KnowledgeBase, observers: list[Any] | None = None) -> KnowledgeBas
     return KnowledgeBase(kb.base, kb.embedder, kb.index, observers=observers or [])
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        # k=0 gave a confident match with no candidates; "3" a TypeError in the matcher.
+        ({"k": 0}, "`k` must be a whole number of at least 1, not 0"),
+        ({"k": -1}, "`k` must be a whole number of at least 1, not -1"),
+        ({"k": "3"}, "`k` must be a whole number of at least 1, not '3'"),
+        ({"k": True}, "`k` must be a whole number of at least 1, not True"),
+        # batch_size 0 was an IndexError, -1 a ValueError from islice.
+        ({"batch_size": 0}, "`batch_size` must be a whole number of at least 1, not 0"),
+        (
+            {"batch_size": -(10**5000)},
+            "`batch_size` must be a whole number of at least 1, not a negative number",
+        ),
+    ],
+)
+def test_a_count_argument_that_is_not_a_count_is_a_message_error(
+    example_kb, options: dict[str, object], message: str
+) -> None:  # type: ignore[no-untyped-def]
+    request = {"message": "where is my refund?", "channel": "sms"}
+    with pytest.raises(MessageError) as caught:
+        list(example_kb.suggest_many([request], **options))
+    assert str(caught.value) == message
+    with pytest.raises(MessageError) as caught:
+        list(example_kb.match_many([request["message"]], **options))
+    assert str(caught.value) == message
+    if "k" in options:
+        with pytest.raises(MessageError) as caught:
+            example_kb.suggest(request["message"], channel="sms", k=options["k"])
+        assert str(caught.value) == message
+
+
+def test_an_id_of_5000_digits_fails_its_item_not_the_batch(example_kb) -> None:  # type: ignore[no-untyped-def]
+    # str() of the id raised ValueError out of suggest_many, ending the whole batch.
+    items = [
+        {"message": "where is my refund?", "channel": "sms", "id": 10**5000},
+        {"message": "where is my refund?", "channel": "sms", "id": 7},
+    ]
+    failure, result = example_kb.suggest_many(items)
+    assert isinstance(failure, TriageFailure) and failure.field == "id"
+    assert failure.error == "`id` is a number of more than 40 digits; give it as text, in quotes"
+    assert isinstance(result, TriageResult) and result.id == "7"
+
+
 @pytest.mark.parametrize("channel", CHANNELS)
 def test_suggest_many_gives_what_suggest_gives_byte_for_byte(example_kb, channel) -> None:  # type: ignore[no-untyped-def]
     requests = [

@@ -66,6 +66,11 @@ def test_without_details_the_fallbacks_are_printed(example_kb) -> None:  # type:
         ({"order_id": True}, "`details` `order_id` must be text or a whole number, not true"),
         ({"Order ID": "1"}, "is not a detail name"),
         ("FH1234567", "must be an object of detail names and values"),
+        # str() refuses ints over 4,300 digits with a message about sys.set_int_max_str_digits.
+        (
+            {"order_id": 10**5000},
+            "`details` `order_id` is a number of more than 40 digits; give it as text, in quotes",
+        ),
     ],
 )
 def test_bad_details_fail_on_their_field(example_kb, details: object, message: str) -> None:  # type: ignore[no-untyped-def]

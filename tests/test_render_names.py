@@ -267,3 +267,30 @@ def test_no_name_gives_a_longer_reply_than_the_worst_case_names(name: str, index
         assert measured(name) <= worst, (channel, name)
         if spec.count == "sms":
             assert is_gsm7(RENDERER.render(answer, channel=channel, customer=name).text)
+
+
+LONG_SHORTENED = "Maximiliana Alexandrovna Konstantinopolskaya-Preobrazhenskaya"
+
+
+@pytest.mark.parametrize(
+    ("channel", "customer", "start"),
+    [
+        # Initials end with their own full stop: the opening's stop was printed after it.
+        ("x", "J.R.", "Thanks for reaching out, J.R. Refunds reach"),
+        ("email", "J.R.", "Thanks for reaching out, J.R.\n\nRefunds reach"),
+        # A shortened name ends with its marker: "Alexandrovna…." / "Alexandrovna....".
+        ("x", LONG_SHORTENED, "Thanks for reaching out, Maximiliana Alexandrovna… Refunds"),
+        ("sms", LONG_SHORTENED, "Thanks for reaching out, Maximiliana Alexandrovna... Refunds"),
+        # Any other name keeps the opening's stop.
+        ("x", "Mario", "Thanks for reaching out, Mario. Refunds reach"),
+        ("email", "Mario", "Thanks for reaching out, Mario.\n\nRefunds reach"),
+    ],
+)
+def test_a_name_ending_with_a_stop_gets_no_second_one(
+    channel: str, customer: str, start: str
+) -> None:
+    # conversation "c1" picks "Thanks for reaching out, {{ customer.name }}." (neutral).
+    reply = RENDERER.render(
+        BASE.answer("refund-timing"), channel=channel, customer=customer, conversation_id="c1"
+    )
+    assert reply.text.startswith(start), reply.text

@@ -31,6 +31,7 @@ __all__ = [
     "DEFAULT_OPENINGS",
     "OpeningChoice",
     "choose_opening",
+    "drop_stop_after_name",
     "elide_absent_name",
     "prints_customer_name",
 ]
@@ -180,3 +181,16 @@ def elide_absent_name(text: str) -> str:
     for pattern, replacement in _RULES:
         text = pattern.sub(replacement, text)
     return _CAPITALISE.sub(lambda m: m.group(1) + m.group(2).upper(), text)
+
+
+# A name that ends its own sentence ("J.R.", "Alexandrovna…", "Alexandrovna...") before a
+# template's full stop: `Thanks, {{ customer.name }}.` would read "J.R.." otherwise.
+_ENDS_WITH_STOP: Final = re.compile(r"(?:\.|…)$")
+
+
+def drop_stop_after_name(text: str, name: str) -> str:
+    """``text`` without the full stop a template put right after ``name`` when the name
+    already ends with one (or with an ellipsis, the shortening marker)."""
+    if not name or not _ENDS_WITH_STOP.search(name):
+        return text
+    return text.replace(f"{name}.", name)

@@ -46,6 +46,7 @@ from .openings import (
     DEFAULT_OPENINGS,
     OpeningChoice,
     choose_opening,
+    drop_stop_after_name,
     elide_absent_name,
 )
 from .sandbox import BoundedSandbox
@@ -442,7 +443,7 @@ class Renderer:
                 path=found.path,
                 builtin=found.builtin,
             ) from error
-        return elide_absent_name(text)
+        return drop_stop_after_name(elide_absent_name(text), context["customer"].name)
 
     def _render_string(
         self,
@@ -468,7 +469,7 @@ class Renderer:
                 opening=opening.index if opening else None,
                 builtin=builtin,
             ) from error
-        return elide_absent_name(text)
+        return drop_stop_after_name(elide_absent_name(text), context["customer"].name)
 
     def _text_location(
         self, answer: Answer, what: str, opening: OpeningChoice | None

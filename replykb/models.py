@@ -351,7 +351,7 @@ class Match(BaseModel):
 class Customer(BaseModel):
     """Who wrote the message: a display name and/or a platform handle."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str | None = None
     handle: str | None = None

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from .details import whole_number_text
 from .errors import MessageError, ReplyKBError, UnknownNameError
-from .models import Match, Mood, Suggestion
+from .models import Customer, Match, Mood, Suggestion
 from .prepare.mood import read_mood
 from .triage_models import TriageFailure, TriageRequest, TriageResult, unicode_problem
 
@@ -145,7 +145,9 @@ def _describe(error: ValidationError) -> tuple[str, str | None]:
         if detail["type"] == "missing":
             parts.append(_MISSING.get(where, f"no `{where}`"))
         elif detail["type"] == "extra_forbidden":
-            known = ", ".join(TriageRequest.model_fields)
+            # A key inside `customer` (name, handle), else a request field.
+            nested = len(detail["loc"]) > 1 and detail["loc"][0] == "customer"
+            known = ", ".join((Customer if nested else TriageRequest).model_fields)
             parts.append(f"unknown field `{where}` (known: {known})")
         else:
             parts.append(f"`{where}` {detail['msg'].removeprefix('Value error, ')}")

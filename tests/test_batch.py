@@ -73,6 +73,11 @@ JSONL_CASES = {
         b'{"message": "refund", "customer": true}',
         "`customer` must be a name, an @handle or an object with `name` and `handle`, not true",
     ),
+    # A misspelt key inside `customer` was dropped: the reply silently addressed no one.
+    "customer-misspelt-key": (
+        b'{"message": "refund", "customer": {"nmae": "Mario"}}',
+        "unknown field `customer.nmae` (known: name, handle)",
+    ),
     "message-number": (b'{"message": 12}', "`message` must be text, not a number"),
     "no-message": (b'{"text": "refund"}', "no `message`"),
     "blank-message": (b'{"message": "   "}', "the message is empty"),

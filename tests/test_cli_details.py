@@ -81,11 +81,16 @@ def test_a_reply_that_needs_a_detail_says_which(tmp_path: Path) -> None:
         (["--detail", "FH1234567"], "--detail 'FH1234567': write NAME=VALUE"),
         (["--detail", "Order ID=1"], "'Order ID' is not a detail name"),
         (["--detail", "order_id=" + "9" * 501], "at most 500"),
+        # The last of two values was printed silently.
+        (
+            ["--detail", "order_id=FH1", "--detail", "order_id=FH2"],
+            "--detail order_id is given twice ('FH1' and 'FH2'); give it once",
+        ),
     ],
 )
 def test_a_bad_detail_option_is_one_clear_line(args: list[str], message: str) -> None:
     code, output = render("-c", "chat", *args)
-    assert code != 0 and message in output and "Traceback" not in output
+    assert code == 2 and message in output and "Traceback" not in output
 
 
 def test_detail_is_for_one_message_not_a_batch(tmp_path: Path) -> None:

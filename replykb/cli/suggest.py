@@ -72,9 +72,14 @@ def _details(values: tuple[str, ...]) -> dict[str, str]:
     details: dict[str, str] = {}
     for value in values:
         name, equals, text = value.partition("=")
-        if not equals or not name.strip():
+        name = name.strip()
+        if not equals or not name:
             fail(f"--detail {value!r}: write NAME=VALUE, e.g. --detail order_id=FH1234567")
-        details[name.strip()] = text
+        if details.get(name, text) != text:
+            # Two values for one detail: keeping the last would print one silently.
+            first = f"{details[name]!r:.40}"
+            fail(f"--detail {name} is given twice ({first} and {text!r:.40}); give it once")
+        details[name] = text
     return details
 
 

@@ -208,6 +208,12 @@ def _csv_records(
                 lines.resync()
                 yield RecordError(line=start, error=_csv_problem(error))
                 continue
+            if lines.quotes % 2 and lines.lines > start:
+                # A quote left open ran to the end of the file: the csv module returns
+                # every following line as one field, which would lose those records.
+                lines.quotes = 0
+                yield RecordError(line=start, error=_unclosed_quote(start, lines.lines))
+                continue
             lines.quotes = 0
             yield _csv_record(start, header, row)
     finally:
@@ -279,6 +285,13 @@ def _csv_record(line: int, header: list[str], row: list[str]) -> Record | Record
             "(a comma in a field that is not quoted?)",
         )
     return Record(line=line, fields=fields)
+
+
+def _unclosed_quote(start: int, end: int) -> str:
+    return (
+        f'a quote (") opened on this line is never closed, so lines {start}-{end} were '
+        'read as one field: close it, or double a quote inside a field ("")'
+    )
 
 
 def _csv_problem(error: Exception) -> str:

@@ -158,6 +158,17 @@ CSV_CASES = {
         f'id,message\n1,"refund\n{LONG}\nmore"\n2,my refund hasn\'t arrived yet\n',
         [("error", 2), ("confident", 5)],
     ),
+    # The open quote ran to the end of the file: lines 4 and 5 vanished into line 3's field.
+    "quote-never-closed": (
+        "message,channel\nmy refund hasn't arrived yet,x\n\"my refund,x\nI forgot my password,x\n"
+        "my refund hasn't arrived yet,x\n",
+        [("confident", 2), ("error", 3)],
+    ),
+    # A bare quote inside an unquoted field is text, as the csv module reads it.
+    "bare-quote-in-a-field": (
+        "message,channel\nmy 5\" refund hasn't arrived yet,x\nI forgot my password,x\n",
+        [("confident", 2), ("confident", 3)],
+    ),
     "blank-line": ("message\nmy refund hasn't arrived yet\n\nI forgot my password\n", None),
     "extra-field": (
         "message,channel\nmy refund hasn't arrived yet,x\nrefund, please,x\nI forgot my password,x\n",
@@ -180,6 +191,8 @@ def test_csv_records(shop_kb, tmp_path: Path, text: str, expected) -> None:  # t
                 "a field longer than 131,072 characters, the CSV reader's limit",
                 "blank line: no record",
                 "3 fields, but the header names 2 columns (a comma in a field that is not quoted?)",
+                'a quote (") opened on this line is never closed, so lines 3-5 were read as '
+                'one field: close it, or double a quote inside a field ("")',
             )
 
 

@@ -44,8 +44,33 @@ _MARKS: Final = {"plain": ("", "", ""), "whatsapp": ("*", "_", "~")}
 _BOLD, _ITALIC, _STRIKE = "\x00\x02", "\x00\x03", "\x00\x04"
 _KEPT: Final = re.compile("\x01(\\d+)\x01")
 
-# Jinja tags of an answer text: kept whole, so the values they print are never Markdown.
-_JINJA: Final = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+# Jinja tags of an answer text (`{{ }}`, `{% %}`, `{# #}`): kept whole, so the values
+# they print are never Markdown. Found by str.find, not a lazy `.*?` pattern, which made
+# every opening without a closing scan the rest of the text (`{{` * 20,000: seconds).
+_JINJA_OPENING: Final = re.compile(r"\{[{%#]")
+_JINJA_CLOSING: Final = {"{{": "}}", "{%": "%}", "{#": "#}"}
+
+
+def _keep_jinja_tags(source: str, keep: Callable[[str], str]) -> str:
+    """``source`` with each Jinja tag replaced by ``keep(tag)``, as the first closing
+    after each opening ends it (what ``\\{\\{.*?\\}\\}|...`` would match), in linear time."""
+    parts: list[str] = []
+    done = 0  # source[:done] is in parts
+    unclosed: set[str] = set()  # an opening with no closing after it: none later has one
+    position = 0
+    while (opening := _JINJA_OPENING.search(source, position)) is not None:
+        mark = opening.group()
+        close = -1 if mark in unclosed else source.find(_JINJA_CLOSING[mark], opening.end())
+        if close < 0:
+            unclosed.add(mark)
+            position = opening.start() + 1
+            continue
+        end = close + 2
+        parts += [source[done : opening.start()], keep(source[opening.start() : end])]
+        done = position = end
+    return "".join(parts) + source[done:]
+
+
 _FENCE: Final = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING: Final = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _BULLET: Final = re.compile(r"^([ \t]*)[*+]([ \t]+)(?=\S)")
@@ -59,16 +84,19 @@ _LINK: Final = re.compile(
 # Emphasis at word boundaries, within one line: an opening mark not after a letter or
 # digit (nor, for `_`, another `_`) and followed by a non-space; a closing one after a
 # non-space and not followed by a letter or digit.
+# At most 1,000 characters between the marks: an unbounded span made every opening mark
+# without a closing one scan the rest of its line, so a long line of `*a *a *a` took
+# minutes; emphasis that long is left as written, and `check` shows it (RKB203).
 _EMPHASIS: Final = (
     (
-        re.compile(r"(?<![^\W_]|[*\\])\*\*\*(?=[^\s*])([^\n]*?[^\s*\\])\*\*\*(?![^\W_]|\*)"),
+        re.compile(r"(?<![^\W_]|[*\\])\*\*\*(?=[^\s*])([^\n]{0,999}?[^\s*\\])\*\*\*(?![^\W_]|\*)"),
         _BOLD + _ITALIC,
     ),
-    (re.compile(r"(?<![^\W_]|[*\\])\*\*(?=[^\s*])([^\n]*?[^\s*\\])\*\*(?![^\W_]|\*)"), _BOLD),
-    (re.compile(r"(?<![\w_\\])__(?=[^\s_])([^\n]*?[^\s_\\])__(?![\w_])"), _BOLD),
-    (re.compile(r"(?<![^\W_]|[~\\])~~(?=[^\s~])([^\n]*?[^\s~\\])~~(?![^\W_]|~)"), _STRIKE),
-    (re.compile(r"(?<![^\W_]|[*\\])\*(?=[^\s*])([^\n]*?[^\s*\\])\*(?![^\W_]|\*)"), _ITALIC),
-    (re.compile(r"(?<![\w_\\])_(?=[^\s_])([^\n]*?[^\s_\\])_(?![\w_])"), _ITALIC),
+    (re.compile(r"(?<![^\W_]|[*\\])\*\*(?=[^\s*])([^\n]{0,999}?[^\s*\\])\*\*(?![^\W_]|\*)"), _BOLD),
+    (re.compile(r"(?<![\w_\\])__(?=[^\s_])([^\n]{0,999}?[^\s_\\])__(?![\w_])"), _BOLD),
+    (re.compile(r"(?<![^\W_]|[~\\])~~(?=[^\s~])([^\n]{0,999}?[^\s~\\])~~(?![^\W_]|~)"), _STRIKE),
+    (re.compile(r"(?<![^\W_]|[*\\])\*(?=[^\s*])([^\n]{0,999}?[^\s*\\])\*(?![^\W_]|\*)"), _ITALIC),
+    (re.compile(r"(?<![\w_\\])_(?=[^\s_])([^\n]{0,999}?[^\s_\\])_(?![\w_])"), _ITALIC),
 )
 
 
@@ -89,7 +117,7 @@ def convert_template(source: str, output: OutputFormat | str) -> str:
     if output == "markdown" or "\x00" in source or "\x01" in source:
         return source
     converter = _Converter("whatsapp" if output == "whatsapp" else "plain")
-    return converter.convert(_JINJA.sub(lambda tag: converter.keep(tag.group()), source))
+    return converter.convert(_keep_jinja_tags(source, converter.keep))
 
 
 def raw_markdown(text: str, output: OutputFormat | str) -> list[str]:
@@ -112,7 +140,8 @@ def raw_markdown(text: str, output: OutputFormat | str) -> list[str]:
 
 _SOURCE_ONLY: Final = frozenset({"an image", "a table"})
 _RAW: Final = (
-    ("an image", re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")),
+    # Bounded: `[^)\n]*` made each `![a](` with no `)` scan the rest of its line.
+    ("an image", re.compile(r"!\[[^\]\n]{0,2000}\]\([^)\n]{0,2000}\)")),
     ("a table", re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*\|", re.MULTILINE)),
     ("an HTML tag", re.compile(r"</?(?:[a-z][a-z0-9]*)(?:\s[^<>\n]*)?/?>", re.IGNORECASE)),
     ("a link left as Markdown", re.compile(r"\]\(")),

@@ -294,3 +294,26 @@ def test_a_name_ending_with_a_stop_gets_no_second_one(
         BASE.answer("refund-timing"), channel=channel, customer=customer, conversation_id="c1"
     )
     assert reply.text.startswith(start), reply.text
+
+
+@pytest.mark.parametrize(
+    ("customer", "start"),
+    [
+        # Punctuation alone was printed as the name: "Thanks for reaching out, ,."
+        (",", "Thanks for reaching out. Refunds"),
+        ("...", "Thanks for reaching out. Refunds"),
+        (". . .", "Thanks for reaching out. Refunds"),
+        ("-", "Thanks for reaching out. Refunds"),
+        # A separator the sentence doubles: "Mario,."
+        ("Mario,", "Thanks for reaching out, Mario. Refunds"),
+        ("Mario;", "Thanks for reaching out, Mario. Refunds"),
+        # Emoji and initials are names.
+        ("🌸", "Thanks for reaching out, 🌸. Refunds"),
+        ("J.", "Thanks for reaching out, J. Refunds"),
+    ],
+)
+def test_a_name_of_punctuation_addresses_no_one(customer: str, start: str) -> None:
+    reply = RENDERER.render(
+        BASE.answer("refund-timing"), channel="x", customer=customer, conversation_id="c1"
+    )
+    assert reply.text.startswith(start), reply.text

@@ -310,7 +310,9 @@ def customer_views(customer: object, spec: Channel) -> tuple[CustomerView, ...]:
     elif customer is not None and (customer.name or "").strip().startswith(("@", "＠")):
         # An @handle given as the name is still a handle, never printed as a name.
         customer = Customer(handle=customer.handle or (customer.name or "").strip())
-    name = clean_customer_text(customer.name if customer else None, public=spec.public)
+    name = _addressable(
+        clean_customer_text(customer.name if customer else None, public=spec.public)
+    )
     handle = clean_customer_text(customer.handle if customer else None, public=spec.public)
     mention = _mention(customer.handle if customer else None) if spec.mention else ""
     as_written = _view(name, handle, spec.count, mention)
@@ -318,6 +320,15 @@ def customer_views(customer: object, spec: Channel) -> tuple[CustomerView, ...]:
         return (as_written,)
     spelled = _view(gsm_spelling(name), gsm_spelling(handle), spec.count, mention)
     return (spelled,) if spelled == as_written else (spelled, as_written)
+
+
+def _addressable(name: str) -> str:
+    """``name`` without the separators a sentence would double ("Mario," -> "Mario"), or
+    "" when only punctuation is left (",", "...", ". ."): "Thanks, ,." addresses no one."""
+    name = name.strip(" ,;:/")
+    if all(unicodedata.category(char)[0] in "PZ" for char in name):
+        return ""
+    return name
 
 
 # A Mastodon (ActivityPub) account: @user, or @user@domain for another server.

@@ -85,7 +85,9 @@ class KnowledgeBase:
         self.index = index
         self.matcher = Matcher.from_index(index, base.settings.match)
         self.renderer = Renderer.for_base(base)
-        self._observers: tuple[SuggestObserver, ...] = tuple(observers)
+        self._observers: tuple[SuggestObserver, ...] = ()
+        for observer in observers:
+            self.add_observer(observer)
 
     @classmethod
     def load(
@@ -131,6 +133,9 @@ class KnowledgeBase:
         observer that raises is logged (logger ``replykb.kb``) and the reply goes out
         unchanged.
         """
+        # Checked here, where the mistake is made, rather than logged at every suggestion.
+        if not callable(getattr(observer, "on_suggest", None)):
+            raise TypeError(f"an observer needs an on_suggest(event) method; {observer!r} has none")
         self._observers = (*self._observers, observer)
 
     def remove_observer(self, observer: SuggestObserver) -> None:

@@ -4,6 +4,7 @@ and the record an item carries through :meth:`KnowledgeBase._triage`."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -117,10 +118,18 @@ def checked_type(message: object) -> None:
         raise TypeError(f"a message must be a str, not {type(message).__name__}")
 
 
+def _has_visible_character(text: str) -> bool:
+    """Whether ``text`` holds anything but spaces, control and format characters: a
+    message of zero-width spaces, byte order marks or NULs is as empty as a blank one."""
+    return any(
+        not char.isspace() and unicodedata.category(char) not in ("Cc", "Cf") for char in text
+    )
+
+
 def checked_message(message: object) -> str:
     checked_type(message)
     assert isinstance(message, str)
-    if not message.strip():
+    if not _has_visible_character(message):
         raise MessageError("the message is empty; there is nothing to match")
     if (problem := unicode_problem(message)) is not None:
         raise MessageError(

@@ -404,3 +404,28 @@ def test_load_takes_observers(real_embedder, tmp_path) -> None:  # type: ignore[
     (event,) = recorder.events
     assert event.reply is not None and event.reply == suggestion.reply
     assert event.request.agent == "paola" and event.request.channel == "x"
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["\u200b", "\ufeff\u200b\u2060", "\x00\x00", " \u3000\t\n", "\u200b \x00 \ufeff"],
+    ids=["zero-width-space", "format-characters", "nul", "spaces", "mixed"],
+)
+def test_a_message_with_nothing_visible_is_empty(shop_kb, message: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(MessageError, match="the message is empty"):
+        shop_kb.suggest(message, channel="x")
+    with pytest.raises(MessageError, match="the message is empty"):
+        shop_kb.match(message)
+    (result,) = shop_kb.suggest_many([{"message": message, "channel": "x"}])
+    assert result.status == "error" and "the message is empty" in result.error
+
+
+def test_a_visible_character_among_invisible_ones_is_a_message(shop_kb) -> None:  # type: ignore[no-untyped-def]
+    assert shop_kb.suggest("\u200brefund\u200b?", channel="x").match.candidates
+
+
+@pytest.mark.parametrize("observer", [print, object(), "log"], ids=["function", "object", "text"])
+def test_an_observer_without_on_suggest_is_refused_when_added(shop_kb, observer) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(TypeError, match=r"an observer needs an on_suggest\(event\) method"):
+        shop_kb.add_observer(observer)
+    assert observer not in shop_kb.observers

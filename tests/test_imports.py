@@ -126,3 +126,39 @@ def test_every_public_name_resolves() -> None:
     missing = [name for name in replykb.__all__ if not hasattr(replykb, name)]
     assert not missing, f"replykb.__all__ names that do not import: {missing}"
     assert set(replykb.__all__) <= set(dir(replykb))
+
+
+def _package_of(module: str) -> str:
+    parts = module.split(".")
+    return ".".join(parts[:2]) if len(parts) > 1 else module
+
+
+# The doors sit on top of the library: the CLI may import the server, the server the
+# library, never the other way round (DESIGN.md, "Architecture").
+_DOORS = {"replykb.__main__": 3, "replykb.cli": 2, "replykb.serve": 1}
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_imports_never_point_up_to_a_door(module: str) -> None:
+    rank = _DOORS.get(_package_of(module), 0)
+    upward = sorted(name for name in imports_of(module) if _DOORS.get(_package_of(name), 0) > rank)
+    assert not upward, f"{module} imports {upward}, which sit above it (a door)"
+
+
+def test_the_library_does_not_load_the_server_stack() -> None:
+    """Library users do not pay for the HTTP server: importing and using the core leaves
+    FastAPI, uvicorn and Starlette unloaded."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, replykb\n"
+        "from replykb import KnowledgeBase, run_checks\n"
+        "import replykb.kb, replykb.checks, replykb.batch\n"
+        "loaded = sorted(m for m in ('fastapi', 'uvicorn', 'starlette') if m in sys.modules)\n"
+        "print(','.join(loaded))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "", f"importing the library loaded {done.stdout.strip()}"

@@ -43,6 +43,7 @@ from .models import (
     Problem,
     Settings,
     SourceMap,
+    TuneSettings,
 )
 from .yamldoc import EMPTY, parse_yaml
 
@@ -68,6 +69,7 @@ _KNOWN_KEYS = sorted(
             Agent,
             Policy,
             MatchSettings,
+            TuneSettings,
             CheckSettings,
             IgnoredCode,
             WindowRule,

@@ -109,6 +109,23 @@ class MatchSettings(_FromYaml):
     conflict_threshold: Annotated[float, NotBoolean] = Field(default=0.95, ge=0.0, le=1.0)
 
 
+class TuneSettings(_FromYaml):
+    """``tune:`` in replykb.yaml: how ``replykb tune`` fine-tunes the model on the base's
+    own questions (README: "Tuning"). Defaults measured on CLINC150 (benchmarks/clinc150.py)."""
+
+    # Passes over every question; more overfits a small base.
+    epochs: Annotated[int, NotBoolean] = Field(default=1, ge=1, le=20)
+    learning_rate: Annotated[float, NotBoolean] = Field(default=2e-5, gt=0.0, le=1e-3)
+    # Other questions of its answer each question is paired with.
+    positives: Annotated[int, NotBoolean] = Field(default=3, ge=1, le=20)
+    # Pairs per step, each of another answer: the in-batch negatives.
+    batch_size: Annotated[int, NotBoolean] = Field(default=32, ge=2, le=256)
+    seed: Annotated[int, NotBoolean] = Field(default=0, ge=0)
+    # Match with the threshold and margin calibrated for the tuned model while it is used
+    # (`match:` was calibrated for the untuned one); false keeps `match:` as written.
+    calibrate: bool = True
+
+
 class Channel(_FromYaml):
     """One channel: its limit as the platform counts it, and how replies look there."""
 
@@ -187,6 +204,8 @@ class Settings(_FromYaml):
     language: str = "en"
     model: str | None = None
     match: MatchSettings = Field(default_factory=MatchSettings)
+    # How `replykb tune` fine-tunes the model (README: "Tuning").
+    tune: TuneSettings = Field(default_factory=TuneSettings)
     channels: dict[Slug, Channel] = Field(default_factory=dict)
     agents: dict[Slug, Agent] = Field(default_factory=dict)
     policy: Policy = Field(default_factory=Policy)

@@ -1,0 +1,148 @@
+"""``replykb serve``: the HTTP API, the agent console and hot reloads, on uvicorn."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ._common import CACHE_OPTION, base_options
+
+logger = logging.getLogger("replykb.serve")
+
+_LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+@click.command()
+@base_options(positional=False)
+@CACHE_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--token",
+    envvar="REPLYKB_TOKEN",
+    show_envvar=True,
+    help="Require `Authorization: Bearer TOKEN` on /v1 and /metrics (prefer the variable: "
+    "a command line is visible to other users of the machine).",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    metavar="URL",
+    help="Allow browser pages from this origin (repeat it); no CORS without it.",
+)
+@click.option("--log", "log_url", metavar="URL", help="Usage log (a SQLite path or URL).")
+@click.option(
+    "--log-messages",
+    is_flag=True,
+    help="Write customers' messages in the server's log lines (never without it).",
+)
+@click.option("--no-watch", is_flag=True, help="Do not reload when the base's files change.")
+@click.option(
+    "--max-body-bytes",
+    type=click.IntRange(min=1024),
+    default=1_048_576,
+    show_default=True,
+    help="Largest request body (413 above it).",
+)
+def serve(
+    kb_path: Path,
+    cache_dir: Path | None,
+    host: str,
+    port: int,
+    token: str | None,
+    cors_origins: tuple[str, ...],
+    log_url: str | None,
+    log_messages: bool,
+    no_watch: bool,
+    max_body_bytes: int,
+) -> None:
+    """Serve the base over HTTP: the API, the agent console at /, metrics, hot reload.
+
+    The base is loaded before the server listens (a base that does not load stops it,
+    exit 1). When its files change (or on SIGHUP, or POST /v1/reload), the new base is
+    loaded in the background and swapped in; one that fails to load leaves the old
+    one serving and shows in /readyz.
+
+    \b
+    Examples:
+      replykb serve --kb answers/
+      REPLYKB_TOKEN=s3cret replykb serve --kb answers/ --host 0.0.0.0 --port 8080
+      replykb serve --kb answers/ --cors-origin https://app.chatwoot.com
+      replykb serve --kb answers/ --log usage.sqlite --no-watch
+      curl -s localhost:8000/v1/suggest -H 'content-type: application/json' \\
+        -d '{"message": "where is my refund??", "channel": "x", "agent": "paola"}'
+    """
+    import uvicorn
+
+    from ..cachefiles import resolve_cache_folder
+    from ..kb import KnowledgeBase
+    from ..serve import BaseHolder, ServerSettings, create_app
+    from ..serve.watch import BaseWatcher
+
+    usage_log = _open_log(log_url)
+    extra: dict[str, Any] = {} if usage_log is None else {"log": usage_log}
+
+    def load() -> KnowledgeBase:
+        return KnowledgeBase.load(kb_path, cache_dir=cache_dir, **extra)
+
+    holder = BaseHolder(load)
+    settings = ServerSettings(
+        token=token or None,
+        cors_origins=cors_origins,
+        max_body_bytes=max_body_bytes,
+        log_messages=log_messages,
+    )
+    app = create_app(holder, settings)
+    if host not in _LOCAL_HOSTS and settings.token is None:
+        logger.warning(
+            "listening on %s without a token: anyone who reaches this port can use the API; "
+            "set $REPLYKB_TOKEN",
+            host,
+        )
+    watcher = None
+    if not no_watch:
+        cache = resolve_cache_folder(kb_path, cache_dir)
+        watcher = BaseWatcher(kb_path, holder.request_reload, ignore=[cache])
+        watcher.start()
+    # A reload asked for by SIGHUP runs in the reload thread; the handler only asks.
+    signal.signal(
+        signal.SIGHUP,
+        lambda signum, frame: threading.Thread(target=holder.request_reload, daemon=True).start(),
+    )
+    loaded = holder.current
+    logger.info(
+        "serving %s: %d answers, fingerprint %s",
+        kb_path,
+        len(loaded.kb.answers),
+        loaded.fingerprint[:12],
+    )
+    config = uvicorn.Config(app, host=host, port=port, log_level="info", lifespan="off")
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        if watcher is not None:
+            watcher.stop()
+        holder.close()
+        if usage_log is not None:
+            usage_log.close()
+
+
+def _open_log(url: str | None) -> Any:
+    """The usage log, opened once for the server's life: every reloaded base gets the
+    same one (reloads never reopen it)."""
+    if url is None:
+        return None
+    import importlib
+
+    # The usage log arrives with issue 15; until then --log says so in one line.
+    learn = importlib.import_module("replykb.learn")
+    open_log = getattr(learn, "open_log", None)
+    if open_log is None:
+        raise click.UsageError("--log: this version of replykb has no usage log")
+    return open_log(url)

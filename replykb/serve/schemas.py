@@ -1,0 +1,217 @@
+"""What the HTTP API takes and gives, for validation and for the OpenAPI schema.
+
+Responses are the library's own models (Suggestion, Reply, TriageResult, Answer...),
+serialised as ``model_dump(mode="json")``: the server adds no shape of its own to what
+the library returns. The models here are the request bodies and the few answers that
+only the server gives (lengths, answer summaries, readiness, reloads, errors).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from ..models import Customer
+from ..triage_models import (
+    RequestId,
+    RequestText,
+    TriageOutcome,
+    TriageRequest,
+    _customer,
+    _details,
+    _moment,
+)
+
+# --- request bodies -----------------------------------------------------------------
+
+
+class SuggestRequest(TriageRequest):
+    """``POST /v1/suggest``: one message, and how many candidates to keep (``k``).
+
+    ``now`` is the moment the reply's window is judged at (default: the server's clock),
+    for a reply that does not change from one call to the next. ``id`` and ``line``
+    are accepted, as in a batch item, and not used.
+    """
+
+    k: int = 3
+    now: datetime | None = None
+
+
+class BatchRequest(BaseModel):
+    """``POST /v1/suggest/batch``: items are triaged in order, each on its own; an item
+    that cannot be triaged is a failure in its place and the others go on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[TriageRequest]
+    k: int = 3
+    now: datetime | None = None
+
+
+class RenderRequest(BaseModel):
+    """``POST /v1/render``: an answer rendered for a channel, as ``KnowledgeBase.render``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    answer_id: RequestText
+    channel: RequestText
+    agent: RequestText | None = None
+    customer: Annotated[str | Customer | None, BeforeValidator(_customer)] = None
+    conversation_id: RequestId | None = None
+    details: Annotated[dict[str, str] | None, BeforeValidator(_details)] = None
+    last_customer_message_at: Annotated[datetime | None, BeforeValidator(_moment)] = None
+    now: Annotated[datetime | None, BeforeValidator(_moment)] = None
+
+
+class LengthRequest(BaseModel):
+    """``POST /v1/length``: a text measured as a channel's platform counts it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text: RequestText = Field(description="The text as it would be sent (the console's draft).")
+    channel: RequestText
+
+
+# --- responses only the server gives -------------------------------------------------
+
+
+class ErrorDetail(BaseModel):
+    status: int
+    # The library's error class (UnknownNameError, MessageError...) or the HTTP kind.
+    kind: str
+    message: str
+    field: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+class BatchResponse(BaseModel):
+    results: list[TriageOutcome]
+
+
+class LengthResponse(BaseModel):
+    channel: str  # the channel's name (an alias resolved)
+    length: int  # as the platform counts it (`unit`)
+    limit: int | None
+    unit: str  # the count rule: chars, graphemes, twitter, sms, mastodon, utf8
+    over: int  # how far over the limit, 0 when it fits or there is none
+    segments: int | None = None  # SMS channels: the segments it is sent as
+
+
+class AnswerSummary(BaseModel):
+    id: str
+    title: str  # the answer's title, else its first question
+    question: str  # its first question
+    channels: list[str]  # the channels of the base it renders on (all of them)
+    private: bool
+    link: str | None = None
+    tags: list[str] = Field(default_factory=list)
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class ReadyResponse(BaseModel):
+    status: Literal["ready", "loading"]
+    fingerprint: str | None
+    loaded_at: datetime | None
+    answers: int
+    # The last reload's failure while the previous base keeps serving; None once one works.
+    reload_error: str | None = None
+    reload_failed_at: datetime | None = None
+
+
+class ReloadResponse(BaseModel):
+    # reloaded: the new base serves; unchanged: the files give the same base;
+    # accepted: started, not waited for (?wait=false).
+    status: Literal["reloaded", "unchanged", "accepted"]
+    fingerprint: str
+    loaded_at: datetime
+    answers: int
+
+
+class FeedbackResponse(BaseModel):
+    recorded: bool  # false: no usage log is configured to keep it
+
+
+# --- OpenAPI examples ----------------------------------------------------------------
+
+SUGGEST_EXAMPLES = {
+    "tweet": {
+        "summary": "A tweet, signed by an agent",
+        "value": {
+            "message": "where is my refund?? been waiting 2 weeks",
+            "channel": "x",
+            "agent": "paola",
+            "customer": "@marco_r",
+            "conversation_id": "1700000000001",
+        },
+    },
+    "email": {
+        "summary": "An e-mail with the ticket's details",
+        "value": {
+            "message": "Hello, my parcel hasn't arrived yet. Order FH1234567. Thanks, Anna",
+            "channel": "email",
+            "agent": "sam",
+            "customer": {"name": "Anna Bianchi"},
+            "details": {"order_id": "FH1234567"},
+            "k": 3,
+        },
+    },
+    "fixed-time": {
+        "summary": "Reply windows judged at a fixed time, for a repeatable reply",
+        "value": {
+            "message": "can I change my delivery address?",
+            "channel": "sms",
+            "last_customer_message_at": "2026-11-02T09:30:00Z",
+            "now": "2026-11-02T10:00:00Z",
+        },
+    },
+}
+BATCH_EXAMPLES = {
+    "two": {
+        "summary": "Two messages, each with its own id",
+        "value": {
+            "items": [
+                {"id": "t-1", "message": "how do I reset my password", "channel": "x"},
+                {"id": "t-2", "message": "do you sell cars", "channel": "facebook"},
+            ],
+            "k": 3,
+        },
+    }
+}
+RENDER_EXAMPLES = {
+    "sms": {
+        "summary": "An answer on SMS",
+        "value": {"answer_id": "reset-password", "channel": "sms", "agent": "paola"},
+    }
+}
+LENGTH_EXAMPLES = {
+    "x": {
+        "summary": "A draft on X",
+        "value": {"text": "Hi @marco_r, refunds take 5 days.", "channel": "x"},
+    }
+}
+FEEDBACK_EXAMPLES = {
+    "edited": {
+        "summary": "The agent edited the reply before sending it",
+        "value": {
+            "outcome": "edited",
+            "channel": "x",
+            "answer_id": "refund-timing",
+            "conversation_id": "1700000000001",
+            "agent": "paola",
+            "edited_text": "Hi Marco, your refund is on its way: 5 working days. ^Paola",
+            "source": "api",
+        },
+    },
+    "wrong": {
+        "summary": "The suggested answer was wrong",
+        "value": {"outcome": "wrong", "channel": "sms", "answer_id": "late-delivery"},
+    },
+}

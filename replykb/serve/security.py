@@ -1,0 +1,155 @@
+"""Safe by default: the bearer token, CORS only for listed origins, the body limit."""
+
+from __future__ import annotations
+
+import hmac
+from typing import TYPE_CHECKING
+
+from fastapi import Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .errors import ApiError, error_body
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from .settings import ServerSettings
+
+# auto_error=False: a missing token is answered by require_token, as JSON like every
+# other error, rather than by FastAPI's own 403.
+bearer = HTTPBearer(
+    auto_error=False,
+    description="`Authorization: Bearer <token>`, when the server runs with --token.",
+)
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="replykb"'}
+
+
+def token_matches(given: str, expected: str) -> bool:
+    """Constant-time comparison: the time taken says nothing about how much matched."""
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def check_token(expected: str | None, credentials: HTTPAuthorizationCredentials | None) -> None:
+    """Nothing without a server token; else the request's bearer token must match it."""
+    if expected is None:
+        return
+    if credentials is None:
+        raise ApiError(
+            401,
+            "this server needs a token: send `Authorization: Bearer <token>`",
+            kind="Unauthorized",
+            headers=_CHALLENGE,
+        )
+    if credentials.scheme.lower() != "bearer" or not token_matches(
+        credentials.credentials, expected
+    ):
+        raise ApiError(
+            401,
+            "the token is wrong: send the token the server was started with",
+            kind="Unauthorized",
+            headers={"WWW-Authenticate": 'Bearer realm="replykb", error="invalid_token"'},
+        )
+
+
+def settings_of(request: Request) -> ServerSettings:
+    settings: ServerSettings = request.app.state.settings
+    return settings
+
+
+class BodyLimit:
+    """413 for a body over ``limit`` bytes, whether it declares its length or is sent in
+    chunks without one: the body is read up to the limit before the app sees it, so a
+    client cannot make the server hold more than ``limit`` bytes of one request."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.limit:
+            await self._refuse(send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                # The client went away: let the app see it.
+                chunks = []
+                await self.app(scope, _replay([message], receive), send)
+                return
+            body = message.get("body", b"")
+            size += len(body)
+            if size > self.limit:
+                await self._refuse(send)
+                return
+            chunks.append(body)
+            more = message.get("more_body", False)
+        replay: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay([replay], receive), send)
+
+    async def _refuse(self, send: Send) -> None:
+        import json
+
+        body = json.dumps(
+            error_body(
+                413,
+                "PayloadTooLarge",
+                f"the request body is over {self.limit:,} bytes; send less (a batch in "
+                "several requests), or start the server with a larger --max-body-bytes",
+            )
+        ).encode("utf-8")
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    # The rest of the body is not read: the connection cannot be reused.
+                    (b"connection", b"close"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replayed() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replayed
+
+
+def install_security(app: FastAPI, settings: ServerSettings) -> None:
+    """CORS (only when origins are listed) and the body limit, as ASGI middleware."""
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type"],
+            max_age=600,
+        )

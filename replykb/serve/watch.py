@@ -1,0 +1,66 @@
+"""Watching the base's folder: an edited, added or removed file asks for a reload."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+# Milliseconds of quiet after a change before reloading: an editor's save or a
+# `git pull` writes several files, and they should make one reload, not one each.
+DEBOUNCE_MS = 400
+
+
+class BaseWatcher:
+    """Calls ``on_change()`` after files under ``root`` change (debounced), ignoring the
+    folders in ``ignore`` (the index cache, which a reload itself writes)."""
+
+    def __init__(
+        self,
+        root: Path,
+        on_change: Callable[[], object],
+        *,
+        ignore: Iterable[Path] = (),
+        debounce_ms: int = DEBOUNCE_MS,
+    ) -> None:
+        self.root = root
+        self._on_change = on_change
+        self._ignore = tuple(str(path.resolve()) for path in ignore)
+        self._debounce_ms = debounce_ms
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="replykb-watch", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        # Imported here: only a server that watches pays for it.
+        from watchfiles import DefaultFilter, watch
+
+        ignore_dirs = (*DefaultFilter.ignore_dirs, ".replykb")
+        watch_filter = DefaultFilter(ignore_dirs=ignore_dirs, ignore_paths=self._ignore)
+        try:
+            for changes in watch(
+                self.root,
+                watch_filter=watch_filter,
+                debounce=self._debounce_ms,
+                stop_event=self._stop,
+                rust_timeout=1000,
+                raise_interrupt=False,
+            ):
+                logger.info("%d change(s) under %s: reloading the base", len(changes), self.root)
+                self._on_change()
+        except Exception:
+            # The server goes on without watching; SIGHUP and POST /v1/reload still work.
+            logger.exception(
+                "watching %s stopped; reload with SIGHUP or POST /v1/reload", self.root
+            )

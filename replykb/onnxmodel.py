@@ -137,20 +137,24 @@ class OnnxEmbedder:
         # pads to the longest text of a batch instead (done in _encode_batch).
         tokenizer.enable_truncation(max_length=config.max_seq_length)
         tokenizer.no_padding()
+        options = cls.session_options(_session_threads)
         session = onnxruntime.InferenceSession(
-            str(graph), cls.session_options(), providers=["CPUExecutionProvider"]
+            str(graph), options, providers=["CPUExecutionProvider"]
         )
         return cls(model_id, config, graph, session, tokenizer)
 
     @staticmethod
-    def session_options(threads: int = 0, *, prepack: bool = False) -> Any:
+    def session_options(threads: int = 0, *, prepack: bool = True) -> Any:
         """onnxruntime's options for the exported graph; ``threads`` 0 is one per core.
 
-        Without ``prepack`` the weights are used where they are mapped rather than copied
-        into the layout of the matrix products: the session opens ~45 ms sooner, and one
-        message takes a few ms more (see benchmarks/cold_start.py --warm), still about
-        half of sentence-transformers' time. A lookup from the command line is one
-        message, so a fast start wins.
+        With ``prepack`` (always, outside benchmarks) the weights are copied once into
+        the layout of the matrix products: the session opens some 50 ms later, and every
+        message is encoded faster (see benchmarks/cold_start.py --warm). It is on in
+        every process, not only in servers, because the packed products add up in
+        another order: a message's vector differs in its 7th digit from an unpacked
+        session's, which could change a score's last printed digit, and every door (the
+        library, the command line, the server) must give the same reply byte for byte.
+        The thread count changes no vector (tests/test_fastpath.py).
         """
         import onnxruntime
 
@@ -220,6 +224,24 @@ class OnnxEmbedder:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         normalized: Vectors = (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
         return normalized
+
+
+# Threads of every session opened from now on in this process (0: one per core).
+_session_threads = 0
+
+
+def use_server_sessions() -> None:
+    """Open every later ONNX session of this process for a long-running server: each
+    request encoded on its caller's thread alone.
+
+    A command-line lookup is one message, which a pool of one thread per core encodes
+    sooner. A server encodes many at once, one per request thread: there a shared pool
+    makes concurrent requests wait for each other's workers, while one thread per
+    request lets them run side by side, as many as there are cores
+    (benchmarks/server_speed.py measures both). Vectors do not change.
+    """
+    global _session_threads
+    _session_threads = 1
 
 
 def runtime_versions() -> dict[str, str]:

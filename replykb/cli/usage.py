@@ -1,0 +1,235 @@
+"""``replykb usage``: what the usage log (or a plain file of messages) says about the base.
+
+A thin shell: it resolves the log and the period, calls replykb.learn.usage (or
+usage_file for ``--input``) and prints the report as text, JSON or HTML.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ._common import CACHE_OPTION, JSON_OPTION, QUIET_OPTION, base_options, fail, is_stdout
+
+if TYPE_CHECKING:
+    from ..learn.usage_models import UsageReport
+    from ..models import AnswerBase
+
+
+@click.command()
+@base_options(positional=False)
+@click.option(
+    "--log",
+    "log_url",
+    metavar="URL",
+    help="The usage log: a SQLite file (sqlite:///usage.db or a path) or postgresql://... "
+    "(default: `log:` in replykb.yaml).",
+)
+@click.option(
+    "--input",
+    "input_path",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="No log: triage this JSONL or CSV file of messages with the base and report "
+    "its statuses (no outcomes: only a log knows them).",
+)
+@click.option("--channel", help="With --input: the channel of records that name none.")
+@click.option(
+    "--since",
+    metavar="DAYS|DATE",
+    help="Only events of the last DAYS days, or since DATE (2026-11-01, or an ISO 8601 "
+    "time; UTC). Default: everything in the log.",
+)
+@click.option(
+    "--unused-days",
+    type=click.IntRange(min=1),
+    default=30,
+    show_default=True,
+    metavar="N",
+    help="List the answers not suggested in the last N days.",
+)
+@click.option(
+    "--now",
+    metavar="TIME",
+    help="The report's end, ISO 8601 with a time zone (default: the clock); --since DAYS "
+    "and --unused-days count back from it.",
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Also write the report as one self-contained HTML page (tables, SVG charts; "
+    "opens offline); - prints it instead of the text.",
+)
+@CACHE_OPTION
+@JSON_OPTION
+@QUIET_OPTION
+def usage(
+    kb_path: Path,
+    log_url: str | None,
+    input_path: Path | None,
+    channel: str | None,
+    since: str | None,
+    unused_days: int,
+    now: str | None,
+    html_path: Path | None,
+    cache_dir: Path | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Report how the answers are used: per answer how often it was suggested, sent as
+    is, edited (with the typical edit) or rejected (and what agents used instead); the
+    answers not suggested in N days; no-match and ambiguous rates per channel, per day
+    and per version of the base; edits that several agents or conversations repeat (a
+    sign the canonical answer is wrong).
+
+    Reads the usage log (--log, or `log:` in replykb.yaml); with --input it triages a
+    plain JSONL or CSV file of messages instead and reports the statuses only. Texts
+    shown are those the log stores: masked.
+
+    \b
+    Examples:
+      replykb usage --kb answers/
+      replykb usage --log sqlite:///usage.db --since 7
+      replykb usage --since 2026-11-01 --unused-days 60 --html usage.html
+      replykb usage --json | jq '.answers[] | select(.outcomes.edited > 0)'
+      replykb usage --input examples/backlog.jsonl --channel x
+    """
+    del quiet
+    if input_path is not None and log_url is not None:
+        fail("give --log or --input, not both")
+    end = _moment(now, "--now") if now is not None else datetime.now(UTC)
+    start = _since(since, end)
+    if input_path is not None:
+        report = _file_report(kb_path, input_path, channel, cache_dir, start, end, unused_days)
+    else:
+        if channel is not None:
+            fail("--channel goes with --input (a log records each message's channel)")
+        report = _log_report(kb_path, log_url, start, end, unused_days)
+    if html_path is not None:
+        from ..learn.usage_html import render_html, write_html
+
+        if is_stdout(html_path):
+            click.echo(render_html(report), nl=False)
+            return
+        write_html(report, html_path)
+    if as_json:
+        click.echo(report.model_dump_json(indent=2))
+        return
+    from ..learn.usage_text import render_text
+
+    click.echo(render_text(report), nl=False)
+    if html_path is not None:
+        click.echo(f"HTML report written to {html_path}", err=True)
+
+
+def _log_report(
+    kb_path: Path, log_url: str | None, since: datetime | None, until: datetime, unused_days: int
+) -> UsageReport:
+    from ..errors import UsageLogError
+    from ..learn.log import open_log
+    from ..learn.usage import report_from_log
+    from ..loader import load_answer_base
+
+    base = load_answer_base(kb_path)  # the log is read with the base alone: no model
+    url, root = _log_location(base, log_url)
+    _require_existing(url, root)
+    with open_log(url, settings=base.settings.log, root=root) as log:
+        report = report_from_log(
+            log, base, location=log.location, since=since, until=until, unused_days=unused_days
+        )
+    if not report.totals.total and not (report.feedback or {}).get("total"):
+        period = "" if since is None else f" since {since:%Y-%m-%d %H:%M} UTC"
+        hint = "try an earlier --since" if since is not None else "is it the log the server writes?"
+        raise UsageLogError(f"{log.location}: the usage log holds no events{period}; {hint}")
+    return report
+
+
+def _file_report(
+    kb_path: Path,
+    input_path: Path,
+    channel: str | None,
+    cache_dir: Path | None,
+    since: datetime | None,
+    until: datetime,
+    unused_days: int,
+) -> UsageReport:
+    from ..errors import DataError
+    from ..kb import KnowledgeBase
+    from ..learn.usage_file import report_from_file
+
+    if not input_path.is_file():
+        what = "is a folder" if input_path.is_dir() else "no such file"
+        raise DataError(f"{input_path}: {what}; give a JSONL or CSV file of messages")
+    # log=False: reporting on a file must not write its messages into the usage log.
+    kb = KnowledgeBase.load(kb_path, cache_dir=cache_dir, log=False)
+    return report_from_file(
+        kb, input_path, channel=channel, since=since, until=until, unused_days=unused_days
+    )
+
+
+def _log_location(base: AnswerBase, log_url: str | None) -> tuple[str, Path | None]:
+    """The log to read: --log (relative to the working folder), else the base's
+    ``log.url`` (relative to the base folder)."""
+    from ..errors import UsageLogError
+
+    if log_url is not None:
+        return log_url, None
+    if base.settings.log.url is None:
+        raise UsageLogError(
+            f"{base.root}/replykb.yaml sets no usage log: give --log URL, add `log: "
+            "usage.db` to replykb.yaml, or report on a file of messages with --input FILE"
+        )
+    return base.settings.log.url, base.root
+
+
+def _require_existing(url: str, root: Path | None) -> None:
+    """A SQLite log that does not exist is an error here (opening it would create an
+    empty one); the path is resolved as replykb.learn.log.open_store does."""
+    from ..errors import UsageLogError
+
+    text = os.path.expandvars(url).strip()
+    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+    if scheme not in ("", "sqlite"):
+        return  # PostgreSQL (or an unknown kind, which open_log names)
+    path = Path(text[len("sqlite:///") :] if scheme else text).expanduser()
+    if not path.is_absolute() and root is not None:
+        path = root / path
+    if str(path) not in ("", ".") and not path.is_file():
+        what = "is a folder, not a SQLite file" if path.is_dir() else "does not exist"
+        raise UsageLogError(
+            f"{path}: no usage log there ({what}); give the log the server or batch "
+            "writes (--log), or report on a file of messages with --input FILE"
+        )
+
+
+def _moment(value: str, option: str) -> datetime:
+    from ..render.windows import aware_time
+
+    return aware_time(value, option)
+
+
+def _since(value: str | None, end: datetime) -> datetime | None:
+    """``--since 7`` (days before the end), ``2026-11-01`` (midnight UTC), or an ISO
+    8601 time (without a zone: UTC)."""
+    if value is None:
+        return None
+    text = value.strip()
+    if re.fullmatch(r"\d{1,5}", text):
+        return end - timedelta(days=int(text))
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        fail(
+            f"--since {value!r}: give a number of days (7) or a date (2026-11-01) or an "
+            "ISO 8601 time (2026-11-01T09:00:00Z)"
+        )
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -1,0 +1,599 @@
+"""``replykb usage``: what the usage log says about the answer base.
+
+:func:`usage_report` computes a :class:`UsageReport` from the log's suggestion and
+feedback events (any objects with the fields of the log's ``LoggedSuggestion`` and
+``LoggedFeedback``); :func:`report_from_log` reads them from an open usage log, and
+usage_file.py computes the part a plain file of messages can say. The renderers
+(usage_text.py, usage_html.py) only lay the model out.
+
+What is counted, and how:
+
+- an answer is *suggested* for a message when it was the confident answer, or one of
+  the answers an ambiguous match offered (within the base's ``match.margin`` of the
+  best, the rule every door uses);
+- outcomes are counted on the answer that was suggested (``sent``, ``edited``,
+  ``wrong``, ``unused``; *rejected* is ``wrong`` + ``unused``) and, for a rejection,
+  what the agent used instead (another answer, or none);
+- rates are shares of the messages triaged: ``no_match / total`` and
+  ``ambiguous / total``, per channel, per UTC day and per version of the base;
+- an answer is *unused* when no message was suggested it in the ``unused_days`` days
+  up to the report's end;
+- edits are compared by what they change in the answer's words (usage_edits.py);
+  the same change by two agents or in two conversations is a *repeated edit*.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+from ..errors import ReplyKBError
+from ..models import Customer, Match
+from ..triage import close_answers
+from .usage_edits import (
+    BODY_SLOT,
+    NAME_SLOT,
+    Frame,
+    Hunk,
+    change_key,
+    closest_text,
+    describe_change,
+    frame_of,
+    normalise_words,
+    without_jinja,
+    word_diff,
+)
+from .usage_models import (
+    AnswerUsage,
+    DiffPart,
+    Outcomes,
+    Period,
+    Reference,
+    RepeatedEdit,
+    ReportSource,
+    StatusCounts,
+    TypicalEdit,
+    UnusedAnswer,
+    UsedInstead,
+    VersionCounts,
+)
+from .usage_models import UsageReport as UsageReport
+
+if TYPE_CHECKING:
+    from ..models import Answer, AnswerBase
+    from ..render import Renderer
+
+__all__ = ["UsageReport", "report_from_log", "usage_report"]
+
+DEFAULT_UNUSED_DAYS = 30
+# An edit made by this many agents, or in this many conversations, is a pattern.
+REPEAT_THRESHOLD = 2
+STATUSES = ("confident", "ambiguous", "no_match")
+OUTCOMES = ("sent", "edited", "wrong", "unused")
+
+
+class SuggestionEvent(Protocol):
+    """The fields of a logged suggestion the report reads (the log's LoggedSuggestion;
+    a message of a plain file may have no time)."""
+
+    @property
+    def at(self) -> datetime | None: ...
+    @property
+    def fingerprint(self) -> str | None: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def answer_id(self) -> str | None: ...
+    @property
+    def score(self) -> float | None: ...
+    @property
+    def candidates(self) -> Sequence[tuple[str, float]]: ...
+
+
+class FeedbackEvent(Protocol):
+    """The fields of a logged outcome the report reads (the log's LoggedFeedback)."""
+
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def answer_id(self) -> str | None: ...
+    @property
+    def used_answer_id(self) -> str | None: ...
+    @property
+    def edited_text(self) -> str | None: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def conversation_id(self) -> str | None: ...
+    @property
+    def agent(self) -> str | None: ...
+
+
+class UsageLogReader(Protocol):
+    """What the report needs of a usage log (replykb.learn's UsageLog)."""
+
+    def suggestions(self, since: datetime | None = None) -> Iterable[SuggestionEvent]: ...
+    def feedback(self, since: datetime | None = None) -> Iterable[FeedbackEvent]: ...
+
+
+def report_from_log(
+    log: UsageLogReader,
+    base: AnswerBase,
+    *,
+    location: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    unused_days: int = DEFAULT_UNUSED_DAYS,
+) -> UsageReport:
+    """The report of ``log`` for ``base``: events from ``since`` (None: all) up to
+    ``until`` (default: now); ``location`` is how the report names the log."""
+    end = until or datetime.now(UTC)
+    # The unused answers need the last `unused_days` days even when --since is shorter.
+    window = end - timedelta(days=unused_days)
+    first = window if since is None else min(since, window)
+    return usage_report(
+        base,
+        log.suggestions(None if since is None else first),
+        log.feedback(since),
+        source="log",
+        location=location,
+        since=since,
+        until=end,
+        unused_days=unused_days,
+    )
+
+
+def usage_report(
+    base: AnswerBase,
+    suggestions: Iterable[SuggestionEvent],
+    feedback: Iterable[FeedbackEvent] | None,
+    *,
+    source: ReportSource,
+    location: str,
+    since: datetime | None,
+    until: datetime,
+    unused_days: int = DEFAULT_UNUSED_DAYS,
+    errors: Iterable[ErrorRow] = (),
+    notes: Sequence[str] = (),
+) -> UsageReport:
+    """Count ``suggestions`` and ``feedback`` (None: a source without outcomes) into a
+    report. Events before ``since`` count only towards the unused answers; ``errors``
+    are records of a plain file that could not be triaged."""
+    tally = _Tally(base, since, until - timedelta(days=unused_days))
+    for event in suggestions:
+        tally.suggestion(event)
+    for error in errors:
+        tally.error(error)
+    outcomes = None
+    if feedback is not None:
+        outcomes = _Outcomes(base)
+        for item in feedback:
+            if since is None or item.at >= since:
+                outcomes.add(item)
+    first, last = tally.first, tally.last
+    return UsageReport(
+        source=source,
+        location=location,
+        base=str(base.root),
+        fingerprint=base.fingerprint,
+        period=Period(
+            since=since, until=until, unused_days=unused_days, first_event=first, last_event=last
+        ),
+        totals=tally.totals.counts("all"),
+        feedback=None if outcomes is None else outcomes.totals(),
+        answers=_answer_rows(base, tally, outcomes),
+        unused=tally.unused(),
+        channels=sorted(
+            (group.counts(name) for name, group in tally.channels.items()),
+            key=lambda row: (-row.total, row.key),
+        ),
+        days=tally.day_rows(),
+        versions=tally.version_rows(),
+        repeated_edits=None if outcomes is None else outcomes.repeated(),
+        notes=[*notes, *tally.notes(), *([] if outcomes is None else outcomes.notes())],
+    )
+
+
+# --- suggestions ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErrorRow:
+    """A record of a plain file that could not be triaged: when and on which channel."""
+
+    at: datetime | None
+    channel: str
+
+
+@dataclass
+class _Group:
+    counts_by_status: Counter[str] = field(default_factory=Counter)
+    errors: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+
+    def add(self, status: str, at: datetime | None) -> None:
+        self.counts_by_status[status] += 1
+        if at is not None:
+            self.first = at if self.first is None else min(self.first, at)
+            self.last = at if self.last is None else max(self.last, at)
+
+    def counts(self, key: str) -> StatusCounts:
+        confident, ambiguous, no_match = (self.counts_by_status[s] for s in STATUSES)
+        triaged = confident + ambiguous + no_match
+        return StatusCounts(
+            key=key,
+            total=triaged + self.errors,
+            confident=confident,
+            ambiguous=ambiguous,
+            no_match=no_match,
+            errors=self.errors,
+            no_match_rate=no_match / triaged if triaged else None,
+            ambiguous_rate=ambiguous / triaged if triaged else None,
+        )
+
+
+def _utc(moment: datetime) -> datetime:
+    # A naive time from a file is read as UTC, as the log stores every time.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class _Tally:
+    """Suggestion events counted per channel, day, version and answer."""
+
+    def __init__(self, base: AnswerBase, since: datetime | None, unused_from: datetime) -> None:
+        self.margin = base.settings.match.margin
+        self.since = since
+        self.unused_from = unused_from
+        self.base = base
+        self.totals = _Group()
+        self.channels: defaultdict[str, _Group] = defaultdict(_Group)
+        self.days: defaultdict[date, _Group] = defaultdict(_Group)
+        self.versions: defaultdict[str, _Group] = defaultdict(_Group)
+        self.confident: Counter[str] = Counter()
+        self.ambiguous: Counter[str] = Counter()
+        self.last_suggested: dict[str, datetime] = {}
+        self.undated = 0
+        self.unknown_status: Counter[str] = Counter()
+
+    @property
+    def first(self) -> datetime | None:
+        return self.totals.first
+
+    @property
+    def last(self) -> datetime | None:
+        return self.totals.last
+
+    def suggestion(self, event: SuggestionEvent) -> None:
+        at = None if event.at is None else _utc(event.at)
+        offered = self._offered(event)
+        for answer_id in offered:
+            if at is not None and (
+                answer_id not in self.last_suggested or at > self.last_suggested[answer_id]
+            ):
+                self.last_suggested[answer_id] = at
+        if at is not None and self.since is not None and at < self.since:
+            return  # read for the unused answers only
+        if event.status not in STATUSES:
+            self.unknown_status[event.status] += 1
+            return
+        for answer_id in offered:
+            (self.confident if event.status == "confident" else self.ambiguous)[answer_id] += 1
+        self.totals.add(event.status, at)
+        self.channels[event.channel].add(event.status, at)
+        self.versions[event.fingerprint or "unknown"].add(event.status, at)
+        if at is None:
+            self.undated += 1
+        else:
+            self.days[at.date()].add(event.status, at)
+
+    def error(self, row: ErrorRow) -> None:
+        at = None if row.at is None else _utc(row.at)
+        for group in (self.totals, self.channels[row.channel]):
+            group.errors += 1
+        if at is not None:
+            self.days[at.date()].errors += 1
+
+    def _offered(self, event: SuggestionEvent) -> list[str]:
+        if event.status == "confident" and event.answer_id is not None:
+            return [event.answer_id]
+        if event.status != "ambiguous" or event.answer_id is None:
+            return []
+        match = Match(
+            status="ambiguous",
+            answer_id=event.answer_id,
+            score=event.score if event.score is not None else 0.0,
+            candidates=list(event.candidates or []),
+        )
+        offered = close_answers(match, self.margin) if event.score is not None else []
+        return offered or [event.answer_id]
+
+    def day_rows(self) -> list[StatusCounts]:
+        """Every UTC day from the first to the last event, days without any included."""
+        if not self.days:
+            return []
+        day, last = min(self.days), max(self.days)
+        rows = []
+        while day <= last:
+            rows.append((self.days.get(day) or _Group()).counts(day.isoformat()))
+            day += timedelta(days=1)
+        return rows
+
+    def version_rows(self) -> list[VersionCounts]:
+        rows = []
+        for fingerprint, group in self.versions.items():
+            if group.first is None or group.last is None:
+                continue
+            counts = group.counts(fingerprint)
+            rows.append(
+                VersionCounts(**counts.model_dump(), first_at=group.first, last_at=group.last)
+            )
+        return sorted(rows, key=lambda row: (row.first_at, row.key))
+
+    def unused(self) -> list[UnusedAnswer]:
+        return [
+            UnusedAnswer(
+                answer_id=answer.id,
+                title=answer.title,
+                owner=answer.owner,
+                file=answer.source.file,
+                last_suggested=self.last_suggested.get(answer.id),
+            )
+            for answer in sorted(self.base.answers, key=lambda a: a.id)
+            if (seen := self.last_suggested.get(answer.id)) is None or seen < self.unused_from
+        ]
+
+    def notes(self) -> list[str]:
+        notes = []
+        if self.undated:
+            notes.append(f"{self.undated} message(s) without a time are in no day's row")
+        for status, count in sorted(self.unknown_status.items()):
+            notes.append(f"{count} suggestion(s) with an unknown status {status!r} left out")
+        return notes
+
+
+# --- outcomes ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    text: str
+    frame: Frame | None
+
+
+@dataclass
+class _Edit:
+    text: str
+    key: tuple[Hunk, ...]
+    against: Reference | None
+    reference: str | None
+    agent: str | None
+    conversation: str
+
+
+class _Outcomes:
+    """Feedback events counted per answer, with the edits kept for comparison."""
+
+    def __init__(self, base: AnswerBase) -> None:
+        self.base = base
+        self.answers = {answer.id: answer for answer in base.answers}
+        self.counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self.instead: defaultdict[str, Counter[str | None]] = defaultdict(Counter)
+        self.chosen_instead: Counter[str] = Counter()
+        self.edits: defaultdict[str, list[_Edit]] = defaultdict(list)
+        self.by_outcome: Counter[str] = Counter()
+        self.without_answer: Counter[str] = Counter()
+        self.unnamed = 0
+        self._renderer: Renderer | None = None
+        self._replies: dict[tuple[str, str, str | None, str | None], _Rendered | None] = {}
+
+    def add(self, item: FeedbackEvent) -> None:
+        self.by_outcome[item.outcome] += 1
+        rejected = item.outcome in ("wrong", "unused")
+        if item.used_answer_id is not None and (rejected or item.answer_id is None):
+            self.chosen_instead[item.used_answer_id] += 1
+        if item.answer_id is None:
+            self.without_answer[item.outcome] += 1
+            return
+        self.counts[item.answer_id][item.outcome] += 1
+        if rejected:
+            self.instead[item.answer_id][item.used_answer_id] += 1
+        if item.outcome == "edited" and item.edited_text:
+            self.edits[item.answer_id].append(self._edit(item, item.edited_text))
+
+    def _edit(self, item: FeedbackEvent, text: str) -> _Edit:
+        if item.conversation_id is not None:
+            conversation = f"id:{item.conversation_id}"
+        else:  # an event without a conversation id is a conversation of its own
+            self.unnamed += 1
+            conversation = f"event:{self.unnamed}"
+        shown = " ".join(text.split())
+        against, reference, frame = self._reference(item, text)
+        if reference is None:  # an answer no longer in the base: its whole text is the edit
+            key: tuple[Hunk, ...] = (((), tuple(normalise_words(text))),)
+        else:
+            key = change_key(text, reference, frame)
+        return _Edit(shown, key, against, reference, item.agent, conversation)
+
+    def _reference(
+        self, item: FeedbackEvent, edited: str
+    ) -> tuple[Reference | None, str | None, Frame | None]:
+        """The reply the agent was given, rendered again, and its frame (usage_edits.py);
+        else the answer's text closest to the edit; nothing for an answer not in the base."""
+        answer = self.answers.get(item.answer_id or "")
+        if answer is None:
+            return None, None, None
+        slot = (answer.id, item.channel, item.agent, item.conversation_id)
+        if slot not in self._replies:
+            self._replies[slot] = self._render(answer, item)
+        rendered = self._replies[slot]
+        if rendered is not None:
+            return "reply", rendered.text, rendered.frame
+        names, texts = _canonical_texts(answer)
+        chosen = closest_text(edited, texts)
+        return names[chosen], texts[chosen], None
+
+    def _render(self, answer: Answer, item: FeedbackEvent) -> _Rendered | None:
+        from ..render import Renderer
+
+        if self._renderer is None:
+            self._renderer = Renderer.for_base(self.base)
+        marked = answer.model_copy(update={"answer": BODY_SLOT, "short": None})
+        try:
+            reply, bare = (
+                self._renderer.render(
+                    shown,
+                    channel=item.channel,
+                    agent=item.agent,
+                    customer=Customer(name=NAME_SLOT),
+                    conversation_id=item.conversation_id,
+                )
+                for shown in (answer, marked)
+            )
+        except ReplyKBError:  # a channel or agent gone from the base, a detail it needs
+            return None
+        return _Rendered(reply.text, frame_of(bare.text)) if reply.text else None
+
+    def totals(self) -> dict[str, int]:
+        return {"total": sum(self.by_outcome.values())} | {o: self.by_outcome[o] for o in OUTCOMES}
+
+    def outcomes(self, answer_id: str) -> Outcomes:
+        counts = self.counts.get(answer_id, Counter())
+        instead = self.instead.get(answer_id, Counter())
+        return Outcomes(
+            feedback=sum(counts.values()),
+            sent=counts["sent"],
+            edited=counts["edited"],
+            wrong=counts["wrong"],
+            unused=counts["unused"],
+            rejected=counts["wrong"] + counts["unused"],
+            used_instead=[
+                UsedInstead(answer_id=used, count=count)
+                for used, count in sorted(instead.items(), key=lambda i: (-i[1], i[0] or ""))
+            ],
+            typical_edit=self._typical(answer_id),
+        )
+
+    def _groups(self, answer_id: str) -> list[list[_Edit]]:
+        groups: defaultdict[tuple[Hunk, ...], list[_Edit]] = defaultdict(list)
+        for edit in self.edits.get(answer_id, []):
+            groups[edit.key].append(edit)
+        return list(groups.values())
+
+    def _typical(self, answer_id: str) -> TypicalEdit | None:
+        """The most common change to the answer's words; edits that change only the
+        frame (opening, signature) are typical only when no edit changes the words."""
+        groups = self._groups(answer_id)
+        if not groups:
+            return None
+        best = min(
+            groups,
+            key=lambda g: (not g[0].key, -len(g), -len(_agents(g)), describe_change(g[0].key)),
+        )
+        example = _example(best)
+        return TypicalEdit(
+            text=example.text,
+            count=len(best),
+            agents=len(_agents(best)),
+            conversations=len({edit.conversation for edit in best}),
+            change=describe_change(best[0].key),
+            against=example.against,
+            diff=_diff(example),
+        )
+
+    def repeated(self) -> list[RepeatedEdit]:
+        found = []
+        for answer_id in sorted(self.edits):
+            for group in self._groups(answer_id):
+                agents = _agents(group)
+                conversations = len({edit.conversation for edit in group})
+                if not group[0].key or max(len(agents), conversations) < REPEAT_THRESHOLD:
+                    continue
+                example = _example(group)
+                found.append(
+                    RepeatedEdit(
+                        answer_id=answer_id,
+                        change=describe_change(group[0].key),
+                        count=len(group),
+                        agents=agents,
+                        conversations=conversations,
+                        example=example.text,
+                        against=example.against,
+                        diff=_diff(example),
+                    )
+                )
+        return sorted(found, key=lambda r: (-r.count, -len(r.agents), r.answer_id, r.change))
+
+    def notes(self) -> list[str]:
+        unknown = sorted(set(self.counts) - set(self.answers))
+        notes = []
+        if unknown:
+            notes.append(
+                f"feedback names {len(unknown)} answer(s) not in the base: {', '.join(unknown)}"
+            )
+        if self.without_answer:
+            total = sum(self.without_answer.values())
+            notes.append(f"{total} outcome(s) reported after no match (no answer suggested)")
+        return notes
+
+
+def _canonical_texts(answer: Answer) -> tuple[list[Reference], list[str]]:
+    names: list[Reference] = ["answer"]
+    texts = [without_jinja(answer.answer)]
+    if answer.short:
+        names.append("short")
+        texts.append(without_jinja(answer.short))
+    return names, texts
+
+
+def _diff(edit: _Edit) -> list[DiffPart]:
+    if edit.reference is None:
+        return []
+    shown = edit.reference.replace(NAME_SLOT, "{customer}")
+    return word_diff(shown, edit.text)
+
+
+def _agents(group: Sequence[_Edit]) -> list[str]:
+    return sorted({edit.agent for edit in group if edit.agent is not None})
+
+
+def _example(group: Sequence[_Edit]) -> _Edit:
+    """The edit whose text was most often sent for this change (ties: the text first in
+    sort order, then the first such edit)."""
+    counts = Counter(edit.text for edit in group)
+    text = min(counts, key=lambda shown: (-counts[shown], shown))
+    return next(edit for edit in group if edit.text == text)
+
+
+def _answer_rows(base: AnswerBase, tally: _Tally, outcomes: _Outcomes | None) -> list[AnswerUsage]:
+    titles = {answer.id: answer.title for answer in base.answers}
+    ids = set(titles) | set(tally.confident) | set(tally.ambiguous)
+    if outcomes is not None:
+        ids |= set(outcomes.counts) | set(outcomes.chosen_instead)
+    rows = [
+        AnswerUsage(
+            answer_id=answer_id,
+            title=titles.get(answer_id),
+            in_base=answer_id in titles,
+            suggested=tally.confident[answer_id] + tally.ambiguous[answer_id],
+            confident=tally.confident[answer_id],
+            ambiguous=tally.ambiguous[answer_id],
+            last_suggested=tally.last_suggested.get(answer_id),
+            chosen_instead=0 if outcomes is None else outcomes.chosen_instead[answer_id],
+            outcomes=None if outcomes is None else outcomes.outcomes(answer_id),
+        )
+        for answer_id in ids
+    ]
+    return sorted(rows, key=lambda row: (-row.suggested, row.answer_id))
+
+
+def start_of(day: date) -> datetime:
+    """Midnight UTC at the start of ``day``."""
+    return datetime.combine(day, time(), tzinfo=UTC)

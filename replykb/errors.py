@@ -11,6 +11,8 @@ code can catch one class and show its message. The tree::
     ├── MessageError           an incoming message that cannot be matched (empty, blank)
     ├── UnknownNameError       an unknown channel, agent or answer id (lists the known ones)
     ├── DataError              a labelled data file (eval, batch input) that cannot be read
+    ├── CacheError             `replykb build` cannot keep the cache in its folder (names it)
+    ├── UsageLogError          the usage log cannot be opened or read (names it and the fix)
     └── RenderError            a template fails to compile or render
         └── ReplyTooLongError  even the smallest form of a reply is over the channel's limit
 """
@@ -70,6 +72,16 @@ class UnknownNameError(ReplyKBError, LookupError):
 
 class DataError(ReplyKBError):
     """A labelled data file or batch input that cannot be read."""
+
+
+class CacheError(ReplyKBError):
+    """The cache folder cannot keep what ``replykb build`` made (read-only, full); the
+    message names the folder and how to choose another."""
+
+
+class UsageLogError(ReplyKBError):
+    """The usage log (a SQLite file, a PostgreSQL database) cannot be opened or read;
+    the message names it (a password never shown) and what to do."""
 
 
 RenderPart = Literal["template", "answer", "short", "opening", "customer"]

@@ -15,11 +15,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from . import fastpath
 from .embed import Embedder, resolve_model
-from .errors import MessageError, ReplyKBError
+from .errors import MessageError, ReplyKBError, UnknownNameError
 from .index import FileDigests, cache_folder, index_rows, load_or_build_index
 from .loader import load_answer_base
 from .match import Matcher
@@ -28,16 +28,20 @@ from .render import Renderer
 from .render.windows import aware_time, current_time
 from .triage import Work, checked_message, checked_type, close_answers, prepare
 from .triage_models import (
+    Feedback,
+    FeedbackEvent,
     SuggestEvent,
     SuggestTimings,
     TriageFailure,
     TriageRequest,
     TriageResult,
+    read_feedback,
     unicode_problem,
 )
 
 if TYPE_CHECKING:
     from .index import QuestionIndex, Vectors
+    from .learn.log import UsageLog
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +65,19 @@ class SuggestObserver(Protocol):
     def on_suggest(self, event: SuggestEvent) -> None: ...
 
 
+class FeedbackObserver(Protocol):
+    """Told of every outcome reported through :meth:`KnowledgeBase.feedback`."""
+
+    def on_feedback(self, event: FeedbackEvent) -> None: ...
+
+
+# An observer has on_suggest, on_feedback or both (a usage log has both).
+Observer = SuggestObserver | FeedbackObserver
+
+
+_OBSERVER_METHODS = ("on_suggest", "on_feedback")
+
+
 class KnowledgeBase:
     """A loaded answer base with its index, ready to match and render messages.
 
@@ -78,16 +95,20 @@ class KnowledgeBase:
         embedder: Embedder,
         index: QuestionIndex,
         *,
-        observers: Iterable[SuggestObserver] = (),
+        observers: Iterable[Observer] = (),
     ) -> None:
         self.base = base
         self.embedder = embedder
         self.index = index
         self.matcher = Matcher.from_index(index, base.settings.match)
         self.renderer = Renderer.for_base(base)
-        self._observers: tuple[SuggestObserver, ...] = ()
+        self._observers: tuple[Observer, ...] = ()
         for observer in observers:
             self.add_observer(observer)
+        # The usage log given to or opened by :meth:`load`; closed by :meth:`close`
+        # only when load opened it.
+        self.usage_log: UsageLog | None = None
+        self._owns_log = False
 
     @classmethod
     def load(
@@ -97,7 +118,8 @@ class KnowledgeBase:
         cache_dir: str | Path | None = None,
         model: str | None = None,
         embedder: Embedder | None = None,
-        observers: Iterable[SuggestObserver] = (),
+        observers: Iterable[Observer] = (),
+        log: str | Path | UsageLog | Literal[False] | None = None,
     ) -> KnowledgeBase:
         """Load the base in ``path``, and its index from the cache or by building it.
 
@@ -106,10 +128,35 @@ class KnowledgeBase:
         Messages are embedded with the model's ONNX export, made in the cache the
         first time, which gives sentence-transformers' vectors without loading it.
         ``observers`` are told of every suggestion (see :meth:`add_observer`).
+        ``log`` is the usage log: ``None`` the base's ``log:`` setting (off when it
+        has none), a URL or path (``sqlite:///usage.db``, ``postgresql://...``) to open,
+        an open :class:`~replykb.learn.UsageLog` to share (a server's reloads), or
+        ``False`` for none; see :meth:`close`.
         """
         base = load_answer_base(path)
         embedder, index = open_index(base, cache_dir, model=model, embedder=embedder)
-        return cls(base, embedder, index, observers=observers)
+        kb = cls(base, embedder, index, observers=observers)
+        if log is not False:
+            # Imported here: a base without a log never loads the log's stores.
+            from .learn.log import UsageLog, open_configured_log
+
+            opened = log if isinstance(log, UsageLog) else open_configured_log(base, log)
+            if opened is not None:
+                kb.add_observer(opened)
+                kb.usage_log, kb._owns_log = opened, opened is not log
+        return kb
+
+    def close(self) -> None:
+        """Write out and close the usage log that :meth:`load` opened (one passed in
+        stays open: its owner closes it). Safe to call twice."""
+        if self.usage_log is not None and self._owns_log:
+            self.usage_log.close()
+
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     @property
     def settings(self) -> Settings:
@@ -123,23 +170,66 @@ class KnowledgeBase:
     # --- observers ------------------------------------------------------------------
 
     @property
-    def observers(self) -> tuple[SuggestObserver, ...]:
+    def observers(self) -> tuple[Observer, ...]:
         return self._observers
 
-    def add_observer(self, observer: SuggestObserver) -> None:
-        """Call ``observer.on_suggest(event)`` once for every suggestion from now on.
+    def add_observer(self, observer: Observer) -> None:
+        """Call ``observer.on_suggest(event)`` once for every suggestion from now on, and
+        ``observer.on_feedback(event)`` for every outcome reported (:meth:`feedback`);
+        an observer needs one of the two methods, or both.
 
-        The event holds the request, a copy of the suggestion and the timings; an
-        observer that raises is logged (logger ``replykb.kb``) and the reply goes out
+        A suggestion's event holds the request, a copy of the suggestion and the timings;
+        an observer that raises is logged (logger ``replykb.kb``) and the reply goes out
         unchanged.
         """
         # Checked here, where the mistake is made, rather than logged at every suggestion.
-        if not callable(getattr(observer, "on_suggest", None)):
-            raise TypeError(f"an observer needs an on_suggest(event) method; {observer!r} has none")
+        if not any(callable(getattr(observer, name, None)) for name in _OBSERVER_METHODS):
+            raise TypeError(
+                "an observer needs an on_suggest(event) method, an on_feedback(event) "
+                f"method, or both; {observer!r} has neither"
+            )
         self._observers = (*self._observers, observer)
 
-    def remove_observer(self, observer: SuggestObserver) -> None:
+    def remove_observer(self, observer: Observer) -> None:
         self._observers = tuple(o for o in self._observers if o is not observer)
+
+    @property
+    def records_feedback(self) -> bool:
+        """Whether an observer is told of outcomes (a usage log is configured)."""
+        return any(callable(getattr(o, "on_feedback", None)) for o in self._observers)
+
+    # --- outcomes -----------------------------------------------------------------------
+
+    def feedback(self, feedback: Feedback | Mapping[str, Any]) -> Feedback:
+        """Report what the agent did with a suggestion: sent as is, edited, the wrong
+        answer, or no answer used (:class:`Feedback`); tells the observers that have
+        ``on_feedback`` (the usage log) and returns the checked feedback, its channel
+        under its own name (an alias resolved).
+
+        Raises :class:`MessageError` for a field that cannot be used (an ``edited``
+        outcome without ``edited_text``) and :class:`UnknownNameError` for a channel,
+        agent or answer the base does not define.
+        """
+        feedback = read_feedback(feedback)
+        channel, _ = self.renderer.channel(feedback.channel)
+        if feedback.agent is not None and feedback.agent not in self.settings.agents:
+            raise UnknownNameError("agent", feedback.agent, self.settings.agents)
+        for answer_id in (feedback.answer_id, feedback.used_answer_id):
+            if answer_id is not None:
+                self.base.answer(answer_id)
+        if channel != feedback.channel:
+            feedback = feedback.model_copy(update={"channel": channel})
+        at = datetime.now(UTC)
+        event = FeedbackEvent(feedback=feedback, at=at, fingerprint=self.base.fingerprint)
+        for observer in self._observers:
+            on_feedback = getattr(observer, "on_feedback", None)
+            if on_feedback is None:
+                continue
+            try:
+                on_feedback(event)
+            except Exception as error:
+                _observer_failed(observer, "an outcome", error)
+        return feedback
 
     # --- one message ------------------------------------------------------------------
 
@@ -361,6 +451,9 @@ class KnowledgeBase:
         assert work.request is not None and work.suggestion is not None
         at = datetime.now(UTC)
         for observer in observers:
+            on_suggest = getattr(observer, "on_suggest", None)
+            if on_suggest is None:
+                continue
             # Each its own copy: an observer that edits what it is given changes neither
             # the result nor what the next observer sees.
             event = SuggestEvent(
@@ -368,17 +461,23 @@ class KnowledgeBase:
                 suggestion=work.suggestion.model_copy(deep=True),
                 timings=timings,
                 at=at,
+                fingerprint=self.base.fingerprint,
             )
             try:
-                observer.on_suggest(event)
+                on_suggest(event)
             except Exception as error:
-                logger.error(
-                    "observer %r failed on a suggestion and was skipped: %s: %s",
-                    observer,
-                    type(error).__name__,
-                    error,
-                    exc_info=logger.isEnabledFor(logging.DEBUG),
-                )
+                _observer_failed(observer, "a suggestion", error)
+
+
+def _observer_failed(observer: object, occasion: str, error: Exception) -> None:
+    logger.error(
+        "observer %r failed on %s and was skipped: %s: %s",
+        observer,
+        occasion,
+        type(error).__name__,
+        error,
+        exc_info=logger.isEnabledFor(logging.DEBUG),
+    )
 
 
 def open_index(

@@ -38,6 +38,7 @@ from .models import (
     CheckSettings,
     IgnoredCode,
     Location,
+    LogSettings,
     MatchSettings,
     Policy,
     Problem,
@@ -75,6 +76,7 @@ _KNOWN_KEYS = sorted(
             WindowRule,
             PrivateReplyRule,
             DetailSpec,
+            LogSettings,
         )
         for name in model.model_fields
     }

@@ -197,6 +197,36 @@ class CheckSettings(_FromYaml):
         return value
 
 
+def _check_pattern(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as error:
+        raise ValueError(f"{value!r} is not a regular expression: {error}") from None
+    return value
+
+
+class LogSettings(_FromYaml):
+    """``log:`` in replykb.yaml: the usage log (README: "Usage log"); off without a url."""
+
+    # sqlite:///path/usage.db, a plain path (relative to the base folder), or
+    # postgresql://user@host/db; $VARS are expanded, so a password can stay out of git.
+    url: str | None = None
+    # Events older than this are deleted (on open and while writing); null keeps them.
+    retention_days: Annotated[int, NotBoolean] | None = Field(default=90, ge=1)
+    # false: no message text at all (nor edited replies): ids, scores and outcomes only.
+    keep_text: bool = True
+    # More things to mask before storing, per token: {order: ['FH\d{7}']} -> <order>.
+    mask: dict[Slug, list[Annotated[str, AfterValidator(_check_pattern)]]] = Field(
+        default_factory=dict
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _url_alone(cls, data: Any) -> Any:
+        # `log: usage.db` is short for `log: {url: usage.db}`.
+        return {"url": data} if isinstance(data, str) else data
+
+
 class Settings(_FromYaml):
     """The contents of ``replykb.yaml``."""
 
@@ -216,6 +246,8 @@ class Settings(_FromYaml):
     out_of_scope: list[Text] = Field(default_factory=list)
     # Findings of `replykb check` the team accepts for the whole base.
     check: CheckSettings = Field(default_factory=CheckSettings)
+    # The usage log: where suggestions and outcomes are recorded; off by default.
+    log: LogSettings = Field(default_factory=LogSettings)
 
     @model_validator(mode="before")
     @classmethod

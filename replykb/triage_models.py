@@ -7,12 +7,21 @@ Above models.py (it uses its Customer, Match, Reply and Suggestion); below kb.py
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from .details import checked_details, whole_number_text
+from .errors import MessageError
 from .models import Customer, Match, MatchStatus, Reply, Suggestion
 from .render.windows import moment
 
@@ -157,6 +166,7 @@ class SuggestEvent(BaseModel):
     suggestion: Suggestion
     timings: SuggestTimings
     at: datetime  # when the suggestion was made, UTC
+    fingerprint: str | None = None  # of the answer base that made it
 
     @property
     def message(self) -> str:
@@ -169,3 +179,79 @@ class SuggestEvent(BaseModel):
     @property
     def reply(self) -> Reply | None:
         return self.suggestion.reply
+
+
+# --- outcomes: what the agent did with a suggestion -------------------------------------
+
+# sent as is / edited before sending / the wrong answer / no suggested answer used
+OutcomeKind = Literal["sent", "edited", "wrong", "unused"]
+
+
+class Feedback(BaseModel):
+    """What an agent (or a helpdesk) did with a suggestion: ``KnowledgeBase.feedback``.
+
+    ``answer_id`` is the answer that was suggested (``None`` after a ``no_match``);
+    ``edited_text`` the text actually sent, required when ``outcome`` is ``edited``;
+    ``used_answer_id`` the answer the agent used instead (``wrong``, ``unused``);
+    ``message`` the customer's message, for when the suggestion itself was not logged;
+    ``source`` the door it came through (``api``, ``console``, ``chatwoot``, ``batch``,
+    ``library``).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    outcome: OutcomeKind
+    channel: RequestText
+    answer_id: RequestText | None = None
+    conversation_id: RequestId | None = None
+    agent: RequestText | None = None
+    edited_text: RequestText | None = None
+    used_answer_id: RequestText | None = None
+    message: RequestText | None = None
+    source: RequestText | None = None
+
+    @model_validator(mode="after")
+    def _edited_needs_its_text(self) -> Feedback:
+        if self.outcome == "edited" and not (self.edited_text or "").strip():
+            raise ValueError(
+                "an `edited` outcome needs `edited_text`: the reply as the agent sent it"
+            )
+        return self
+
+
+class FeedbackEvent(BaseModel):
+    """What an observer's ``on_feedback`` receives, once per outcome reported."""
+
+    model_config = ConfigDict(frozen=True)
+
+    feedback: Feedback
+    at: datetime  # when it was reported, UTC
+    fingerprint: str | None = None  # of the answer base it was reported to
+
+
+def read_feedback(value: Feedback | Mapping[str, Any]) -> Feedback:
+    """``value`` as a :class:`Feedback`, or a :class:`MessageError` saying, in one
+    sentence, every field at fault (as a request's errors do)."""
+    if isinstance(value, Feedback):
+        return value
+    if not isinstance(value, Mapping):
+        raise MessageError(
+            f"feedback must be a Feedback or a mapping of its fields, not {type(value).__name__}"
+        )
+    try:
+        return Feedback.model_validate(dict(value))
+    except ValidationError as error:
+        parts = []
+        for detail in error.errors(include_url=False):
+            where = ".".join(str(part) for part in detail["loc"])
+            if detail["type"] == "missing":
+                parts.append(f"no `{where}`")
+            elif detail["type"] == "extra_forbidden":
+                known = ", ".join(Feedback.model_fields)
+                parts.append(f"unknown field `{where}` (known: {known})")
+            elif detail["type"] == "literal_error":
+                parts.append(f"`{where}` must be one of sent, edited, wrong, unused")
+            else:
+                message = detail["msg"].removeprefix("Value error, ")
+                parts.append(f"`{where}` {message}" if where else message)
+        raise MessageError("feedback: " + "; ".join(parts)) from None

@@ -1,0 +1,135 @@
+"""Masking personal data out of a message before the usage log stores it.
+
+What goes, in this order (each replaced by a token, so that gap mining still sees
+"my order <order> has not arrived, call me on <phone>"):
+
+- e-mail addresses -> ``<email>``;
+- IBANs (checked with their mod-97 digits) -> ``<iban>``;
+- card numbers (13 to 19 digits, spaced or not, checked with Luhn) -> ``<card>``;
+- phone numbers -> ``<phone>``: Google's libphonenumber (the ``phonenumbers``
+  package) finds numbers written in Italian and international formats (+39 347 123
+  4567, 0039 347..., 347-1234567, 02 1234 5678) and in the UK and US ones, and checks
+  them against each country's numbering plan;
+- order and ticket numbers -> ``<order>``: an id after "order", "ordine", "ticket",
+  "pratica", "n.", "#"..., or a run of capitals and digits such as FH1234567, plus the
+  base's own patterns (``log.mask`` in replykb.yaml, each under its token's name);
+- any other run of six or more digits -> ``<number>`` (a customer number, a postcode
+  with its city).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+
+import phonenumbers
+
+TOKEN = "<{}>"
+
+EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
+# Written in groups of four or not; the longest run that checks out is the IBAN.
+IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]){11,30}", re.IGNORECASE)
+CARD = re.compile(r"(?<![\w+])\d(?:[ -]?\d){12,18}(?![\w])")
+# An id after the word that introduces one (English, Italian), or a code of capitals
+# and digits that no sentence has (FH1234567, TKT-004512, AB12CD34). Where a pattern
+# has a group named `id`, only that group is masked ("order <order>").
+ORDER = (
+    r"(?i:\b(?:order|ordine|ordinazione|ticket|pratica|spedizione|tracking|rma|reso|"
+    r"fattura|invoice|booking|prenotazione|case|caso)\b(?:\s*(?:n[or]?\.?|no\.?|"
+    r"num(?:ero|ber)?\.?|id|code|codice|#|:|nr\.?)(?!\w))*\s*)"
+    r"(?P<id>(?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9-]{3,})",
+    r"(?<![\w#])#\s?(?P<id>(?=[A-Za-z0-9-]*\d)[A-Za-z0-9-]{4,})\b",
+    r"\b(?=[A-Z-]*[A-Z][A-Z-]*\d)(?=[A-Z0-9-]*\d{3})[A-Z]{1,5}-?\d[A-Z0-9-]{3,}\b",
+)
+LONG_NUMBER = re.compile(r"(?<!\w)\d{6,}(?!\w)")
+# Countries whose national formats are read without a +prefix: most users of replykb
+# write Italian; English messages carry British and American numbers.
+PHONE_REGIONS = ("IT", "GB", "US")
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def iban_valid(text: str) -> bool:
+    code = re.sub(r"[ -]", "", text).upper()
+    if not 15 <= len(code) <= 34:
+        return False
+    moved = code[4:] + code[:4]
+    return int("".join(str(int(char, 36)) for char in moved)) % 97 == 1
+
+
+class Masker:
+    """Masks a text; built once per log (the patterns are compiled here)."""
+
+    def __init__(self, extra: Mapping[str, Iterable[str]] | None = None) -> None:
+        patterns: list[tuple[str, re.Pattern[str]]] = [
+            (name, re.compile(pattern))
+            for name, group in (extra or {}).items()
+            for pattern in group
+        ]
+        patterns += [("order", re.compile(pattern)) for pattern in ORDER]
+        self._patterns = patterns
+
+    def mask(self, text: str) -> str:
+        text = EMAIL.sub(TOKEN.format("email"), text)
+        text = IBAN.sub(_longest_iban, text)
+        text = CARD.sub(_if_valid(lambda m: luhn_valid(re.sub(r"\D", "", m)), "card"), text)
+        text = mask_phones(text)
+        for name, pattern in self._patterns:
+            text = pattern.sub(_token_for(name), text)
+        return LONG_NUMBER.sub(TOKEN.format("number"), text)
+
+
+def _longest_iban(match: re.Match[str]) -> str:
+    found = match.group()
+    for end in range(len(found), 14, -1):
+        # An IBAN ends at a word's end, not inside one ("IT60...456 grazie").
+        if end < len(found) and found[end].isalnum() and found[end - 1].isalnum():
+            continue
+        candidate = found[:end].rstrip(" -")
+        if iban_valid(candidate):
+            return TOKEN.format("iban") + found[len(candidate) :]
+    return found
+
+
+def _if_valid(check: Callable[[str], bool], name: str) -> Callable[[re.Match[str]], str]:
+    def replace(match: re.Match[str]) -> str:
+        return TOKEN.format(name) if check(match.group()) else match.group()
+
+    return replace
+
+
+def _token_for(name: str) -> Callable[[re.Match[str]], str]:
+    token = TOKEN.format(name)
+
+    def replace(match: re.Match[str]) -> str:
+        if "id" not in match.re.groupindex or match.start("id") < 0:
+            return token
+        start, end = match.span("id")
+        whole = match.group()
+        return whole[: start - match.start()] + token + whole[end - match.start() :]
+
+    return replace
+
+
+def mask_phones(text: str) -> str:
+    """``text`` with every phone number that libphonenumber finds replaced."""
+    if not any(char.isdigit() for char in text):
+        return text
+    for region in PHONE_REGIONS:
+        spans = [
+            (found.start, found.end)
+            for found in phonenumbers.PhoneNumberMatcher(
+                text, region, leniency=phonenumbers.Leniency.VALID
+            )
+        ]
+        for start, end in reversed(spans):
+            text = text[:start] + TOKEN.format("phone") + text[end:]
+    return text

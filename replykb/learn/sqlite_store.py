@@ -1,0 +1,262 @@
+"""The usage log in a SQLite file: the default, for the processes of one host.
+
+WAL mode lets readers (``replykb usage``) work while servers write; every write is
+one ``BEGIN IMMEDIATE`` transaction, and a busy timeout makes concurrent writers
+(several server processes) wait their turn instead of failing. The schema's version
+is ``PRAGMA user_version``: a file from an older replykb is migrated on open, in one
+transaction, and a file from a newer one is refused rather than misread.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageLogError
+from .events import LoggedFeedback, LoggedSuggestion
+from .store_rows import (
+    FEEDBACK_COLUMNS,
+    SUGGESTION_COLUMNS,
+    feedback_from_row,
+    feedback_values,
+    stamp,
+    suggestion_from_row,
+    suggestion_values,
+)
+
+# How long a writer waits for another process's transaction before giving up.
+BUSY_TIMEOUT_S = 30.0
+
+# MIGRATIONS[n] takes a file from version n to n + 1; the last version is current.
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema.
+    """
+    CREATE TABLE suggestions (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        status TEXT NOT NULL,
+        answer_id TEXT,
+        score REAL,
+        candidates TEXT NOT NULL,
+        latency_ms REAL NOT NULL,
+        conversation_id TEXT,
+        agent TEXT,
+        message TEXT
+    );
+    CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        answer_id TEXT,
+        used_answer_id TEXT,
+        edited_text TEXT,
+        conversation_id TEXT,
+        agent TEXT,
+        source TEXT
+    );
+    """,
+    # 2: an outcome keeps the customer's message and the base's fingerprint when given;
+    # reads by time and retention use indexes.
+    """
+    ALTER TABLE feedback ADD COLUMN message TEXT;
+    ALTER TABLE feedback ADD COLUMN fingerprint TEXT;
+    CREATE INDEX suggestions_at ON suggestions (at);
+    CREATE INDEX feedback_at ON feedback (at);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SQLiteStore:
+    """A usage log file; one connection for writing, guarded by a lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.location = str(self.path)
+        self._lock = threading.Lock()
+        with self._errors("open"):
+            self._connection = self._connect()
+            self._migrate()
+
+    # --- opening ------------------------------------------------------------------------
+
+    def _connect(self, *, read_only: bool = False) -> sqlite3.Connection:
+        if not self.path.parent.is_dir():
+            raise UsageLogError(
+                f"usage log {self.path}: the folder {self.path.parent} does not exist; "
+                "create it, or set log.url (or --log) to a file in an existing folder"
+            )
+        if self.path.is_dir():
+            raise UsageLogError(
+                f"usage log {self.path} is a folder; name a file in it, such as "
+                f"{self.path / 'usage.db'}"
+            )
+        if not read_only and not self.path.exists():
+            # Personal data: readable by this user alone (SQLite gives its -wal and -shm
+            # files the same permissions).
+            try:
+                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+            except OSError as error:
+                raise self._cannot_write(error) from None
+        uri = self.path.resolve().as_uri() + ("?mode=ro" if read_only else "")
+        connection = sqlite3.connect(
+            uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        )
+        connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        if not read_only:
+            mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise UsageLogError(
+                    f"usage log {self.path}: SQLite cannot use write-ahead logging here "
+                    f"(journal mode {mode}); put the log on a local disk"
+                )
+            # WAL with NORMAL sync survives a crash of the process; a power cut may lose
+            # the last transactions, never corrupt the file.
+            connection.execute("PRAGMA synchronous = NORMAL")
+        return connection
+
+    def _migrate(self) -> None:
+        connection = self._connection
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise UsageLogError(
+                    f"usage log {self.path} was written by a newer replykb (schema "
+                    f"{version}, this one knows up to {SCHEMA_VERSION}); upgrade replykb"
+                )
+            if version == 0 and self._foreign_tables(connection):
+                raise UsageLogError(
+                    f"usage log {self.path} is a SQLite file of something else (it has "
+                    "tables, none of a replykb log); set log.url (or --log) to another file"
+                )
+            for step in range(version, SCHEMA_VERSION):
+                for statement in MIGRATIONS[step].split(";"):
+                    if statement.strip():
+                        connection.execute(statement)
+            if version != SCHEMA_VERSION:
+                connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+
+    @staticmethod
+    def _foreign_tables(connection: sqlite3.Connection) -> bool:
+        names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+        return bool(names) and "suggestions" not in names
+
+    # --- writing ------------------------------------------------------------------------
+
+    def write(self, rows: Sequence[LoggedSuggestion | LoggedFeedback]) -> None:
+        suggestions = [suggestion_values(r) for r in rows if isinstance(r, LoggedSuggestion)]
+        feedback = [feedback_values(r) for r in rows if isinstance(r, LoggedFeedback)]
+        with self._lock, self._errors("write to"):
+            connection = self._connection
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                if suggestions:
+                    connection.executemany(_insert("suggestions", SUGGESTION_COLUMNS), suggestions)
+                if feedback:
+                    connection.executemany(_insert("feedback", FEEDBACK_COLUMNS), feedback)
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+
+    def prune(self, before: datetime) -> int:
+        with self._lock, self._errors("delete old events from"):
+            connection = self._connection
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                deleted = 0
+                for table in ("suggestions", "feedback"):
+                    cursor = connection.execute(
+                        f"DELETE FROM {table} WHERE at < ?", (stamp(before),)
+                    )
+                    deleted += cursor.rowcount
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+        return deleted
+
+    # --- reading ------------------------------------------------------------------------
+
+    def suggestions(self, since: datetime | None) -> Iterator[LoggedSuggestion]:
+        for row in self._select("suggestions", SUGGESTION_COLUMNS, since):
+            yield suggestion_from_row(row, json.loads)
+
+    def feedback(self, since: datetime | None) -> Iterator[LoggedFeedback]:
+        for row in self._select("feedback", FEEDBACK_COLUMNS, since):
+            yield feedback_from_row(row)
+
+    def _select(
+        self, table: str, columns: Sequence[str], since: datetime | None
+    ) -> Iterator[tuple[Any, ...]]:
+        query = f"SELECT {', '.join(columns)} FROM {table}"
+        arguments: tuple[str, ...] = ()
+        if since is not None:
+            query, arguments = query + " WHERE at >= ?", (stamp(since),)
+        with self._errors("read"):
+            # Its own connection: a reader never waits for the writer (WAL).
+            connection = self._connect(read_only=True)
+            try:
+                cursor = connection.execute(query + " ORDER BY at, id", arguments)
+                while chunk := cursor.fetchmany(1000):
+                    yield from chunk
+            finally:
+                connection.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+    # --- errors -------------------------------------------------------------------------
+
+    def _errors(self, doing: str) -> _SQLiteErrors:
+        return _SQLiteErrors(self, doing)
+
+    def _cannot_write(self, error: Exception) -> UsageLogError:
+        return UsageLogError(
+            f"cannot write the usage log {self.path} ({error}); make the file and its folder "
+            "writable by the user running replykb, or set log.url (or --log) to a writable place"
+        )
+
+
+class _SQLiteErrors:
+    """Turns SQLite's errors into a UsageLogError that names the file and the fix."""
+
+    def __init__(self, store: SQLiteStore, doing: str) -> None:
+        self.store, self.doing = store, doing
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: BaseException | None, trace: object) -> None:
+        if not isinstance(error, sqlite3.Error):
+            return
+        text = str(error)
+        path = self.store.path
+        if "not a database" in text or "malformed" in text or "encrypted" in text:
+            raise UsageLogError(
+                f"usage log {path} is not a SQLite file replykb can read ({text}); move it "
+                "aside (a new log is made in its place) or set log.url (or --log) to another file"
+            ) from None
+        if "readonly" in text or "unable to open" in text or "permission" in text.lower():
+            raise self.store._cannot_write(error) from None
+        raise UsageLogError(f"cannot {self.doing} the usage log {path}: {text}") from None
+
+
+def _insert(table: str, columns: Sequence[str]) -> str:
+    marks = ", ".join("?" for _ in columns)
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"

@@ -591,7 +591,13 @@ def _answer_rows(base: AnswerBase, tally: _Tally, outcomes: _Outcomes | None) ->
         )
         for answer_id in ids
     ]
-    return sorted(rows, key=lambda row: (-row.suggested, row.answer_id))
+    # Answers with nothing to show are in the unused list (or were used before `since`).
+    active = [
+        row
+        for row in rows
+        if row.suggested or row.chosen_instead or (row.outcomes and row.outcomes.feedback)
+    ]
+    return sorted(active, key=lambda row: (-row.suggested, row.answer_id))
 
 
 def start_of(day: date) -> datetime:

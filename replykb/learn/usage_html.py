@@ -37,7 +37,8 @@ MAX_ANSWER_BARS = 20
 STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2em;color:#212121}
 h1{font-size:1.4em}h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;margin:.5em 0}th,td{padding:.2em .7em;border-bottom:1px solid #eee}
+table{border-collapse:collapse;margin:.5em 0;font-size:13px}.wide{overflow-x:auto}
+td:first-child{white-space:nowrap}th,td{padding:.2em .7em;border-bottom:1px solid #eee}
 th{text-align:left;background:#fafafa}td.n{text-align:right;font-variant-numeric:tabular-nums}
 del{background:#ffebee;color:#b71c1c}ins{background:#e8f5e9;color:#1b5e20;text-decoration:none}
 .muted{color:#757575}.key span{display:inline-block;width:.8em;height:.8em;margin:0 .3em 0 1em}
@@ -59,7 +60,10 @@ def _cell(value: object) -> str:
 def _table(table_id: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(_cell(c) for c in row) + "</tr>" for row in rows)
-    return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return (
+        f'<div class="wide"><table id="{table_id}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
 
 
 def _diff(parts: Sequence[DiffPart]) -> str:

@@ -153,6 +153,9 @@ class Period(_Frozen):
 class UsageReport(_Frozen):
     """Everything ``replykb usage`` reports, in one model (``--json`` prints it).
 
+    ``answers`` holds the answers suggested, reported on or chosen in the period (most
+    suggested first); the others are in ``unused`` when idle for ``unused_days``.
+
     ``feedback``, ``outcomes`` and ``repeated_edits`` are ``None`` for a plain file of
     messages, which says nothing of what agents did.
     """

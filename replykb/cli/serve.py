@@ -85,6 +85,7 @@ def serve(
     from ..serve import BaseHolder, ServerSettings, create_app
     from ..serve.watch import BaseWatcher
 
+    _use_server_sessions()
     usage_log = _open_log(log_url)
     extra: dict[str, Any] = {} if usage_log is None else {"log": usage_log}
 
@@ -131,6 +132,16 @@ def serve(
         holder.close()
         if usage_log is not None:
             usage_log.close()
+
+
+def _use_server_sessions() -> None:
+    """ONNX sessions opened from now on run each request on its caller's thread (one
+    scoring thread per request, no shared pool to contend on); same vectors."""
+    from .. import onnxmodel
+
+    choose = getattr(onnxmodel, "use_server_sessions", None)
+    if choose is not None:
+        choose()
 
 
 def _open_log(url: str | None) -> Any:

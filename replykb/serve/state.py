@@ -70,7 +70,10 @@ class BaseHolder:
         initial: KnowledgeBase | None = None,
     ) -> None:
         self._load = load
-        self._loaded = Loaded.of(initial if initial is not None else load())
+        if initial is None:
+            initial = load()
+            _warm_up(initial)
+        self._loaded = Loaded.of(initial)
         self._failure: ReloadOutcome | None = None
         self._last: ReloadOutcome | None = None
         self._listeners: tuple[Callable[[ReloadOutcome], None], ...] = ()
@@ -187,6 +190,7 @@ class BaseHolder:
                 kind=type(error).__name__,
             )
         if kb.base.fingerprint == old.fingerprint:
+            logger.info("reload: the base is unchanged (%s)", old.fingerprint[:12])
             return ReloadOutcome("unchanged", old, datetime.now(UTC))
         new = Loaded.of(kb)
         logger.info(

@@ -65,16 +65,17 @@ class LogStore(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(url: str | Path, *, root: Path | None = None) -> LogStore:
+def open_store(url: str | Path, *, root: Path | None = None, create: bool = True) -> LogStore:
     """The store a log URL names: ``sqlite:///usage.db`` (relative), ``sqlite:////var/
     lib/usage.db`` (absolute), a plain path, or ``postgresql://user@host/db``.
-    A relative path is taken from ``root`` (the base folder) or the working folder."""
+    A relative path is taken from ``root`` (the base folder) or the working folder.
+    ``create=False`` (a reader: ``replykb usage``) refuses a log that is not there."""
     text = os.path.expandvars(str(url)).strip()
     scheme = text.split("://", 1)[0].lower() if "://" in text else ""
     if scheme in ("postgresql", "postgres"):
         from .postgres_store import PostgresStore
 
-        return PostgresStore(text)
+        return PostgresStore(text, create=create)
     if scheme not in ("", "sqlite"):
         raise UsageLogError(
             f"log url {text.split('://', 1)[0]}://...: unknown kind of log; use a path, "
@@ -87,7 +88,7 @@ def open_store(url: str | Path, *, root: Path | None = None) -> LogStore:
         path = root / path
     from .sqlite_store import SQLiteStore
 
-    return SQLiteStore(path)
+    return SQLiteStore(path, create=create)
 
 
 def open_log(
@@ -95,23 +96,27 @@ def open_log(
     *,
     settings: LogSettings | None = None,
     root: Path | None = None,
+    create: bool = True,
 ) -> UsageLog:
     """Open (or create) the usage log at ``url``; ``settings`` gives its retention,
     whether text is kept and extra masks (default: ``LogSettings()``). Raises
-    :class:`UsageLogError` naming the log and the fix when it cannot be used."""
+    :class:`UsageLogError` naming the log and the fix when it cannot be used, or with
+    ``create=False`` when there is no log there yet."""
     settings = settings or LogSettings()
-    return UsageLog(lambda: open_store(url, root=root), settings)
+    return UsageLog(lambda: open_store(url, root=root, create=create), settings)
 
 
-def open_configured_log(base: AnswerBase, url: str | Path | None) -> UsageLog | None:
+def open_configured_log(
+    base: AnswerBase, url: str | Path | None, *, create: bool = True
+) -> UsageLog | None:
     """The log for ``KnowledgeBase.load(log=...)``: ``url`` when given, else the base's
     ``log.url`` (relative to the base folder), else none."""
     settings = base.settings.log
     if url is not None:
-        return open_log(url, settings=settings)
+        return open_log(url, settings=settings, create=create)
     if settings.url is None:
         return None
-    return open_log(settings.url, settings=settings, root=base.root)
+    return open_log(settings.url, settings=settings, root=base.root, create=create)
 
 
 _OPEN_LOGS: weakref.WeakSet[UsageLog] = weakref.WeakSet()

@@ -87,6 +87,13 @@ class Masker:
         return LONG_NUMBER.sub(TOKEN.format("number"), text)
 
 
+def mask(text: str, extra: Mapping[str, Iterable[str]] | None = None) -> str:
+    """``text`` with its personal data replaced by tokens (see the module's doc);
+    ``extra`` adds patterns per token, as ``log.mask`` does. A log builds its
+    :class:`Masker` once; this builds one per call."""
+    return Masker(extra).mask(text)
+
+
 def _longest_iban(match: re.Match[str]) -> str:
     found = match.group()
     for end in range(len(found), 14, -1):

@@ -79,10 +79,15 @@ SCHEMA_VERSION = len(MIGRATIONS)
 class SQLiteStore:
     """A usage log file; one connection for writing, guarded by a lock."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = Path(path)
         self.location = str(self.path)
         self._lock = threading.Lock()
+        if not create and not self.path.is_file():
+            raise UsageLogError(
+                f"usage log {self.path}: no usage log there; give the log the server or "
+                "`replykb suggest --log` writes to (log.url in replykb.yaml, or --log)"
+            )
         with self._errors("open"):
             self._connection = self._connect()
             self._migrate()

@@ -96,3 +96,19 @@ def example_kb(real_embedder, tmp_path_factory):  # type: ignore[no-untyped-def]
     return KnowledgeBase.load(
         EXAMPLE_BASE, cache_dir=tmp_path_factory.mktemp("example-cache"), embedder=real_embedder
     )
+
+
+@pytest.fixture(scope="session")
+def postgres_server():  # type: ignore[no-untyped-def]
+    """A real PostgreSQL server for the session (tests/postgres_server.py); each test
+    takes a fresh database with ``postgres_server.new_database()``. Missing PostgreSQL
+    skips locally and fails in CI, where .ci/run installs it."""
+    from .postgres_server import postgres_bin, running_postgres
+
+    if postgres_bin() is None:
+        message = "PostgreSQL is not installed (apt-get install -y postgresql)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with running_postgres() as server:
+        yield server

@@ -538,7 +538,8 @@
   function showWindow(id, window_) {
     const el = $(id);
     clear(el);
-    if (!window_) {
+    // Open with no end and no other condition: nothing to tell the agent.
+    if (!window_ || (window_.status === "open" && !window_.closes_at && !window_.once)) {
       show(el, false);
       return;
     }
@@ -667,6 +668,8 @@
     $("fb-unused").disabled = locked || !suggestion;
     $("fb-wrong-send").disabled = locked;
     show($("fb-wrong"), !noMatch);
+    show($("fb-sent"), hasReply);
+    show($("fb-edited"), hasReply);
     $("fb-sent").title = isEdited ? "You edited the reply: report it as sent edited" : "";
   }
 

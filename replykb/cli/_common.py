@@ -163,8 +163,20 @@ def command_logging() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def load_kb(path: Path, cache_dir: Path | None) -> KnowledgeBase:
-    """The base as the library loads it (errors reach the group's one-line handler)."""
+def load_kb(path: Path, cache_dir: Path | None, *, log: str | None = None) -> KnowledgeBase:
+    """The base as the library loads it (errors reach the group's one-line handler).
+
+    The CLI logs on request only (``--log``): ``log`` is a URL or path, ``""`` for the
+    base's ``log:`` setting, and ``None`` (evaluations, previews) for no log at all.
+    """
     from ..kb import KnowledgeBase
 
-    return KnowledgeBase.load(path, cache_dir=cache_dir)
+    if log is None:
+        return KnowledgeBase.load(path, cache_dir=cache_dir, log=False)
+    kb = KnowledgeBase.load(path, cache_dir=cache_dir, log=log or None)
+    if kb.usage_log is None:
+        fail(
+            f"--log: the base in {path} has no `log:` in replykb.yaml; give the log to "
+            "write to, e.g. --log usage.db or --log postgresql://user@host/db"
+        )
+    return kb

@@ -169,6 +169,16 @@ def _print_prepared(prepared: PreparedText, length: int) -> None:
     help="With --input: where to write one JSON line per message (default or -: stdout).",
 )
 @click.option("--strict", is_flag=True, help="With --input: a bad line fails the run.")
+@click.option(
+    "--log",
+    "log",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="URL",
+    help="Record each suggestion in the usage log: a file (usage.db, sqlite:///usage.db) "
+    "or postgresql://...; --log alone: the base's `log:` in replykb.yaml. Off by default.",
+)
 @CACHE_OPTION
 def suggest(
     message: str | None,
@@ -185,6 +195,7 @@ def suggest(
     input_path: Path | None,
     output_path: Path | None,
     strict: bool,
+    log: str | None,
     cache_dir: Path | None,
 ) -> None:
     """Suggest the reply to MESSAGE for its channel, or say that a person must answer.
@@ -198,6 +209,7 @@ def suggest(
       replykb suggest "can't log in" --kb answers/ --channel email --json
       replykb suggest --input examples/backlog.jsonl --output replies.jsonl --channel facebook
       REPLYKB_KB=answers/ replykb suggest -q "refund??" -c sms
+      replykb suggest --input examples/backlog.jsonl --output replies.jsonl --log usage.db
     """
     if input_path is not None:
         if message is not None:
@@ -210,23 +222,27 @@ def suggest(
                 "`last_customer_message_at`"
             )
         moment = _time(now, "--now")
-        kb = load_kb(kb_path, cache_dir)
-        triage_file(kb, input_path, output_path, channel, agent, strict, quiet=quiet, now=moment)
+        with load_kb(kb_path, cache_dir, log=log) as kb:
+            triage_file(
+                kb, input_path, output_path, channel, agent, strict, quiet=quiet, now=moment
+            )
         return
+    if message is None and log is not None and any(char.isspace() for char in log):
+        fail(f"--log took {log!r:.60} as the log to write to; put the MESSAGE before --log")
     if message is None or channel is None:
         fail("give a MESSAGE and its --channel (or --input FILE); see `replykb suggest --help`")
     last, moment = _time(last_message_at, "--last-message-at"), _time(now, "--now")
-    kb = load_kb(kb_path, cache_dir)
-    suggestion = kb.suggest(
-        message,
-        channel=channel,
-        agent=agent,
-        customer=customer,
-        conversation_id=conversation,
-        details=_details(details),
-        last_customer_message_at=last,
-        now=moment,
-    )
+    with load_kb(kb_path, cache_dir, log=log) as kb:
+        suggestion = kb.suggest(
+            message,
+            channel=channel,
+            agent=agent,
+            customer=customer,
+            conversation_id=conversation,
+            details=_details(details),
+            last_customer_message_at=last,
+            now=moment,
+        )
     if as_json:
         click.echo(suggestion.model_dump_json(indent=2))
         return

@@ -27,7 +27,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from ..errors import ReplyKBError
@@ -343,7 +344,7 @@ class _Tally:
                 answer_id=answer.id,
                 title=answer.title,
                 owner=answer.owner,
-                file=answer.source.file,
+                file=_relative(answer.source.file, self.base.root),
                 last_suggested=self.last_suggested.get(answer.id),
             )
             for answer in sorted(self.base.answers, key=lambda a: a.id)
@@ -600,6 +601,9 @@ def _answer_rows(base: AnswerBase, tally: _Tally, outcomes: _Outcomes | None) ->
     return sorted(active, key=lambda row: (-row.suggested, row.answer_id))
 
 
-def start_of(day: date) -> datetime:
-    """Midnight UTC at the start of ``day``."""
-    return datetime.combine(day, time(), tzinfo=UTC)
+def _relative(file: str, root: Path) -> str:
+    """An answer's file as the team knows it: relative to the base folder."""
+    try:
+        return Path(file).relative_to(root).as_posix()
+    except ValueError:
+        return file

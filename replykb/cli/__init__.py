@@ -15,7 +15,7 @@ import click
 
 from .._version import __version__
 from ..errors import AnswerBaseError, ReplyKBError
-from . import answers, check, evaluate, init, serve, suggest, usage
+from . import answers, check, evaluate, gaps, init, serve, suggest, usage
 from ._common import (
     EXIT_CANNOT_RUN,
     EXIT_FINDINGS,
@@ -86,6 +86,7 @@ def cli(context: click.Context, debug: bool) -> None:
       replykb suggest --input examples/backlog.jsonl --output replies.jsonl --channel x
       replykb render refund-timing --kb answers/ --channel all
       replykb eval answers/ --calibrate
+      replykb gaps --kb answers/ --log usage.db --out drafts/
       replykb usage --kb answers/ --since 7 --html usage.html
       replykb serve --kb answers/ --port 8000
 
@@ -112,6 +113,7 @@ for command in (
     suggest.suggest,
     suggest.render,
     evaluate.evaluate,
+    gaps.gaps,
     usage.usage,
     serve.serve,
 ):

@@ -1,0 +1,178 @@
+"""How well `replykb gaps` finds the topics a base is missing, measured on CLINC150.
+
+An answer base is built from two thirds of CLINC150's intents (every intent but each
+third one, sorted by name; their first --per-intent train phrasings as questions). The
+test messages of every intent and the out-of-scope test messages are triaged against
+it; those not answered confidently are the "unanswered" messages a team would mine.
+They are grouped by each method below, and each group is judged by the intents of its
+messages:
+
+- purity: the share of the drafted groups' messages that belong to their group's main
+  intent (out-of-scope messages each count as an intent of their own, so a group of
+  them is never pure);
+- held-out coverage: the share of the held-out intents (not in the base) that are the
+  main intent of at least one new-answer draft;
+- noise: drafts whose main intent covers under half of the group or is out-of-scope;
+- wrong attachment: add-questions drafts whose main intent is not the answer they
+  extend, and new-answer drafts whose main intent is in the base;
+- split: new-answer drafts per covered held-out intent (1.0: one draft per topic).
+
+    python benchmarks/gaps_clinc150.py ../shared/datasets/clinc150/
+
+Run by hand (minutes on 2 cores); figures go to the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from _clinc150 import HELP, load_clinc150
+
+from replykb import KnowledgeBase
+from replykb.learn.gaps import GapMessage, GapReport, mine_gaps
+from replykb.learn.gaps_cluster import agglomerative, communities
+
+OOS = "oos"
+
+
+def answer_id(intent: str) -> str:
+    return intent.replace("_", "-")
+
+
+def write_base(root: Path, train: list[list[str]], intents: set[str], per_intent: int) -> None:
+    questions: dict[str, list[str]] = {}
+    for text, intent in train:
+        if intent in intents and len(questions.setdefault(intent, [])) < per_intent:
+            questions[intent].append(text)
+    root.mkdir(parents=True)
+    (root / "replykb.yaml").write_text("brand: CLINC150\nchannels: {chat: {}}\n")
+    for intent, texts in questions.items():
+        answer = {"questions": texts, "answer": f"The answer for {intent}."}
+        (root / f"{answer_id(intent)}.yaml").write_text(yaml.safe_dump(answer))
+
+
+def hdbscan(vectors: Any, _similarity: float, *, min_size: int = 3) -> list[list[int]]:
+    """scikit-learn's HDBSCAN on cosine distances (its noise rows stay on their own)."""
+    from sklearn.cluster import HDBSCAN
+
+    if len(vectors) < 2:
+        return [[i] for i in range(len(vectors))]
+    distances = np.clip(1.0 - vectors @ vectors.T, 0.0, 2.0).astype(np.float64)
+    labels = HDBSCAN(min_cluster_size=min_size, metric="precomputed").fit_predict(distances)
+    groups: dict[int, list[int]] = {}
+    for row, label in enumerate(labels.tolist()):
+        groups.setdefault(label if label >= 0 else -1 - row, []).append(row)
+    return sorted(groups.values(), key=lambda rows: rows[0])
+
+
+def judge(report: GapReport, labels: dict[str, str], held_out: set[str]) -> dict[str, float]:
+    drafted = report.drafted
+    pure = total = noise = wrong = 0
+    covered: Counter[str] = Counter()
+    for cluster in drafted:
+        # Every distinct text once; out-of-scope texts are each an intent of their own.
+        intents = Counter(
+            labels[text] if labels[text] != OOS else f"{OOS}:{text}" for text in cluster.texts
+        )
+        main, count = intents.most_common(1)[0]
+        pure += count
+        total += len(cluster.texts)
+        if main.startswith(OOS) or count * 2 < len(cluster.texts):
+            noise += 1
+            continue
+        if cluster.kind == "add_questions":
+            wrong += answer_id(main) != cluster.answer_id
+        elif main in held_out:
+            covered[main] += 1
+        else:
+            wrong += 1
+    return {
+        "drafts": len(drafted),
+        "purity": pure / total if total else 0.0,
+        "coverage": len(covered) / len(held_out),
+        "noise": noise,
+        "wrong": wrong,
+        "split": sum(covered.values()) / len(covered) if covered else 0.0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("data", type=Path, help=HELP)
+    parser.add_argument("--per-intent", type=int, default=20)
+    parser.add_argument("--min-size", type=int, default=3)
+    args = parser.parse_args()
+    data = load_clinc150(args.data)
+    intents = sorted({intent for _, intent in data["train"]})
+    held_out = set(intents[2::3])
+    in_base = set(intents) - held_out
+    labels = {text: intent for text, intent in data["test"]}
+    labels.update({text: OOS for text, _ in data["oos_test"]})
+    methods: list[tuple[str, Callable[[Any, float], list[list[int]]], list[float]]] = [
+        ("agglomerative average", agglomerative, [0.45, 0.5, 0.55, 0.6, 0.65]),
+        (
+            "agglomerative complete",
+            lambda v, s: agglomerative(v, s, linkage="complete"),
+            [0.35, 0.4, 0.45, 0.5],
+        ),
+        (
+            "community detection",
+            lambda v, s: communities(v, s, min_size=args.min_size),
+            [0.55, 0.6, 0.65, 0.7],
+        ),
+        ("HDBSCAN (sklearn)", lambda v, s: hdbscan(v, s, min_size=args.min_size), [0.0]),
+    ]
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch) / "base"
+        write_base(root, data["train"], in_base, args.per_intent)
+        kb = KnowledgeBase.load(root, cache_dir=Path(scratch) / "cache", log=False)
+        messages = [text for text, _ in data["test"]] + [text for text, _ in data["oos_test"]]
+        started = time.perf_counter()
+        gaps = [
+            GapMessage(text=text, reason=match.status)  # type: ignore[arg-type]
+            for text, match in zip(messages, kb.match_many(messages), strict=True)
+            if match.status != "confident"
+        ]
+        kept = Counter(
+            labels[g.text]
+            if labels[g.text] == OOS
+            else ("held-out" if labels[g.text] in held_out else "in base")
+            for g in gaps
+        )
+        print(
+            f"base: {len(in_base)} intents x {args.per_intent} questions; held out: "
+            f"{len(held_out)} intents\n{len(messages)} test messages triaged in "
+            f"{time.perf_counter() - started:.1f} s; not confident: {len(gaps)} "
+            f"({kept['held-out']} of held-out intents, {kept['in base']} of the base's, "
+            f"{kept[OOS]} out-of-scope); drafts from groups of {args.min_size} or more\n"
+        )
+        print(
+            f"{'method':24s} {'cosine':>6s} {'drafts':>6s} {'purity':>7s} {'held-out':>8s} "
+            f"{'noise':>5s} {'wrong':>5s} {'split':>5s} {'time':>6s}"
+        )
+        for name, grouping, thresholds in methods:
+            for threshold in thresholds:
+                started = time.perf_counter()
+                report = mine_gaps(
+                    kb, gaps, min_size=args.min_size, similarity=threshold, grouping=grouping
+                )
+                took = time.perf_counter() - started
+                r = judge(report, labels, held_out)
+                shown = f"{threshold:.2f}" if threshold else "-"
+                print(
+                    f"{name:24s} {shown:>6s} {r['drafts']:6d} {r['purity']:7.1%} "
+                    f"{r['coverage']:8.1%} {r['noise']:5d} {r['wrong']:5d} {r['split']:5.2f} "
+                    f"{took:5.1f}s"
+                )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""``replykb gaps``: what customers ask that the base does not answer, as YAML drafts."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+
+from ..errors import DataError
+from ._common import CACHE_OPTION, JSON_OPTION, QUIET_OPTION, base_options
+
+_DAYS = re.compile(r"(\d{1,5})d")
+
+
+def _since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    if days := _DAYS.fullmatch(value.strip()):
+        return datetime.now(UTC) - timedelta(days=int(days.group(1)))
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r}: give a number of days (30d) or a date (2026-11-01)", param_hint="--since"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@click.command()
+@base_options(positional=False)
+@click.option("--log", "log_url", metavar="URL", help="Read the usage log at URL (a path too).")
+@click.option(
+    "--input",
+    "input_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Read messages from a JSONL or CSV file (a `message` each) instead of a log.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("drafts"),
+    show_default=True,
+    help="Folder for the drafts (outside the base; earlier drafts there are replaced).",
+)
+@click.option(
+    "--min-size",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Draft topics of at least this many messages; smaller ones are only listed.",
+)
+@click.option("--since", metavar="WHEN", help="Log events since a date or for N days (30d).")
+@click.option("--channel", help="Channel for records of --input that name none.")
+@click.option(
+    "--similarity",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="Cosine at which messages are one topic (default: measured, see the README).",
+)
+@CACHE_OPTION
+@JSON_OPTION
+@QUIET_OPTION
+def gaps(
+    kb_path: Path,
+    log_url: str | None,
+    input_path: Path | None,
+    out: Path,
+    min_size: int,
+    since: str | None,
+    channel: str | None,
+    similarity: float | None,
+    cache_dir: Path | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Group the messages the base did not answer (no match, ambiguous, or marked wrong
+    or unused by an agent) into topics, and write a YAML draft per topic into --out.
+
+    A topic near an existing answer gets the questions to add to it; a new topic gets
+    a new answer file whose `answer:` is a TODO that `replykb check` refuses (RKB605)
+    until someone writes it. Drafts are numbered by volume; messages are masked. With
+    neither --log nor --input, the base's `log:` setting is read.
+
+    \b
+    Examples:
+      replykb gaps --kb answers/ --log usage.db --out drafts/
+      replykb gaps --kb answers/ --log usage.db --since 30d --min-size 5
+      replykb gaps --kb answers/ --input examples/backlog.jsonl --out drafts/
+      replykb gaps --input tickets.csv --channel email --json > gaps.json
+    """
+    from ..batch import is_csv
+    from ..kb import KnowledgeBase
+    from ..learn.drafts import write_drafts
+    from ..learn.gaps import DEFAULT_SIMILARITY, gaps_from_log, gaps_from_records, mine_gaps
+    from ..records import read_records
+
+    if log_url is not None and input_path is not None:
+        raise click.UsageError("give --log or --input, not both")
+    if input_path is not None and since is not None:
+        raise click.UsageError("--since reads a log's times; a file of messages has none")
+    moment = _since(since)
+    # log=False: the messages triaged here are not customers' new traffic.
+    kb = KnowledgeBase.load(kb_path, cache_dir=cache_dir, log=False)
+    counts: Counter[str] = Counter()
+    if input_path is not None:
+        try:
+            stream = input_path.open("rb")
+        except OSError as error:
+            raise DataError(f"{input_path}: cannot read ({error.strerror or error})") from error
+        with stream:
+            records = read_records(stream, csv_format=is_csv(input_path), name=str(input_path))
+            found = list(gaps_from_records(kb, records, channel=channel, counts=counts))
+    else:
+        from ..learn.log import open_configured_log
+
+        log = open_configured_log(kb.base, log_url)
+        if log is None:
+            raise click.UsageError(
+                "no messages to read: give --input FILE or --log URL, or set `log:` in "
+                f"{kb_path}/replykb.yaml"
+            )
+        with log:
+            found = list(gaps_from_log(log, since=moment, counts=counts))
+    report = mine_gaps(
+        kb,
+        found,
+        min_size=min_size,
+        similarity=DEFAULT_SIMILARITY if similarity is None else similarity,
+        read=counts["read"],
+        skipped=counts["skipped"],
+    )
+    report = write_drafts(report, kb.base, out)
+    if as_json:
+        listing = {"out": str(out), **report.model_dump(mode="json")}
+        click.echo(json.dumps(listing, indent=2, ensure_ascii=False))
+        return
+    if not quiet:
+        reasons = Counter(
+            r for c in report.clusters for r, n in c.reasons.items() for _ in range(n)
+        )
+        why = ", ".join(f"{r.replace('_', ' ')} {n}" for r, n in sorted(reasons.items()))
+        click.echo(
+            f"{report.gaps} of {report.read} messages not answered well ({why or 'none'}); "
+            f"{len(report.clusters)} topics, {len(report.drafted)} drafted in {out}/"
+            + (f"; {report.skipped} records skipped" if report.skipped else "")
+            + (f"; {counts['no_text']} logged without text" if counts["no_text"] else "")
+        )
+    for cluster in report.clusters:
+        if cluster.drafted:
+            what = (
+                "new answer"
+                if cluster.kind == "new_answer"
+                else f"add questions to {cluster.answer_id}"
+            )
+            click.echo(
+                f"{cluster.file}  {what}: {cluster.messages} messages, "
+                f"{cluster.conversations} conversations: {cluster.texts[0]!r}"
+            )
+    small = [c for c in report.clusters if not c.drafted]
+    if small and not quiet:
+        click.echo(f"Not drafted (fewer than {min_size} messages):")
+    for cluster in small:
+        near = (
+            f" (nearest answer {cluster.answer_id}, {cluster.score:.2f})"
+            if cluster.answer_id
+            else ""
+        )
+        click.echo(f"  {cluster.messages}x {cluster.texts[0]!r}{near}")

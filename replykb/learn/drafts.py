@@ -1,0 +1,223 @@
+"""Reviewable YAML drafts of the gaps found (gaps.py), one file per topic.
+
+A new topic becomes a new answer file in the base's own format: an ``id``, its
+customers' messages as ``questions`` (about one in four kept aside as ``tests``), and an
+``answer`` that is a TODO which ``replykb check`` refuses (RKB605) until a person writes
+it. A topic near an existing answer becomes a list of questions to add to it, naming the
+answer and its file. Each draft opens with comments saying how many messages and
+conversations it covers and showing representative messages; file names start with the
+topic's rank by volume (``001-...``), so a sorted listing reads largest first.
+
+The folder holds drafts only: files from an earlier run are replaced, anything else in
+it stops the run (nothing of a person's is deleted), and it may not be inside the base,
+whose loader would read the question lists as broken answers. Each file is written to a
+temporary name and renamed, so a draft is whole or absent.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..checks.drafts import TODO_MARKER
+from ..errors import DataError
+from ..models import SLUG_PATTERN, AnswerBase
+from .gaps import GapCluster, GapReport
+
+HEADER = "# replykb gaps draft"
+TODO_ANSWER = (
+    f"{TODO_MARKER}: write the reply to these questions (replykb check refuses this answer, "
+    "RKB605, until you do)"
+)
+# At most this many questions and tests are copied into a draft; the header says so.
+MAX_QUESTIONS = 30
+MAX_TESTS = 5
+_SHOWN = 160
+
+__all__ = ["HEADER", "TODO_ANSWER", "draft_text", "new_answer_id", "write_drafts"]
+
+
+def write_drafts(report: GapReport, base: AnswerBase, folder: Path) -> GapReport:
+    """Write a draft for every drafted topic of ``report`` into ``folder`` (created if
+    missing), and return the report with each topic's ``file``. Raises
+    :class:`DataError` when the folder cannot be used."""
+    _check_folder(folder, base)
+    taken = {answer.id for answer in base.answers}
+    drafted = report.drafted
+    width = max(3, len(str(len(drafted))))
+    files: dict[int, str] = {}
+    texts: dict[str, str] = {}
+    for cluster in drafted:
+        if cluster.kind == "new_answer":
+            answer_id = new_answer_id(cluster, taken)
+            taken.add(answer_id)
+            name = f"{cluster.rank:0{width}d}-new-{answer_id}.yaml"
+            texts[name] = draft_text(cluster, base, len(drafted), new_id=answer_id)
+        else:
+            name = f"{cluster.rank:0{width}d}-add-to-{cluster.answer_id}.yaml"
+            texts[name] = draft_text(cluster, base, len(drafted))
+        files[cluster.rank] = name
+    _remove_old_drafts(folder)
+    for name, text in texts.items():
+        _write_atomically(folder / name, text)
+    clusters = [c.model_copy(update={"file": files.get(c.rank)}) for c in report.clusters]
+    return report.model_copy(update={"clusters": clusters})
+
+
+def new_answer_id(cluster: GapCluster, taken: set[str]) -> str:
+    """An id for a new topic from its most central message (``where-can-i-pick-up``),
+    different from every id in ``taken``."""
+    words = re.findall(r"[a-z0-9]+", cluster.texts[0].casefold().encode("ascii", "ignore").decode())
+    stem = "-".join(words[:6])[:60].strip("-") or "new-topic"
+    if not re.fullmatch(SLUG_PATTERN, stem):
+        stem = "new-topic"
+    candidate, number = stem, 2
+    while candidate in taken:
+        candidate, number = f"{stem}-{number}", number + 1
+    return candidate
+
+
+def draft_text(
+    cluster: GapCluster, base: AnswerBase, total: int, *, new_id: str | None = None
+) -> str:
+    """The YAML of one draft: the header comments, then the answer or the questions."""
+    lines = [f"{HEADER} {cluster.rank} of {total}: " + _title(cluster, base, new_id)]
+    reasons = ", ".join(f"{reason.replace('_', ' ')} {n}" for reason, n in cluster.reasons.items())
+    lines.append(
+        f"# Covers {cluster.messages} message{_s(cluster.messages)} in "
+        f"{cluster.conversations} conversation{_s(cluster.conversations)} ({reasons}); "
+        f"{len(cluster.texts)} distinct."
+    )
+    lines.append("# Representative messages (masked):")
+    lines += [f"#   - {_one_line(text)}" for text in cluster.representatives]
+    body: dict[str, Any]
+    if new_id is not None:
+        if cluster.answer_id is not None:
+            lines.append(
+                f"# Nearest existing answer: {cluster.answer_id} (score {cluster.score:.2f}, "
+                f"under the match threshold {base.settings.match.threshold:g})."
+            )
+        questions, tests = _split(cluster.texts)
+        lines.append(
+            "# To use it: write `answer:` (replykb check refuses the TODO, code RKB605), "
+            "review the questions and tests, then move this file into the base."
+        )
+        body = {"id": new_id, "questions": questions, "answer": TODO_ANSWER}
+        if tests:
+            body["tests"] = tests
+        left = len(cluster.texts) - len(questions) - len(tests)
+    else:
+        answer = base.answer(cluster.answer_id or "")
+        known = {_plain(question) for question in answer.questions + answer.tests}
+        fresh = [text for text in cluster.texts if _plain(text) not in known]
+        questions = fresh[:MAX_QUESTIONS]
+        where = _relative(answer.source.file, base.root)
+        lines.append(
+            f"# The centroid of these messages scores {cluster.score:.2f} against it. To use "
+            f"it: copy the questions that belong under `questions:` in {where}, then run "
+            "replykb check."
+        )
+        body = {"answer_id": answer.id, "file": where, "questions": questions}
+        left = len(cluster.texts) - len(questions) - (len(cluster.texts) - len(fresh))
+    if left > 0:
+        lines.append(f"# {left} more distinct messages are not copied here.")
+    dumped = yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=1000)
+    return "\n".join(lines) + "\n" + dumped
+
+
+def _title(cluster: GapCluster, base: AnswerBase, new_id: str | None) -> str:
+    if new_id is not None:
+        return f"a new answer `{new_id}` (a topic the base does not answer)"
+    return f"questions to add to answer `{cluster.answer_id}`"
+
+
+def _split(texts: list[str]) -> tuple[list[str], list[str]]:
+    """Questions, and about one message in four (from the fourth on) kept as a test."""
+    if len(texts) < 4:
+        return texts[:MAX_QUESTIONS], []
+    tests = [t for i, t in enumerate(texts) if i % 4 == 3][:MAX_TESTS]
+    chosen = set(tests)
+    return [t for t in texts if t not in chosen][:MAX_QUESTIONS], tests
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def _one_line(text: str) -> str:
+    """A message as a comment line: one line, no control characters, shortened."""
+    flat = re.sub(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]+", " ", text).strip()
+    return flat if len(flat) <= _SHOWN else flat[: _SHOWN - 1] + "…"
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
+
+
+def _relative(file: str, root: Path) -> str:
+    try:
+        return Path(file).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return file
+
+
+# --- the folder ----------------------------------------------------------------------
+
+
+def _check_folder(folder: Path, base: AnswerBase) -> None:
+    target = folder.resolve()
+    root = base.root.resolve()
+    if target == root or root in target.parents:
+        raise DataError(
+            f"--out {folder} is inside the answer base {base.root}: its loader would read "
+            "the drafts as answers; write them elsewhere (e.g. drafts/) and move each "
+            "finished answer in by hand"
+        )
+    if target.exists() and not target.is_dir():
+        raise DataError(f"--out {folder} is a file, not a folder; choose a folder for drafts")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        others = [entry.name for entry in target.iterdir() if not _is_draft(entry)]
+    except OSError as error:
+        raise DataError(f"cannot write drafts to {folder}: {error.strerror or error}") from error
+    if others:
+        shown = ", ".join(sorted(others)[:3]) + (" ..." if len(others) > 3 else "")
+        raise DataError(
+            f"--out {folder} holds files that are not drafts of replykb gaps ({shown}); "
+            "choose an empty folder, or one holding only earlier drafts (they are replaced)"
+        )
+
+
+def _is_draft(entry: Path) -> bool:
+    if not entry.is_file() or entry.is_symlink() or not entry.name.endswith(".yaml"):
+        return False
+    try:
+        with entry.open("rb") as stream:
+            return stream.readline().startswith(HEADER.encode())
+    except OSError:
+        return False
+
+
+def _remove_old_drafts(folder: Path) -> None:
+    for entry in folder.iterdir():
+        if _is_draft(entry):
+            entry.unlink()
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        with temporary.open("x", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except OSError as error:
+        raise DataError(f"cannot write the draft {path}: {error.strerror or error}") from error
+    finally:
+        temporary.unlink(missing_ok=True)

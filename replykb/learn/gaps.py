@@ -1,0 +1,402 @@
+"""Gap mining: group the messages the base did not answer into topics to write.
+
+The messages come from the usage log (suggestions that were ``no_match`` or
+``ambiguous``, and those an agent marked ``wrong`` or ``unused``) or from a plain
+JSONL/CSV file of messages, which is triaged first (only the messages not answered
+confidently are kept, plus any the file marks ``wrong``/``unused`` in an ``outcome``
+field). Texts are masked before anything else sees them (masking.py), so no e-mail
+address, phone, card or order number reaches a draft.
+
+They are embedded with the base's own model, grouped (gaps_cluster.py), and each
+group becomes a :class:`GapCluster`: either questions to add to an existing answer
+(the group's centroid scores at the base's match threshold or above against it, or
+the agents said which answer they used instead), or a new answer. Groups are ranked by
+how many messages they cover, then conversations, then text, so the same input gives
+the same report. drafts.py writes them as YAML.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..records import Record, RecordError
+from .gaps_cluster import agglomerative
+
+if TYPE_CHECKING:
+    from ..kb import KnowledgeBase
+    from ..models import Match
+    from .gaps_cluster import Vectors
+
+# Rows of normalized vectors and a cosine threshold -> groups of row numbers.
+Grouping = Callable[["Vectors", float], list[list[int]]]
+
+GapReason = Literal["no_match", "ambiguous", "wrong", "unused"]
+ClusterKind = Literal["add_questions", "new_answer"]
+GAP_REASONS: tuple[GapReason, ...] = ("no_match", "ambiguous", "wrong", "unused")
+
+# Cosine at which two groups of messages are one topic (average linkage), chosen with
+# benchmarks/gaps_clinc150.py (README: "Find what the base is missing").
+DEFAULT_SIMILARITY = 0.55
+DEFAULT_MIN_SIZE = 3
+# How many messages a draft shows as representative (the most central first).
+REPRESENTATIVES = 5
+# Encoded together, as in the triage core.
+_BATCH = 64
+
+__all__ = [
+    "DEFAULT_MIN_SIZE",
+    "DEFAULT_SIMILARITY",
+    "GAP_REASONS",
+    "GapCluster",
+    "GapMessage",
+    "GapReport",
+    "gaps_from_log",
+    "gaps_from_records",
+    "mine_gaps",
+]
+
+
+class GapMessage(BaseModel):
+    """One message the base did not answer well, masked, with why it counts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    reason: GapReason
+    channel: str | None = None
+    conversation_id: str | None = None
+    # The answer suggested (ambiguous: the best candidate; wrong/unused: the rejected one).
+    answer_id: str | None = None
+    # For wrong/unused: the answer the agent sent instead, when said.
+    used_answer_id: str | None = None
+
+
+class GapCluster(BaseModel):
+    """One topic: the messages of one group and what to do with them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rank: int  # 1: the most messages
+    kind: ClusterKind
+    # add_questions: the answer to extend; new_answer: the nearest answer, for context.
+    answer_id: str | None
+    score: float  # the group centroid's match score against ``answer_id`` (or the nearest)
+    messages: int  # messages covered, repeats included
+    conversations: (
+        int  # distinct conversation ids among them (messages without one count once each)
+    )
+    reasons: dict[str, int]
+    # Distinct texts, the most central first: the questions of a draft.
+    texts: list[str]
+    drafted: bool  # False: fewer messages than the minimum size, listed only
+    file: str | None = None  # the draft's file name, once written
+
+    @property
+    def representatives(self) -> list[str]:
+        return self.texts[:REPRESENTATIVES]
+
+
+class GapReport(BaseModel):
+    """What ``replykb gaps`` found: the groups, largest first, and what was read."""
+
+    model_config = ConfigDict(frozen=True)
+
+    read: int  # messages read (log events or file records)
+    gaps: int  # of them, not answered well
+    skipped: int = 0  # records that could not be read or triaged
+    min_size: int
+    similarity: float
+    clusters: list[GapCluster] = Field(default_factory=list)
+
+    @property
+    def drafted(self) -> list[GapCluster]:
+        return [cluster for cluster in self.clusters if cluster.drafted]
+
+
+# --- collecting the messages ---------------------------------------------------------
+
+
+def _reason(value: object) -> GapReason | None:
+    return value if value in ("wrong", "unused") else None
+
+
+def gaps_from_records(
+    kb: KnowledgeBase,
+    records: Iterable[Record | RecordError],
+    *,
+    channel: str | None = None,
+    counts: Counter[str] | None = None,
+) -> Iterator[GapMessage]:
+    """The messages of a JSONL/CSV file that the base does not answer confidently.
+
+    Each record needs a ``message``; ``channel`` (default: the given one, else the
+    base's first), ``conversation_id``, and ``outcome`` (``wrong``/``unused``: kept
+    even when confident; ``used_answer_id`` with it) are optional. ``counts`` receives
+    ``read`` and ``skipped`` (records that could not be read or triaged).
+    """
+    from .masking import Masker
+
+    mask = Masker(kb.settings.log.mask).mask  # the base's own extra patterns too
+    tally = counts if counts is not None else Counter()
+    default_channel = channel or _first_channel(kb)
+    pending: list[tuple[dict[str, Any], GapReason | None, str | None]] = []
+    for record in records:
+        if isinstance(record, RecordError):
+            if not record.blank:
+                tally["skipped"] += 1
+            continue
+        tally["read"] += 1
+        fields = record.fields
+        request = {
+            "message": fields.get("message"),
+            "channel": fields.get("channel") or default_channel,
+            "conversation_id": _text_or_none(fields.get("conversation_id")),
+            "line": record.line,
+        }
+        used = _text_or_none(fields.get("used_answer_id"))
+        pending.append((request, _reason(fields.get("outcome")), used))
+        if len(pending) == _BATCH:
+            yield from _triaged(kb, pending, tally, mask)
+            pending = []
+    yield from _triaged(kb, pending, tally, mask)
+
+
+def _triaged(
+    kb: KnowledgeBase,
+    pending: list[tuple[dict[str, Any], GapReason | None, str | None]],
+    tally: Counter[str],
+    mask: Callable[[str], str],
+) -> Iterator[GapMessage]:
+    if not pending:
+        return
+    results = kb.suggest_many([request for request, _, _ in pending], batch_size=_BATCH)
+    for (request, outcome, used), result in zip(pending, results, strict=True):
+        if result.status == "error":
+            tally["skipped"] += 1
+            continue
+        suggestion = result.suggestion
+        status = suggestion.match.status
+        reason: GapReason | None = outcome or (None if status == "confident" else status)
+        if reason is None:
+            continue
+        text = suggestion.prepared.text_used if suggestion.prepared else suggestion.message
+        yield GapMessage(
+            text=mask(text),
+            reason=reason,
+            channel=suggestion.channel,
+            conversation_id=request["conversation_id"],
+            answer_id=_suggested(suggestion.match),
+            used_answer_id=used,
+        )
+
+
+def gaps_from_log(
+    log: Any, *, since: Any = None, counts: Counter[str] | None = None
+) -> Iterator[GapMessage]:
+    """The logged suggestions that were ``no_match`` or ``ambiguous``, and those an agent
+    reported ``wrong`` or ``unused``, each once. Messages are masked by the log already
+    (a log that keeps no text gives nothing to mine: ``counts["no_text"]``)."""
+    tally = counts if counts is not None else Counter()
+    suggestions = list(log.suggestions(since))
+    tally["read"] += len(suggestions)
+    rejected: dict[int, tuple[GapReason, str | None]] = {}
+    extra: list[GapMessage] = []
+    for feedback in log.feedback(since):
+        reason = _reason(feedback.outcome)
+        if reason is None:
+            continue
+        own = getattr(feedback, "message", None)
+        if own:
+            extra.append(
+                GapMessage(
+                    text=own,
+                    reason=reason,
+                    channel=feedback.channel,
+                    conversation_id=feedback.conversation_id,
+                    answer_id=feedback.answer_id,
+                    used_answer_id=feedback.used_answer_id,
+                )
+            )
+            continue
+        position = _suggestion_of(suggestions, feedback)
+        if position is not None:
+            rejected[position] = (reason, feedback.used_answer_id)
+    for position, logged in enumerate(suggestions):
+        if position in rejected:
+            reason, used = rejected[position]
+        elif logged.status in ("no_match", "ambiguous"):
+            reason, used = logged.status, None
+        else:
+            continue
+        if not logged.message:
+            tally["no_text"] += 1
+            continue
+        candidates = list(logged.candidates or [])
+        yield GapMessage(
+            text=logged.message,
+            reason=reason,
+            channel=logged.channel,
+            conversation_id=logged.conversation_id,
+            answer_id=logged.answer_id or (candidates[0][0] if candidates else None),
+            used_answer_id=used,
+        )
+    yield from extra
+
+
+def _suggestion_of(suggestions: Sequence[Any], feedback: Any) -> int | None:
+    """The position of the suggestion ``feedback`` is about: the last one logged before
+    it in the same conversation that offered the same answer."""
+    if feedback.conversation_id is None:
+        return None
+    for position in range(len(suggestions) - 1, -1, -1):
+        logged = suggestions[position]
+        if logged.conversation_id != feedback.conversation_id or logged.at > feedback.at:
+            continue
+        offered = {answer for answer, _ in (logged.candidates or [])} | {logged.answer_id}
+        if feedback.answer_id is None or feedback.answer_id in offered:
+            return position
+    return None
+
+
+def _suggested(match: Match) -> str | None:
+    if match.answer_id is not None:
+        return match.answer_id
+    return match.candidates[0][0] if match.candidates else None
+
+
+def _first_channel(kb: KnowledgeBase) -> str:
+    channels = kb.settings.channels
+    return "chat" if "chat" in channels else next(iter(channels))
+
+
+def _text_or_none(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+# --- grouping them -----------------------------------------------------------------------
+
+
+def _key(text: str) -> str:
+    """Texts that differ only in case, spacing or Unicode form are one question."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().casefold()
+
+
+def mine_gaps(
+    kb: KnowledgeBase,
+    messages: Iterable[GapMessage],
+    *,
+    min_size: int = DEFAULT_MIN_SIZE,
+    similarity: float = DEFAULT_SIMILARITY,
+    read: int | None = None,
+    skipped: int = 0,
+    grouping: Grouping = agglomerative,
+) -> GapReport:
+    """Group ``messages`` into topics with the base's embeddings, largest first.
+
+    A group of fewer than ``min_size`` messages is listed but not drafted. A group whose
+    centroid scores at the base's match threshold or above against an answer (or whose
+    messages' agents mostly used one answer instead) adds questions to that answer; any
+    other is a new answer. ``grouping`` is for benchmarks comparing methods.
+    """
+    known = set(kb.index.answer_ids)
+    # Messages an agent answered with a known answer instead are that answer's, whatever
+    # their wording (customers' ways of asking one thing can be far apart); the rest are
+    # grouped by meaning. Texts that differ only in case or spacing are one entry.
+    entries: dict[tuple[str, str], list[GapMessage]] = {}
+    for message in messages:
+        if message.text.strip():
+            pin = message.used_answer_id if message.used_answer_id in known else ""
+            entries.setdefault((pin or "", _key(message.text)), []).append(message)
+    # Sorted, so the groups do not depend on the order the messages came in.
+    order = sorted(entries)
+    total = sum(len(group) for group in entries.values())
+    if not order:
+        return GapReport(
+            read=total if read is None else read,
+            gaps=0,
+            skipped=skipped,
+            min_size=min_size,
+            similarity=similarity,
+        )
+    texts = [_shown_text(entries[entry]) for entry in order]
+    vectors = np.concatenate(
+        [kb.embedder.encode(texts[i : i + _BATCH]) for i in range(0, len(texts), _BATCH)]
+    ).astype(np.float32)
+    free = [row for row, (pin, _) in enumerate(order) if not pin]
+    groups = [[free[r] for r in rows] for rows in grouping(vectors[free], similarity)]
+    pinned: dict[str, list[int]] = {}
+    for row, (pin, _) in enumerate(order):
+        if pin:
+            pinned.setdefault(pin, []).append(row)
+    groups += pinned.values()
+    unranked = [
+        _cluster(kb, [entries[order[r]] for r in rows], texts, rows, vectors) for rows in groups
+    ]
+    unranked.sort(key=lambda c: (-c["messages"], -c["conversations"], c["texts"][0]))
+    clusters = [
+        GapCluster(rank=rank, drafted=fields["messages"] >= min_size, **fields)
+        for rank, fields in enumerate(unranked, start=1)
+    ]
+    return GapReport(
+        read=total if read is None else read,
+        gaps=total,
+        skipped=skipped,
+        min_size=min_size,
+        similarity=similarity,
+        clusters=clusters,
+    )
+
+
+def _shown_text(group: list[GapMessage]) -> str:
+    """The spelling of a repeated text that the most messages used (first, on a tie)."""
+    spellings = Counter(message.text.strip() for message in group)
+    return min(spellings, key=lambda text: (-spellings[text], text))
+
+
+def _cluster(
+    kb: KnowledgeBase,
+    members: list[list[GapMessage]],
+    texts: list[str],
+    rows: list[int],
+    vectors: Any,
+) -> dict[str, Any]:
+    flat = [message for group in members for message in group]
+    chosen = vectors[rows]
+    centroid = chosen.sum(axis=0)
+    centroid = (centroid / max(float(np.linalg.norm(centroid)), 1e-12)).astype(np.float32)
+    # Most central first: the text closest to the group's centroid best represents it.
+    closeness = chosen @ centroid
+    order = sorted(range(len(rows)), key=lambda i: (-float(closeness[i]), texts[rows[i]]))
+    scored = kb.matcher.answer_scores(centroid, limit=1)
+    nearest, score = (kb.index.answer_ids[scored[0][0]], scored[0][1]) if scored else (None, 0.0)
+    used = Counter(m.used_answer_id for m in flat if m.used_answer_id)
+    reported = [answer for answer, votes in used.most_common(1) if votes * 2 > len(flat)]
+    known = set(kb.index.answer_ids)
+    if reported and reported[0] in known:
+        kind: ClusterKind = "add_questions"
+        every = kb.matcher.answer_scores(centroid, limit=len(kb.index.answer_ids))
+        nearest = reported[0]
+        score = next(s for p, s in every if kb.index.answer_ids[p] == nearest)
+    elif nearest is not None and score >= kb.settings.match.threshold:
+        kind = "add_questions"
+    else:
+        kind = "new_answer"
+    anonymous = sum(1 for m in flat if m.conversation_id is None)
+    return {
+        "kind": kind,
+        "answer_id": nearest,
+        "score": round(score, 6),
+        "messages": len(flat),
+        "conversations": len({m.conversation_id for m in flat if m.conversation_id}) + anonymous,
+        "reasons": {r: n for r in GAP_REASONS if (n := sum(m.reason == r for m in flat))},
+        "texts": [texts[rows[i]] for i in order],
+    }

@@ -1,0 +1,87 @@
+"""Grouping the vectors of unanswered messages into topics.
+
+The library uses :func:`agglomerative` (average linkage, cut at a cosine threshold):
+it was chosen by measurement (benchmarks/gaps_clinc150.py, figures in the README)
+against :func:`communities` (the greedy community detection of sentence-transformers'
+``util.community_detection``, ported to NumPy so no torch is imported) and scikit-learn's
+HDBSCAN (benchmark only). Agglomerative clustering also puts every message in some
+group, so the small groups can be listed rather than silently dropped.
+
+Every function takes L2-normalized vectors and returns groups of row numbers, each
+sorted, the groups in order of their first row; the result depends only on the
+vectors and their order (no randomness).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    Vectors = npt.NDArray[np.float32]
+
+Linkage = Literal["average", "complete", "single"]
+
+__all__ = ["Linkage", "agglomerative", "communities"]
+
+
+def agglomerative(
+    vectors: Vectors, threshold: float, *, linkage: Linkage = "average"
+) -> list[list[int]]:
+    """Hierarchical clustering: merge the closest groups while their ``linkage``
+    similarity (average: the mean cosine between their members) is at least
+    ``threshold``."""
+    count = len(vectors)
+    if count == 0:
+        return []
+    if count == 1:
+        return [[0]]
+    # scipy comes with sentence-transformers (a dependency); imported here so that
+    # loading the module costs nothing when no gaps are mined.
+    from scipy.cluster.hierarchy import fcluster
+    from scipy.cluster.hierarchy import linkage as build_tree
+    from scipy.spatial.distance import pdist
+
+    distances = np.clip(pdist(np.asarray(vectors, dtype=np.float64), "cosine"), 0.0, 2.0)
+    tree = build_tree(distances, method=linkage)
+    labels = fcluster(tree, t=1.0 - threshold, criterion="distance")
+    return _groups(labels)
+
+
+def communities(vectors: Vectors, threshold: float, *, min_size: int = 1) -> list[list[int]]:
+    """Greedy community detection: the row with the most neighbours at cosine ``threshold``
+    or more takes them all, then the next among the rows left, and so on; a community
+    left with fewer than ``min_size`` rows is dropped and its rows stay on their own."""
+    count = len(vectors)
+    if count == 0:
+        return []
+    similarity = np.asarray(vectors, dtype=np.float32) @ np.asarray(vectors, dtype=np.float32).T
+    close = similarity >= threshold
+    sizes = close.sum(axis=1)
+    order = np.lexsort((np.arange(count), -sizes))
+    taken = np.zeros(count, dtype=bool)
+    labels = np.zeros(count, dtype=np.int64)
+    label = 0
+    for row in order:
+        if taken[row] or sizes[row] < min_size:
+            continue
+        members = np.flatnonzero(close[row] & ~taken)
+        if len(members) < min_size:
+            continue
+        label += 1
+        labels[members] = label
+        taken[members] = True
+    for row in np.flatnonzero(~taken):
+        label += 1
+        labels[row] = label
+    return _groups(labels)
+
+
+def _groups(labels: npt.NDArray[np.int64] | npt.NDArray[np.int32]) -> list[list[int]]:
+    groups: dict[int, list[int]] = {}
+    for row, label in enumerate(labels.tolist()):
+        groups.setdefault(int(label), []).append(row)
+    return sorted(groups.values(), key=lambda rows: rows[0])

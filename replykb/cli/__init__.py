@@ -15,7 +15,7 @@ import click
 
 from .._version import __version__
 from ..errors import AnswerBaseError, ReplyKBError
-from . import answers, check, evaluate, gaps, init, serve, suggest, usage
+from . import answers, build, check, evaluate, gaps, init, serve, suggest, usage
 from ._common import (
     EXIT_CANNOT_RUN,
     EXIT_FINDINGS,
@@ -89,6 +89,7 @@ def cli(context: click.Context, debug: bool) -> None:
       replykb gaps --kb answers/ --log usage.db --out drafts/
       replykb usage --kb answers/ --since 7 --html usage.html
       replykb serve --kb answers/ --port 8000
+      replykb build answers/
 
     \b
     Exit codes:
@@ -116,6 +117,7 @@ for command in (
     gaps.gaps,
     usage.usage,
     serve.serve,
+    build.build,
 ):
     cli.add_command(command)
 

@@ -151,6 +151,7 @@ class UsageLog:
         self._lock = threading.Lock()
         self._closed = False
         self.dropped = 0  # events lost to a full queue or a store that stayed down
+        self._inherited: list[LogStore] = []
         self._start()
         _OPEN_LOGS.add(self)
 
@@ -197,7 +198,12 @@ class UsageLog:
         if self._pid != os.getpid():
             with self._lock:
                 if self._pid != os.getpid():
-                    self._start()  # a forked child: its own connection and writer
+                    # A forked child: its own connection and writer. The parent's
+                    # connection is kept, never closed here: closing a copy of it in the
+                    # child could disturb the parent's (SQLite: "do not carry a
+                    # connection across a fork").
+                    self._inherited.append(self._store)
+                    self._start()
         try:
             self._queue.put_nowait(item)
         except queue.Full:

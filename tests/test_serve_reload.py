@@ -1,0 +1,210 @@
+"""Hot reload in-process: an edited base is swapped in, a broken one leaves the old base
+serving (and says why in /readyz), bursts of requests cost one load, the watcher sees
+the base's files and not its cache."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from replykb import KnowledgeBase
+from replykb.errors import AnswerBaseError
+from replykb.loader import load_answer_base
+from replykb.serve import BaseHolder, ServerSettings, create_app
+from replykb.serve.watch import BaseWatcher
+
+from .serve_helpers import copy_example_base
+
+
+@pytest.fixture(scope="module")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache for every copy of the base: vectors are cached per text, so a copy
+    encodes only the questions it changed."""
+    return tmp_path_factory.mktemp("reload-cache")
+
+
+@pytest.fixture
+def base(tmp_path: Path) -> Path:
+    return copy_example_base(tmp_path)
+
+
+@pytest.fixture
+def served(
+    base: Path, shared_cache: Path, real_embedder: Any
+) -> Iterator[tuple[BaseHolder, TestClient]]:
+    holder = BaseHolder(
+        lambda: KnowledgeBase.load(base, cache_dir=shared_cache, embedder=real_embedder)
+    )
+    with TestClient(create_app(holder, ServerSettings()), raise_server_exceptions=False) as client:
+        yield holder, client
+    holder.close()
+
+
+def edit_refund_timing(base: Path) -> None:
+    file = base / "returns" / "refund-timing.yaml"
+    file.write_text(
+        file.read_text(encoding="utf-8").replace("5 working days", "3 working days"),
+        encoding="utf-8",
+    )
+
+
+def render_text(client: TestClient) -> str:
+    response = client.post("/v1/render", json={"answer_id": "refund-timing", "channel": "chat"})
+    assert response.status_code == 200, response.text
+    text: str = response.json()["text"]
+    return text
+
+
+def metric(client: TestClient, line_start: str) -> float:
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith(line_start):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_an_edited_answer_is_served_after_a_reload(
+    base: Path, served: tuple[BaseHolder, TestClient]
+) -> None:
+    _, client = served
+    before = client.get("/readyz").json()
+    assert "5 working days" in render_text(client)
+    edit_refund_timing(base)
+    response = client.post("/v1/reload")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "reloaded"
+    assert body["fingerprint"] == load_answer_base(base).fingerprint != before["fingerprint"]
+    assert "3 working days" in render_text(client)
+    suggested = client.post(
+        "/v1/suggest", json={"message": "where is my refund??", "channel": "chat"}
+    ).json()
+    assert "3 working days" in suggested["reply"]["text"]
+    after = client.get("/readyz").json()
+    assert after["fingerprint"] == body["fingerprint"] and after["loaded_at"] > before["loaded_at"]
+    assert metric(client, 'replykb_reloads_total{result="reloaded"}') == 1
+
+
+def test_a_broken_edit_keeps_the_old_base_serving(
+    base: Path, served: tuple[BaseHolder, TestClient]
+) -> None:
+    _, client = served
+    before = client.get("/readyz").json()
+    file = base / "returns" / "refund-timing.yaml"
+    good = file.read_text(encoding="utf-8")
+    file.write_text(good.replace("answer: >-", "anwser: >-"), encoding="utf-8")
+    with pytest.raises(AnswerBaseError) as expected:
+        load_answer_base(base)
+    assert "refund-timing.yaml" in str(expected.value)
+
+    response = client.post("/v1/reload")
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert (error["kind"], error["message"]) == ("AnswerBaseError", str(expected.value))
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["fingerprint"] == before["fingerprint"]
+    assert ready.json()["reload_error"] == str(expected.value)
+    # The old base goes on answering.
+    assert "5 working days" in render_text(client)
+    assert metric(client, 'replykb_reloads_total{result="failed"}') == 1
+    assert metric(client, "replykb_base_reload_failing") == 1
+
+    file.write_text(good.replace("5 working days", "3 working days"), encoding="utf-8")
+    assert client.post("/v1/reload").json()["status"] == "reloaded"
+    assert client.get("/readyz").json()["reload_error"] is None
+    assert metric(client, "replykb_base_reload_failing") == 0
+    assert "3 working days" in render_text(client)
+
+
+def test_an_unchanged_base_is_kept(served: tuple[BaseHolder, TestClient]) -> None:
+    holder, client = served
+    before = holder.current
+    response = client.post("/v1/reload").json()
+    assert response["status"] == "unchanged"
+    assert holder.current is before
+    assert response["loaded_at"] == client.get("/readyz").json()["loaded_at"]
+
+
+def test_reload_without_waiting_is_202(served: tuple[BaseHolder, TestClient]) -> None:
+    holder, client = served
+    response = client.post("/v1/reload", params={"wait": "false"})
+    assert response.status_code == 202
+    assert response.json()["status"] == "accepted"
+    assert holder.wait(holder.request_reload(), timeout=120) is not None
+
+
+def test_a_burst_of_reload_requests_costs_one_more_load(example_kb: KnowledgeBase) -> None:
+    started, release = threading.Event(), threading.Event()
+    loads = []
+
+    def load() -> KnowledgeBase:
+        loads.append(time.monotonic())
+        started.set()
+        release.wait(30)
+        return example_kb
+
+    holder = BaseHolder(load, initial=example_kb)
+    first = holder.request_reload()
+    assert started.wait(10)
+    tickets = [holder.request_reload() for _ in range(10)]  # while the first load runs
+    release.set()
+    outcomes = [holder.wait(ticket, timeout=30) for ticket in (first, *tickets)]
+    holder.close()
+    assert len(loads) == 2
+    assert all(outcome is not None and outcome.result == "unchanged" for outcome in outcomes)
+
+
+def test_an_unexpected_failure_keeps_the_old_base_and_tells_no_detail(
+    example_kb: KnowledgeBase,
+) -> None:
+    def load() -> KnowledgeBase:
+        raise RuntimeError("disk on fire at /secret/path")
+
+    holder = BaseHolder(load, initial=example_kb)
+    with TestClient(create_app(holder, ServerSettings()), raise_server_exceptions=False) as client:
+        response = client.post("/v1/reload")
+        ready = client.get("/readyz").json()
+    holder.close()
+    assert response.status_code == 422
+    assert (
+        response.json()["error"]["message"]
+        == "unexpected error while loading the base, see the server log"
+    )
+    assert ready["reload_error"] == "unexpected error while loading the base, see the server log"
+    assert ready["fingerprint"] == example_kb.base.fingerprint
+    assert "secret" not in response.text
+
+
+def test_a_request_keeps_the_base_it_started_on(
+    base: Path, served: tuple[BaseHolder, TestClient]
+) -> None:
+    holder, _ = served
+    in_flight = holder.current
+    edit_refund_timing(base)
+    outcome = holder.reload(timeout=120)
+    assert outcome is not None and outcome.result == "reloaded"
+    assert holder.current is not in_flight
+    old = in_flight.kb.render("refund-timing", channel="chat").text
+    assert "5 working days" in old  # what a request that started before the swap sends
+
+
+def test_the_watcher_sees_the_base_and_not_its_cache(base: Path) -> None:
+    changes = threading.Event()
+    cache = base / ".replykb"
+    cache.mkdir(exist_ok=True)
+    watcher = BaseWatcher(base, changes.set, ignore=[cache], debounce_ms=100)
+    watcher.start()
+    try:
+        time.sleep(0.5)  # the watcher is watching
+        (cache / "index.tmp").write_bytes(b"written by a reload")
+        assert not changes.wait(2), "a write into the cache asked for a reload"
+        edit_refund_timing(base)
+        assert changes.wait(20), "an edited answer did not ask for a reload"
+    finally:
+        watcher.stop()

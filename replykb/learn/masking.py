@@ -5,7 +5,8 @@ What goes, in this order (each replaced by a token, so that gap mining still see
 
 - e-mail addresses -> ``<email>``;
 - IBANs (checked with their mod-97 digits) -> ``<iban>``;
-- card numbers (13 to 19 digits, spaced or not, checked with Luhn) -> ``<card>``;
+- card numbers (13 to 19 digits, spaced or not, checked with Luhn) -> ``<card>``, and
+  such runs that fail Luhn -> ``<number>``;
 - phone numbers -> ``<phone>``: Google's libphonenumber (the ``phonenumbers``
   package) finds numbers written in Italian and international formats (+39 347 123
   4567, 0039 347..., 347-1234567, 02 1234 5678) and in the UK and US ones, and checks
@@ -31,13 +32,15 @@ EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]){11,30}", re.IGNORECASE)
 CARD = re.compile(r"(?<![\w+])\d(?:[ -]?\d){12,18}(?![\w])")
 # An id after the word that introduces one (English, Italian), or a code of capitals
-# and digits that no sentence has (FH1234567, TKT-004512, AB12CD34). Where a pattern
+# and digits that no sentence has (FH1234567, TKT-004512). Where a pattern
 # has a group named `id`, only that group is masked ("order <order>").
 ORDER = (
     r"(?i:\b(?:order|ordine|ordinazione|ticket|pratica|spedizione|tracking|rma|reso|"
     r"fattura|invoice|booking|prenotazione|case|caso)\b(?:\s*(?:n[or]?\.?|no\.?|"
     r"num(?:ero|ber)?\.?|id|code|codice|#|:|nr\.?)(?!\w))*\s*)"
-    r"(?P<id>(?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9-]{3,})",
+    # The id: letters, digits, dashes and slashes with a digit in it, and any groups
+    # of digits that follow it after a space (tracking 9400 1000 0000 ...).
+    r"(?P<id>(?=[A-Za-z0-9/-]*\d)[A-Za-z0-9][A-Za-z0-9/-]{3,}(?:[ ]\d{3,}(?![\w/-]))*)",
     r"(?<![\w#])#\s?(?P<id>(?=[A-Za-z0-9-]*\d)[A-Za-z0-9-]{4,})\b",
     r"\b(?=[A-Z-]*[A-Z][A-Z-]*\d)(?=[A-Z0-9-]*\d{3})[A-Z]{1,5}-?\d[A-Z0-9-]{3,}\b",
 )
@@ -80,10 +83,13 @@ class Masker:
     def mask(self, text: str) -> str:
         text = EMAIL.sub(TOKEN.format("email"), text)
         text = IBAN.sub(_longest_iban, text)
-        text = CARD.sub(_if_valid(lambda m: luhn_valid(re.sub(r"\D", "", m)), "card"), text)
-        text = mask_phones(text)
+        # Ids first: "ordine n. 2026-118734" is an order, though it reads as a number
+        # to the phone matcher; then phones, so that a phone number that happens to
+        # pass Luhn is a phone, not a card.
         for name, pattern in self._patterns:
             text = pattern.sub(_token_for(name), text)
+        text = mask_phones(text)
+        text = CARD.sub(_card_or_number, text)
         return LONG_NUMBER.sub(TOKEN.format("number"), text)
 
 
@@ -106,11 +112,10 @@ def _longest_iban(match: re.Match[str]) -> str:
     return found
 
 
-def _if_valid(check: Callable[[str], bool], name: str) -> Callable[[re.Match[str]], str]:
-    def replace(match: re.Match[str]) -> str:
-        return TOKEN.format(name) if check(match.group()) else match.group()
-
-    return replace
+def _card_or_number(match: re.Match[str]) -> str:
+    # 13 to 19 digits in a row or in groups: a card when Luhn says so, else some other
+    # long number (a mistyped card, an account): masked either way.
+    return TOKEN.format("card" if luhn_valid(re.sub(r"\D", "", match.group())) else "number")
 
 
 def _token_for(name: str) -> Callable[[re.Match[str]], str]:

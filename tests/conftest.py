@@ -112,3 +112,17 @@ def postgres_server():  # type: ignore[no-untyped-def]
         pytest.skip(message)
     with running_postgres() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def example_cache(real_embedder, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A cache folder holding answers/'s index and the model's ONNX export, as after
+    `replykb build`: a process given it (--cache-dir or $REPLYKB_CACHE_DIR) starts without
+    encoding. Copies of answers/ may share it (vectors are cached per text: an edited copy
+    encodes only what it changed); one process at a time writes to it."""
+    from replykb import KnowledgeBase
+
+    cache = tmp_path_factory.mktemp("example-built-cache")
+    KnowledgeBase.load(EXAMPLE_BASE, cache_dir=cache, embedder=real_embedder)
+    KnowledgeBase.load(EXAMPLE_BASE, cache_dir=cache)  # the second load makes the export
+    return cache

@@ -261,6 +261,7 @@ class _Tally:
         self.confident: Counter[str] = Counter()
         self.ambiguous: Counter[str] = Counter()
         self.last_suggested: dict[str, datetime] = {}
+        self.seen_undated: set[str] = set()
         self.undated = 0
         self.unknown_status: Counter[str] = Counter()
 
@@ -276,9 +277,9 @@ class _Tally:
         at = None if event.at is None else _utc(event.at)
         offered = self._offered(event)
         for answer_id in offered:
-            if at is not None and (
-                answer_id not in self.last_suggested or at > self.last_suggested[answer_id]
-            ):
+            if at is None:
+                self.seen_undated.add(answer_id)  # a file's message without a time: used
+            elif answer_id not in self.last_suggested or at > self.last_suggested[answer_id]:
                 self.last_suggested[answer_id] = at
         if at is not None and self.since is not None and at < self.since:
             return  # read for the unused answers only
@@ -348,7 +349,8 @@ class _Tally:
                 last_suggested=self.last_suggested.get(answer.id),
             )
             for answer in sorted(self.base.answers, key=lambda a: a.id)
-            if (seen := self.last_suggested.get(answer.id)) is None or seen < self.unused_from
+            if answer.id not in self.seen_undated
+            and ((seen := self.last_suggested.get(answer.id)) is None or seen < self.unused_from)
         ]
 
     def notes(self) -> list[str]:

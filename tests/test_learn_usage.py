@@ -449,8 +449,8 @@ def test_html_escapes_every_text_from_the_log(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--log", "{missing}"], "no usage log there (does not exist)"),
-        (["--log", "{folder}"], "is a folder"),
+        (["--log", "{missing}"], "nope.db: no usage log there"),
+        (["--log", "{folder}"], "no usage log there"),
         (["--log", "{empty}"], "holds no events"),
         (["--log", "{log}", "--since", "2027-01-01"], "holds no events since 2027-01-01"),
         (["--log", "{log}", "--since", "last week"], "--since 'last week'"),

@@ -6,7 +6,6 @@ usage_file for ``--input``) and prints the report as text, JSON or HTML.
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -139,8 +138,8 @@ def _log_report(
 
     base = load_answer_base(kb_path)  # the log is read with the base alone: no model
     url, root = _log_location(base, log_url)
-    _require_existing(url, root)
-    with open_log(url, settings=base.settings.log, root=root) as log:
+    # create=False: a log that is not there is an error, not a new empty log.
+    with open_log(url, settings=base.settings.log, root=root, create=False) as log:
         report = report_from_log(
             log, base, location=log.location, since=since, until=until, unused_days=unused_days
         )
@@ -187,26 +186,6 @@ def _log_location(base: AnswerBase, log_url: str | None) -> tuple[str, Path | No
             "usage.db` to replykb.yaml, or report on a file of messages with --input FILE"
         )
     return base.settings.log.url, base.root
-
-
-def _require_existing(url: str, root: Path | None) -> None:
-    """A SQLite log that does not exist is an error here (opening it would create an
-    empty one); the path is resolved as replykb.learn.log.open_store does."""
-    from ..errors import UsageLogError
-
-    text = os.path.expandvars(url).strip()
-    scheme = text.split("://", 1)[0].lower() if "://" in text else ""
-    if scheme not in ("", "sqlite"):
-        return  # PostgreSQL (or an unknown kind, which open_log names)
-    path = Path(text[len("sqlite:///") :] if scheme else text).expanduser()
-    if not path.is_absolute() and root is not None:
-        path = root / path
-    if str(path) not in ("", ".") and not path.is_file():
-        what = "is a folder, not a SQLite file" if path.is_dir() else "does not exist"
-        raise UsageLogError(
-            f"{path}: no usage log there ({what}); give the log the server or batch "
-            "writes (--log), or report on a file of messages with --input FILE"
-        )
 
 
 def _moment(value: str, option: str) -> datetime:

@@ -525,3 +525,26 @@ def test_events_from_the_library_are_reported(shop_kb, tmp_path: Path) -> None: 
     assert refund_row.outcomes is not None and refund_row.outcomes.typical_edit is not None
     assert refund_row.outcomes.typical_edit.change == "[-5-] {+7+}"
     assert result.versions[0].key == kb.base.fingerprint
+
+
+def test_a_postgresql_log_gives_the_same_report(postgres_server, report: UsageReport) -> None:  # type: ignore[no-untyped-def]
+    url = postgres_server.new_database()
+    with open_log(url) as log:
+        log.record([*SUGGESTIONS, *FEEDBACK])
+    code, out, err = _run(
+        "usage",
+        "--kb",
+        str(SHOP_BASE),
+        "--log",
+        url,
+        "--now",
+        "2026-11-23T00:00:00Z",
+        "--unused-days",
+        "2",
+        "--json",
+    )
+    assert code == 0, err
+    from_postgres = UsageReport.model_validate_json(out)
+    assert from_postgres.model_copy(update={"location": ""}) == report.model_copy(
+        update={"location": ""}
+    )

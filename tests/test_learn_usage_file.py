@@ -93,6 +93,11 @@ def test_a_csv_with_a_default_channel(shop_kb, tmp_path: Path) -> None:  # type:
     assert [(c.key, c.total, c.no_match) for c in report.channels] == [("sms", 2, 1)]
     assert [d.key for d in report.days] == ["2026-11-20"]
     assert [a.answer_id for a in report.unused] == ["reset-password", "where-is-my-order"]
+    # A file is a sample, not a period up to now: months later, the same answers are unused.
+    later = report_from_file(shop_kb, path, channel="sms", until=datetime(2027, 6, 1, tzinfo=UTC))
+    assert later.period.unused_days is None
+    assert [a.answer_id for a in later.unused] == ["reset-password", "where-is-my-order"]
+    assert "Not matched by any message of the file (2 answer(s))" in render_text(later)
 
 
 @pytest.mark.parametrize(

@@ -50,7 +50,8 @@ if TYPE_CHECKING:
     default=30,
     show_default=True,
     metavar="N",
-    help="List the answers not suggested in the last N days.",
+    help="List the answers not suggested in the last N days (with --input: those no "
+    "message of the file matched).",
 )
 @click.option(
     "--now",
@@ -106,7 +107,7 @@ def usage(
     end = _moment(now, "--now") if now is not None else datetime.now(UTC)
     start = _since(since, end)
     if input_path is not None:
-        report = _file_report(kb_path, input_path, channel, cache_dir, start, end, unused_days)
+        report = _file_report(kb_path, input_path, channel, cache_dir, start, end)
     else:
         if channel is not None:
             fail("--channel goes with --input (a log records each message's channel)")
@@ -157,7 +158,6 @@ def _file_report(
     cache_dir: Path | None,
     since: datetime | None,
     until: datetime,
-    unused_days: int,
 ) -> UsageReport:
     from ..errors import DataError
     from ..kb import KnowledgeBase
@@ -168,9 +168,7 @@ def _file_report(
         raise DataError(f"{input_path}: {what}; give a JSONL or CSV file of messages")
     # log=False: reporting on a file must not write its messages into the usage log.
     kb = KnowledgeBase.load(kb_path, cache_dir=cache_dir, log=False)
-    return report_from_file(
-        kb, input_path, channel=channel, since=since, until=until, unused_days=unused_days
-    )
+    return report_from_file(kb, input_path, channel=channel, since=since, until=until)
 
 
 def _log_location(base: AnswerBase, log_url: str | None) -> tuple[str, Path | None]:

@@ -17,7 +17,7 @@ What is counted, and how:
 - rates are shares of the messages triaged: ``no_match / total`` and
   ``ambiguous / total``, per channel, per UTC day and per version of the base;
 - an answer is *unused* when no message was suggested it in the ``unused_days`` days
-  up to the report's end;
+  up to the report's end (``None``: in all that was read, as for a plain file);
 - edits are compared by what they change in the answer's words (usage_edits.py);
   the same change by two agents or in two conversations is a *repeated edit*.
 """
@@ -160,14 +160,15 @@ def usage_report(
     location: str,
     since: datetime | None,
     until: datetime,
-    unused_days: int = DEFAULT_UNUSED_DAYS,
+    unused_days: int | None = DEFAULT_UNUSED_DAYS,
     errors: Iterable[ErrorRow] = (),
     notes: Sequence[str] = (),
 ) -> UsageReport:
     """Count ``suggestions`` and ``feedback`` (None: a source without outcomes) into a
     report. Events before ``since`` count only towards the unused answers; ``errors``
     are records of a plain file that could not be triaged."""
-    tally = _Tally(base, since, until - timedelta(days=unused_days))
+    unused_from = None if unused_days is None else until - timedelta(days=unused_days)
+    tally = _Tally(base, since, unused_from)
     for event in suggestions:
         tally.suggestion(event)
     for error in errors:
@@ -249,7 +250,9 @@ def _utc(moment: datetime) -> datetime:
 class _Tally:
     """Suggestion events counted per channel, day, version and answer."""
 
-    def __init__(self, base: AnswerBase, since: datetime | None, unused_from: datetime) -> None:
+    def __init__(
+        self, base: AnswerBase, since: datetime | None, unused_from: datetime | None
+    ) -> None:
         self.margin = base.settings.match.margin
         self.since = since
         self.unused_from = unused_from
@@ -350,7 +353,10 @@ class _Tally:
             )
             for answer in sorted(self.base.answers, key=lambda a: a.id)
             if answer.id not in self.seen_undated
-            and ((seen := self.last_suggested.get(answer.id)) is None or seen < self.unused_from)
+            and (
+                (seen := self.last_suggested.get(answer.id)) is None
+                or (self.unused_from is not None and seen < self.unused_from)
+            )
         ]
 
     def notes(self) -> list[str]:

@@ -4,8 +4,9 @@ A JSONL or CSV file of messages (the format batch triage reads, see records.py) 
 no outcomes, so the report says what matching says today: every message is triaged
 with the base as it is now (through ``kb.suggest_many``, as every door does), and the
 statuses are counted per channel, per day and per answer; the unused answers are
-those no message matched. Outcomes and edits (``feedback``, ``outcomes``,
-``repeated_edits``) are ``None``: only a usage log knows them.
+those no message of the file matched (``--unused-days`` does not apply). Outcomes and
+edits (``feedback``, ``outcomes``, ``repeated_edits``) are ``None``: only a usage log
+knows them.
 
 A record's day comes from its first time field among :data:`TIME_FIELDS` (ISO 8601,
 a date, or Unix seconds; a time without a zone is UTC); records without one are
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from ..batch import REQUEST_FIELDS, is_csv, triage_records
 from ..errors import DataError
 from ..records import Record, RecordError, read_records
-from .usage import DEFAULT_UNUSED_DAYS, ErrorRow, usage_report
+from .usage import ErrorRow, usage_report
 from .usage_models import UsageReport
 
 if TYPE_CHECKING:
@@ -55,7 +56,6 @@ def report_from_file(
     channel: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    unused_days: int = DEFAULT_UNUSED_DAYS,
 ) -> UsageReport:
     """Triage every message of ``path`` with ``kb`` and report the statuses.
 
@@ -106,10 +106,11 @@ def report_from_file(
         None,
         source="file",
         location=str(path),
-        # A file is read whole: the unused answers are those no message in it matched.
         since=since,
         until=end,
-        unused_days=unused_days,
+        # A file is a sample, not a period up to now: the unused answers are those no
+        # message of it matched.
+        unused_days=None,
         errors=errors,
         notes=reader.notes(),
     )

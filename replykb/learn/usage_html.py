@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..errors import DataError
 from .usage_models import DiffPart, StatusCounts, UsageReport
-from .usage_text import percent, stamp
+from .usage_text import events, percent, stamp, unused_title
 
 COLOURS = {
     "confident": "#2e7d32",
@@ -305,8 +305,8 @@ def render_html(report: UsageReport) -> str:
         f"<title>replykb usage: {_e(report.base)}</title><style>{STYLE}</style></head><body>",
         f"<h1>Usage of {_e(report.base)}</h1>",
         f"<p>From the {_e(report.source)} <code>{_e(report.location)}</code>, {_e(since)} to "
-        f"{_e(stamp(period.until))} UTC (events {_e(stamp(period.first_event))} to "
-        f"{_e(stamp(period.last_event))}); base version <code>{_e(report.fingerprint[:16])}"
+        f"{_e(stamp(period.until))} UTC ({_e(events(report))}); base version "
+        f"<code>{_e(report.fingerprint[:16])}"
         "</code>.</p>",
         _table(
             "totals",
@@ -335,7 +335,7 @@ def render_html(report: UsageReport) -> str:
         out.append(_table("outcomes", names, [[report.feedback[n] for n in names]]))
     out += _answers_section(report)
     out += _edits_section(report)
-    out.append(f"<h2>Not suggested in the last {period.unused_days} days</h2>")
+    out.append(f"<h2>{_e(unused_title(report))}</h2>")
     out.append(
         _table(
             "unused",

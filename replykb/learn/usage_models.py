@@ -115,7 +115,8 @@ class AnswerUsage(_Frozen):
 
 
 class UnusedAnswer(_Frozen):
-    """An answer of the base that was not suggested in the last ``unused_days`` days."""
+    """An answer of the base not suggested in the last ``unused_days`` days (a plain
+    file: not matched by any of its messages)."""
 
     answer_id: str
     title: str | None = None
@@ -145,7 +146,8 @@ class Period(_Frozen):
 
     since: datetime | None
     until: datetime
-    unused_days: int
+    # None: the unused answers are those never suggested in what was read (a file).
+    unused_days: int | None
     first_event: datetime | None = None
     last_event: datetime | None = None
 

@@ -21,6 +21,18 @@ def percent(rate: float | None) -> str:
     return "-" if rate is None else f"{rate * 100:.1f}%"
 
 
+def events(report: UsageReport) -> str:
+    first, last = report.period.first_event, report.period.last_event
+    return "no event times" if first is None else f"events {stamp(first)} to {stamp(last)}"
+
+
+def unused_title(report: UsageReport) -> str:
+    days = report.period.unused_days
+    if days is None:
+        return "Not matched by any message of the file"
+    return f"Not suggested in the last {days} days"
+
+
 def stamp(moment: datetime | None) -> str:
     return "-" if moment is None else moment.strftime("%Y-%m-%d %H:%M")
 
@@ -109,10 +121,7 @@ def render_text(report: UsageReport) -> str:
     period = report.period
     since = "the start" if period.since is None else stamp(period.since)
     out.append(f"Usage of {report.base} from {report.source} {report.location}")
-    out.append(
-        f"Period: {since} to {stamp(period.until)} UTC "
-        f"(events {stamp(period.first_event)} to {stamp(period.last_event)})"
-    )
+    out.append(f"Period: {since} to {stamp(period.until)} UTC ({events(report)})")
     totals = report.totals
     out.append(
         f"Messages: {totals.total}  confident {totals.confident}  ambiguous "
@@ -156,10 +165,7 @@ def render_text(report: UsageReport) -> str:
         ]
         if rows:
             out += table(["ANSWER", "EDITS", "AGENTS", "CONVERSATIONS", "CHANGE"], rows)
-    out += [
-        "",
-        f"Not suggested in the last {period.unused_days} days ({len(report.unused)} answer(s))",
-    ]
+    out += ["", f"{unused_title(report)} ({len(report.unused)} answer(s))"]
     if report.unused:
         out += table(
             ["ANSWER", "LAST SUGGESTED", "OWNER", "FILE"],

@@ -113,7 +113,8 @@ class ServerProcess:
         return json.loads(content)
 
     def log(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def stop(self) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,11 @@ def serve(
         len(loaded.kb.answers),
         loaded.fingerprint[:12],
     )
+    # uvicorn shuts down gracefully on SIGTERM (requests in flight finish), then raises
+    # the signal again under the handler it found: this one, so that the watcher, the
+    # reload thread and the usage log are closed below and the exit code says "stopped
+    # as asked" (0) rather than "killed".
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     config = uvicorn.Config(app, host=host, port=port, log_level="info", lifespan="off")
     try:
         uvicorn.Server(config).run()

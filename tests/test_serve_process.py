@@ -1,0 +1,213 @@
+"""A real `replykb serve` process on a free loopback port: the main routes give the
+library's replies byte for byte, the token, limits and errors hold over real HTTP,
+/metrics counts, SIGHUP reloads, customer text stays out of the log, SIGTERM stops it."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from replykb import KnowledgeBase
+from replykb.loader import load_answer_base
+
+from .serve_helpers import NOW, ServerProcess, copy_example_base
+
+TOKEN = "process-t0ken"
+SECRET_PHRASE = "zebra-violin-4471"
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_example_base(tmp_path_factory.mktemp("served"))
+
+
+@pytest.fixture(scope="module")
+def server(
+    base: Path, example_cache: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
+    log = tmp_path_factory.mktemp("server-log") / "serve.log"
+    process = ServerProcess(
+        base, example_cache, log, "--no-watch", "--max-body-bytes", "65536", token=TOKEN
+    )
+    try:
+        process.wait_ready()
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture(scope="module")
+def kb(base: Path, example_cache: Path, server: ServerProcess) -> KnowledgeBase:
+    """The same base loaded as the server loads it (the model's ONNX export)."""
+    return KnowledgeBase.load(base, cache_dir=example_cache)
+
+
+@pytest.mark.parametrize("channel", ["x", "facebook", "sms", "email", "chat", "instagram_dm"])
+@pytest.mark.parametrize("message", ["where is my refund??", "cancel", "do you sell cars"])
+def test_suggest_over_http_is_the_library_byte_for_byte(
+    server: ServerProcess, kb: KnowledgeBase, channel: str, message: str
+) -> None:
+    fields = {
+        "message": message,
+        "channel": channel,
+        "agent": "jo",
+        "customer": "Marco",
+        "conversation_id": "t-9",
+        "last_customer_message_at": "2026-11-02T08:00:00Z",
+    }
+    status, body, _ = server.request("POST", "/v1/suggest", {**fields, "now": NOW})
+    try:
+        expected = kb.suggest(**fields, now=NOW)  # type: ignore[arg-type]
+    except Exception as error:
+        assert status == 422 and json.loads(body)["error"]["message"] == str(error)
+        return
+    assert status == 200, body
+    assert body == expected.model_dump_json().encode("utf-8")
+
+
+def test_batch_and_render_over_http_are_the_library_s(
+    server: ServerProcess, kb: KnowledgeBase
+) -> None:
+    items = [
+        {"message": "how do I reset my password", "channel": "x"},
+        {"message": "", "channel": "x"},
+        {"message": "refund", "channel": "chat", "id": "r"},
+    ]
+    batch = server.json("POST", "/v1/suggest/batch", {"items": items, "now": NOW})
+    assert batch == {
+        "results": [r.model_dump(mode="json") for r in kb.suggest_many(items, now=NOW)]
+    }
+    reply = server.json(
+        "POST", "/v1/render", {"answer_id": "account-locked", "channel": "x", "customer": "@anna"}
+    )
+    assert reply == kb.render("account-locked", channel="x", customer="@anna").model_dump(
+        mode="json"
+    )
+    assert reply["private_reply"]["channel"] == "x_dm"
+
+
+def test_listings_over_http(server: ServerProcess, kb: KnowledgeBase) -> None:
+    assert [a["id"] for a in server.json("GET", "/v1/answers")] == [a.id for a in kb.answers]
+    assert server.json("GET", "/v1/answers/exchange")["id"] == "exchange"
+    assert set(server.json("GET", "/v1/channels")) == set(kb.settings.channels)
+    assert set(server.json("GET", "/v1/agents")) == {"paola", "dev", "sam", "jo"}
+    assert server.json("POST", "/v1/length", {"text": "ciao", "channel": "sms"})["segments"] == 1
+
+
+def test_the_token_over_http(server: ServerProcess) -> None:
+    status, body, headers = server.request("GET", "/v1/channels", token=None)
+    assert status == 401 and headers["www-authenticate"].startswith("Bearer")
+    assert json.loads(body)["error"]["kind"] == "Unauthorized"
+    assert server.request("GET", "/v1/channels", token="nope")[0] == 401
+    assert server.request("GET", "/metrics", token=None)[0] == 401
+    for path in ("/healthz", "/readyz", "/"):
+        assert server.request("GET", path, token=None)[0] == 200
+
+
+def test_errors_over_http(server: ServerProcess, kb: KnowledgeBase) -> None:
+    status, body, _ = server.request("POST", "/v1/suggest", {"message": "hi", "channel": "fax"})
+    assert status == 422
+    with pytest.raises(Exception) as expected:
+        kb.suggest("hi", channel="fax")
+    assert json.loads(body)["error"]["message"] == str(expected.value)
+    status, body, _ = server.request("POST", "/v1/suggest", b'{"message": ')
+    assert status == 400 and json.loads(body)["error"]["kind"] == "InvalidJSON"
+    assert b"Traceback" not in body
+
+
+def _raw_post(
+    server: ServerProcess, chunks: list[bytes], *, declared: int | None
+) -> tuple[int, dict[str, object]]:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    try:
+        if declared is None:
+            connection.request(
+                "POST", "/v1/suggest", body=iter(chunks), headers=headers, encode_chunked=True
+            )
+        else:
+            connection.putrequest("POST", "/v1/suggest")
+            for name, value in {**headers, "Content-Length": str(declared)}.items():
+                connection.putheader(name, value)
+            connection.endheaders()
+            try:
+                for chunk in chunks:
+                    connection.send(chunk)
+            except OSError:
+                pass  # the server answered and closed before the whole body was sent
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+def test_bodies_over_the_limit_are_413_with_and_without_content_length(
+    server: ServerProcess,
+) -> None:
+    big = [b'{"channel": "x", "message": "'] + [b"a" * 8192] * 10 + [b'"}']
+    status, body = _raw_post(server, big, declared=None)  # chunked: no Content-Length
+    assert status == 413 and body["error"]["kind"] == "PayloadTooLarge"  # type: ignore[index]
+    status, body = _raw_post(server, big, declared=sum(map(len, big)))
+    assert status == 413 and body["error"]["kind"] == "PayloadTooLarge"  # type: ignore[index]
+    small = [b'{"channel": "x", ', b'"message": "how do I reset my password"}']
+    status, body = _raw_post(server, small, declared=None)
+    assert status == 200 and body["match"]["answer_id"] == "reset-password"  # type: ignore[index]
+
+
+def test_metrics_count_over_http(server: ServerProcess) -> None:
+    def count(text: str, series: str) -> float:
+        lines = [line for line in text.splitlines() if line.startswith(series)]
+        return float(lines[0].rsplit(" ", 1)[1]) if lines else 0.0
+
+    before = server.request("GET", "/metrics")[1].decode()
+    for _ in range(3):
+        server.request("POST", "/v1/suggest", {"message": "do you sell cars", "channel": "sms"})
+    after = server.request("GET", "/metrics")[1].decode()
+    series = 'replykb_suggestions_total{channel="sms",status="no_match"}'
+    assert count(after, series) == count(before, series) + 3
+    ok = 'replykb_http_requests_total{method="POST",route="/v1/suggest",status="200"}'
+    assert count(after, ok) >= count(before, ok) + 3
+    assert count(after, "replykb_base_answers") == 49
+
+
+def test_customer_text_stays_out_of_the_log(server: ServerProcess) -> None:
+    server.request(
+        "POST", "/v1/suggest", {"message": f"my code is {SECRET_PHRASE}", "channel": "x"}
+    )
+    server.request("POST", "/v1/suggest", {"message": f"{SECRET_PHRASE}", "channel": "nope"})
+    time.sleep(0.2)
+    log = server.log()
+    assert '"POST /v1/suggest HTTP/1.1" 200' in log  # the access log is there
+    assert SECRET_PHRASE not in log
+
+
+def test_sighup_reloads_the_edited_base(server: ServerProcess, base: Path) -> None:
+    before = server.json("GET", "/readyz")
+    file = base / "returns" / "refund-timing.yaml"
+    file.write_text(
+        file.read_text(encoding="utf-8").replace("5 working days", "3 working days"),
+        encoding="utf-8",
+    )
+    expected = load_answer_base(base).fingerprint
+    assert expected != before["fingerprint"]
+    server.process.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 120
+    while server.json("GET", "/readyz")["fingerprint"] != expected:
+        assert time.monotonic() < deadline, f"no reload after SIGHUP:\n{server.log()}"
+        time.sleep(0.2)
+    reply = server.json("POST", "/v1/render", {"answer_id": "refund-timing", "channel": "chat"})
+    assert "3 working days" in reply["text"]
+    assert "reloaded the base" in server.log()
+
+
+def test_sigterm_stops_it_cleanly(server: ServerProcess) -> None:
+    assert server.stop() == 0
+    log = server.log()
+    assert "Traceback" not in log
+    assert "Finished server process" in log

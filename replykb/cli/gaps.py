@@ -95,7 +95,13 @@ def gaps(
     from ..batch import is_csv
     from ..kb import KnowledgeBase
     from ..learn.drafts import write_drafts
-    from ..learn.gaps import DEFAULT_SIMILARITY, gaps_from_log, gaps_from_records, mine_gaps
+    from ..learn.gaps import (
+        DEFAULT_SIMILARITY,
+        gaps_from_log,
+        gaps_from_records,
+        mine_gaps,
+        still_open,
+    )
     from ..records import read_records
 
     if log_url is not None and input_path is not None:
@@ -124,7 +130,9 @@ def gaps(
                 f"{kb_path}/replykb.yaml"
             )
         with log:
-            found = list(gaps_from_log(log, since=moment, counts=counts))
+            logged = list(gaps_from_log(log, since=moment, counts=counts))
+        # The log spans versions of the base: what is answered now is no gap any more.
+        found = still_open(kb, logged, counts=counts)
     report = mine_gaps(
         kb,
         found,
@@ -133,7 +141,9 @@ def gaps(
         read=counts["read"],
         skipped=counts["skipped"],
     )
-    report = write_drafts(report, kb.base, out)
+    report = write_drafts(report, kb.base, out).model_copy(
+        update={"answered_now": counts["answered_now"], "no_text": counts["no_text"]}
+    )
     if as_json:
         listing = {"out": str(out), **report.model_dump(mode="json")}
         click.echo(json.dumps(listing, indent=2, ensure_ascii=False))
@@ -147,7 +157,12 @@ def gaps(
             f"{report.gaps} of {report.read} messages not answered well ({why or 'none'}); "
             f"{len(report.clusters)} topics, {len(report.drafted)} drafted in {out}/"
             + (f"; {report.skipped} records skipped" if report.skipped else "")
-            + (f"; {counts['no_text']} logged without text" if counts["no_text"] else "")
+            + (f"; {report.no_text} logged without text" if report.no_text else "")
+            + (
+                f"; {report.answered_now} answered by the base as it is now"
+                if report.answered_now
+                else ""
+            )
         )
     for cluster in report.clusters:
         if cluster.drafted:

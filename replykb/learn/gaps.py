@@ -60,6 +60,7 @@ __all__ = [
     "gaps_from_log",
     "gaps_from_records",
     "mine_gaps",
+    "still_open",
 ]
 
 
@@ -111,6 +112,9 @@ class GapReport(BaseModel):
     read: int  # messages read (log events or file records)
     gaps: int  # of them, not answered well
     skipped: int = 0  # records that could not be read or triaged
+    # From a log: gaps the base answers now (a draft merged since), and events without text.
+    answered_now: int = 0
+    no_text: int = 0
     min_size: int
     similarity: float
     clusters: list[GapCluster] = Field(default_factory=list)
@@ -248,6 +252,36 @@ def gaps_from_log(
             used_answer_id=used,
         )
     yield from extra
+
+
+def still_open(
+    kb: KnowledgeBase, messages: Iterable[GapMessage], *, counts: Counter[str] | None = None
+) -> list[GapMessage]:
+    """The logged gaps the base as it is now still does not answer.
+
+    A log spans versions of the base: a message that found no answer last month may be
+    answered since (its draft was merged). Each is matched again: an unanswered one
+    drops out once it is answered confidently; a rejected one once it goes to the answer
+    the agent used instead (or, when not said, to another answer than the rejected
+    one). ``counts["answered_now"]`` receives how many dropped out.
+    """
+    tally = counts if counts is not None else Counter()
+    kept = list(messages)
+    matches = kb.match_many([m.text for m in kept]) if kept else iter(())
+    still: list[GapMessage] = []
+    for message, match in zip(kept, matches, strict=True):
+        now = match.answer_id if match.status == "confident" else None
+        if message.reason in ("no_match", "ambiguous"):
+            answered = now is not None
+        elif message.used_answer_id is not None:
+            answered = now == message.used_answer_id
+        else:
+            answered = now is not None and now != message.answer_id
+        if answered:
+            tally["answered_now"] += 1
+        else:
+            still.append(message)
+    return still
 
 
 def _suggestion_of(suggestions: Sequence[Any], feedback: Any) -> int | None:

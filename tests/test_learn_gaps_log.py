@@ -1,0 +1,106 @@
+"""`replykb gaps --log`: the gaps come from a real SQLite usage log written by the
+triage core (suggestions that found no answer, outcomes an agent reported), masked by
+the log, each message once; a log that keeps no text gives nothing to draft."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from replykb import KnowledgeBase
+from replykb.cli import cli
+from replykb.learn import open_log
+from replykb.learn.gaps import gaps_from_log
+from replykb.models import LogSettings
+
+from .test_learn_gaps import ANSWERED, GIFT, PASSWORD, PICKUP, REFUND, REJECTED, SETTINGS
+
+# An outcome that carries its own message (no suggestion was logged for it).
+UNLOGGED = "do you deliver to Norway"
+
+
+def write_base(root: Path) -> Path:
+    root.mkdir(parents=True)
+    (root / "replykb.yaml").write_text(SETTINGS, encoding="utf-8")
+    (root / "refund.yaml").write_text(REFUND, encoding="utf-8")
+    (root / "password.yaml").write_text(PASSWORD, encoding="utf-8")
+    return root
+
+
+def fill(kb: KnowledgeBase) -> None:
+    for message, conversation in PICKUP + GIFT + ANSWERED:
+        kb.suggest(message, channel="chat", conversation_id=conversation)
+    for message, conversation in REJECTED:
+        suggestion = kb.suggest(message, channel="chat", conversation_id=conversation)
+        kb.feedback(
+            {
+                "outcome": "wrong",
+                "channel": "chat",
+                "conversation_id": conversation,
+                "answer_id": suggestion.match.candidates[0][0],
+                "used_answer_id": "refund",
+            }
+        )
+    kb.feedback({"outcome": "unused", "channel": "chat", "message": UNLOGGED})
+
+
+@pytest.fixture(scope="module")
+def logged(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> dict[str, Path]:  # type: ignore[no-untyped-def]
+    work = tmp_path_factory.mktemp("gaps-log")
+    root = write_base(work / "base")
+    paths = {"root": root}
+    for name, keep in (("usage.db", True), ("notext.db", False)):
+        log = open_log(work / name, settings=LogSettings(keep_text=keep))
+        kb = KnowledgeBase.load(root, cache_dir=work / "cache", embedder=real_embedder, log=log)
+        fill(kb)
+        assert log.flush()
+        log.close()
+        paths[name] = work / name
+    return paths
+
+
+def test_the_log_gives_each_gap_once_masked(logged: dict[str, Path]) -> None:
+    tally: Counter[str] = Counter()
+    with open_log(logged["usage.db"]) as log:
+        found = list(gaps_from_log(log, counts=tally))
+    assert tally["read"] == len(PICKUP + GIFT + ANSWERED + REJECTED)
+    reasons = Counter(m.reason for m in found)
+    assert reasons == {"no_match": len(PICKUP + GIFT), "wrong": 3, "unused": 1}, found
+    assert {m.used_answer_id for m in found if m.reason == "wrong"} == {"refund"}
+    assert {m.conversation_id for m in found if m.reason == "wrong"} == {"c8", "c9", "c10"}
+    assert [m.text for m in found if m.reason == "unused"] == [UNLOGGED]
+    texts = " ".join(m.text for m in found)
+    assert "mario.rossi@example.com" not in texts and "123 4567" not in texts
+
+
+def test_cli_drafts_from_the_log(logged: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "drafts"
+    args = ["gaps", "--kb", str(logged["root"]), "--log", str(logged["usage.db"])]
+    result = CliRunner().invoke(cli, [*args, "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    listing = json.loads(result.stdout)
+    assert listing["read"] == 11 and listing["gaps"] == 11 and listing["answered_now"] == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["001-new-can-i-pick-up-my-order.yaml", "002-add-to-refund.yaml"]
+    text = (out / names[0]).read_text(encoding="utf-8")
+    assert "# Covers 5 messages in 4 conversations (no match 5); 5 distinct." in text
+    assert "mario.rossi@example.com" not in text
+    assert yaml.safe_load((out / names[1]).read_text(encoding="utf-8"))["answer_id"] == "refund"
+    small = [c["texts"] for c in listing["clusters"] if not c["drafted"]]
+    assert [UNLOGGED] in small
+
+
+def test_a_log_without_text_drafts_nothing(logged: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "drafts"
+    args = ["gaps", "--kb", str(logged["root"]), "--log", str(logged["notext.db"])]
+    result = CliRunner().invoke(cli, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("0 of 11 messages not answered well (none); 0 topics, 0 drafted")
+    assert "10 logged without text" in first
+    assert list(out.iterdir()) == []

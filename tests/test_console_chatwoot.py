@@ -1,0 +1,399 @@
+"""The console as a Chatwoot dashboard app, in a real headless Chromium.
+
+A stand-in for Chatwoot's dashboard (another origin: a second loopback server; a
+public origin would meet Chrome's Local Network Access block on a loopback iframe)
+iframes the console from a real `replykb serve` and behaves as Chatwoot's
+DashboardApp/Frame.vue does: on the iframe's load, and whenever the app posts
+`chatwoot-dashboard-app:fetch-info`, it posts the JSON string
+`{"event": "appContext", "data": {"conversation", "contact", "currentAgent"}}`, the
+conversation as Chatwoot's API renders it (messages' `message_type` as numbers).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from .console_helpers import Server, chromium, replykb_server
+
+REFUND = "where's my refund?? sent the parcel back 2 weeks ago"
+ORDER = "where is my parcel?? ordered it last week"
+CONVERSATION_ID = 1234
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with replykb_server(tmp_path_factory.mktemp("chatwoot-console")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as running:
+        yield running
+
+
+class Dashboard:
+    """The stand-in Chatwoot: serves the conversation page that iframes the console."""
+
+    def __init__(self) -> None:
+        pages = self.pages = {}
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = pages.get(self.path, "").encode()
+                self.send_response(200 if body else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.origin = f"http://127.0.0.1:{self.http.server_port}"
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+
+
+@pytest.fixture(scope="module")
+def dashboard() -> Iterator[Dashboard]:
+    running = Dashboard()
+    yield running
+    running.http.shutdown()
+    running.http.server_close()
+
+
+@pytest.fixture
+def context(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield context
+    context.close()
+
+
+def message(
+    id: int, content: str, message_type: int, created_at: int, *, private: bool = False
+) -> dict[str, Any]:
+    """A message as Chatwoot's Message#push_event_data renders it."""
+    contact = message_type == 0
+    return {
+        "id": id,
+        "content": content,
+        "account_id": 3,
+        "inbox_id": 7,
+        "conversation_id": CONVERSATION_ID,
+        "message_type": message_type,  # 0 incoming, 1 outgoing, 2 activity, 3 template
+        "created_at": created_at,
+        "updated_at": datetime.fromtimestamp(created_at, UTC).isoformat(),
+        "private": private,
+        "status": "sent",
+        "source_id": None,
+        "content_type": "text",
+        "content_attributes": {},
+        "sender_type": "Contact" if contact else "User",
+        "sender_id": 42 if contact else 1,
+        "external_source_ids": {},
+        "additional_attributes": {},
+        "processed_message_content": content,
+        "sentiment": {},
+        "conversation": {"assignee_id": 1, "unread_count": 1, "last_activity_at": created_at},
+        "sender": (
+            {"id": 42, "name": "Giulia Rossi", "type": "contact", "thumbnail": ""}
+            if contact
+            else {"id": 1, "name": "Paola Ricci", "type": "user", "thumbnail": ""}
+        ),
+    }
+
+
+def app_context(
+    inbox: str,
+    *,
+    kind: str | None = None,
+    latest: str | None = REFUND,
+    custom_attributes: dict[str, Any] | None = None,
+    agent_name: str = "Paola Ricci",
+    conversation_id: int = CONVERSATION_ID,
+) -> tuple[dict[str, Any], int]:
+    """Chatwoot's appContext data for a conversation, and its last incoming message's time."""
+    now = int(time.time())
+    asked = now - 3600
+    messages = [
+        message(901, "hello?", 0, now - 7200),
+        message(902, "Hi! How can we help?", 1, now - 7100),
+        message(903, "Conversation was assigned to Paola Ricci", 2, now - 7000),
+        message(905, "customer asked twice, check the order", 1, now - 60, private=True),
+    ]
+    if latest is not None:
+        messages.insert(3, message(904, latest, 0, asked))
+    sender = {
+        "additional_attributes": {"city": "Milano", "social_profiles": {}},
+        "availability_status": "offline",
+        "email": "giulia@example.com",
+        "id": 42,
+        "name": "Giulia Rossi",
+        "phone_number": "+393331234567",
+        "identifier": None,
+        "thumbnail": "",
+        "custom_attributes": {},
+        "last_activity_at": asked,
+        "created_at": now - 86400,
+    }
+    conversation = {
+        "meta": {
+            "sender": sender,
+            "channel": inbox,
+            "assignee": {
+                "id": 1,
+                "account_id": 3,
+                "availability_status": "online",
+                "auto_offline": True,
+                "confirmed": True,
+                "email": "paola@fernhill.example",
+                "available_name": agent_name,
+                "name": agent_name,
+                "role": "agent",
+                "thumbnail": "",
+            },
+            "hmac_verified": False,
+        },
+        "id": conversation_id,
+        "messages": messages,
+        "account_id": 3,
+        "uuid": "6f1c1f6e-8f9b-4b43-9d0c-3f0c2b3b7a11",
+        "additional_attributes": {"type": kind} if kind else {},
+        "agent_last_seen_at": now - 30,
+        "assignee_last_seen_at": now - 30,
+        "can_reply": True,
+        "contact_last_seen_at": asked,
+        "custom_attributes": custom_attributes or {},
+        "inbox_id": 7,
+        "labels": ["refunds"],
+        "muted": False,
+        "snoozed_until": None,
+        "status": "open",
+        "created_at": now - 7200,
+        "timestamp": now - 60,
+        "first_reply_created_at": now - 7100,
+        "unread_count": 1,
+        "last_non_activity_message": messages[-1],
+        "last_activity_at": now - 60,
+        "priority": None,
+        "waiting_since": asked,
+        "sla_policy_id": None,
+    }
+    contact = {**sender, "contact_inboxes": [], "conversations_count": 1}
+    current_agent = {"id": 1, "name": agent_name, "email": "paola@fernhill.example"}
+    data = {"conversation": conversation, "contact": contact, "currentAgent": current_agent}
+    return data, asked
+
+
+DASHBOARD = """<!doctype html>
+<html><head><title>Chatwoot</title></head><body>
+<div class="dashboard-app--container">
+  <iframe id="dashboard-app--frame-0-0" src="%(console)s" style="width:560px;height:960px;border:0"></iframe>
+</div>
+<script>
+  window.fetchInfo = 0;
+  window.appContext = %(context)s;
+  const frame = document.getElementById("dashboard-app--frame-0-0");
+  window.sendContext = () => frame.contentWindow.postMessage(
+    JSON.stringify({ event: "appContext", data: window.appContext }), "*");
+  frame.addEventListener("load", () => window.sendContext());
+  window.onmessage = (e) => {
+    if (typeof e.data !== "string" || e.data !== "chatwoot-dashboard-app:fetch-info") return;
+    window.fetchInfo += 1;
+    window.sendContext();
+  };
+</script>
+</body></html>"""
+
+
+def open_dashboard(
+    context: Any, server: Server, dashboard: Dashboard, data: dict[str, Any]
+) -> tuple[Any, Any]:
+    """Chatwoot's conversation page with the console as its dashboard app."""
+    path = f"/app/accounts/3/conversations/{data['conversation']['id']}/{time.monotonic_ns()}"
+    dashboard.pages[path] = DASHBOARD % {"console": server.url, "context": json.dumps(data)}
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(dashboard.origin + path)
+    frame = page.frame_locator("#dashboard-app--frame-0-0")
+    frame.locator(
+        "#status-line:not([hidden]), #chatwoot-text:has-text('no message')"
+    ).first.wait_for()
+    page.errors = errors
+    return page, frame
+
+
+def expected_suggestion(
+    server: Server, message: str, channel: str, asked: int, **extra: Any
+) -> Any:
+    return server.ok(
+        "POST",
+        "v1/suggest",
+        {
+            "message": message,
+            "channel": channel,
+            "agent": "paola",
+            "customer": "Giulia Rossi",
+            "conversation_id": str(CONVERSATION_ID),
+            "last_customer_message_at": datetime.fromtimestamp(asked, UTC).isoformat(),
+            **extra,
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("inbox", "kind", "channel"),
+    [
+        ("Channel::TwitterProfile", "tweet", "x"),
+        ("Channel::TwitterProfile", None, "x_dm"),
+        ("Channel::FacebookPage", None, "messenger"),
+        ("Channel::FacebookPage", "instagram_direct_message", "instagram_dm"),
+        ("Channel::Instagram", None, "instagram_dm"),
+        ("Channel::Email", None, "email"),
+        ("Channel::Sms", None, "sms"),
+        ("Channel::WebWidget", None, "chat"),
+        ("Channel::Whatsapp", None, "chat"),  # the base has no whatsapp channel: chat
+    ],
+)
+def test_the_dashboard_app_suggests_for_the_open_conversation(
+    context: Any, server: Server, dashboard: Dashboard, inbox: str, kind: str | None, channel: str
+) -> None:
+    data, asked = app_context(inbox, kind=kind)
+    page, frame = open_dashboard(context, server, dashboard, data)
+    assert page.evaluate("window.fetchInfo") >= 1  # the app asked Chatwoot for the context
+    assert frame.locator("#message").input_value() == REFUND  # the last incoming message
+    assert frame.locator("#channel").input_value() == channel
+    assert frame.locator("#agent").input_value() == "paola"  # Chatwoot's current agent
+    assert frame.locator("#customer").input_value() == "Giulia Rossi"
+    assert frame.locator("#conversation-id").input_value() == str(CONVERSATION_ID)
+    expected = expected_suggestion(server, REFUND, channel, asked)
+    assert expected["match"]["answer_id"] == "refund-timing"
+    assert frame.locator("#reply-text").input_value() == expected["reply"]["text"]
+    window = expected["reply"]["window"]
+    if window is None or (window == {**window, "status": "open", "closes_at": None, "once": False}):
+        assert frame.locator("#reply-window").is_hidden()  # nothing limits the reply
+    else:
+        assert frame.locator("#reply-window").get_attribute("data-status") == window["status"]
+    assert "#1234" in frame.locator("#chatwoot-text").text_content()
+    assert page.errors == []
+
+
+def test_ticket_details_come_from_the_conversations_custom_attributes(
+    context: Any, server: Server, dashboard: Dashboard
+) -> None:
+    attributes = {"order_id": "FH1234567", "Plan Type": "plus", "vip": True}
+    data, asked = app_context("Channel::TwitterProfile", latest=ORDER, custom_attributes=attributes)
+    _, frame = open_dashboard(context, server, dashboard, data)
+    names = frame.locator(".detail-name").evaluate_all("els => els.map(e => e.value)")
+    assert names == ["order_id"]  # only valid detail names with text or number values
+    expected = expected_suggestion(server, ORDER, "x_dm", asked, details={"order_id": "FH1234567"})
+    assert "FH1234567" in expected["reply"]["text"]
+    assert frame.locator("#reply-text").input_value() == expected["reply"]["text"]
+
+
+def test_another_conversation_is_suggested_and_the_same_one_keeps_the_agents_edit(
+    context: Any, server: Server, dashboard: Dashboard
+) -> None:
+    data, _ = app_context("Channel::Email")
+    page, frame = open_dashboard(context, server, dashboard, data)
+    from playwright.sync_api import expect
+
+    frame.locator("#reply-text").fill("Ciao Giulia, ti scrivo io. Paola")
+    page.evaluate("window.sendContext()")  # Chatwoot re-sends the same conversation
+    page.wait_for_timeout(300)
+    assert frame.locator("#reply-text").input_value() == "Ciao Giulia, ti scrivo io. Paola"
+
+    other, asked = app_context("Channel::Sms", latest="I forgot my password", conversation_id=1300)
+    page.evaluate("data => { window.appContext = data; window.sendContext(); }", other)
+    expect(frame.locator("#conversation-id")).to_have_value("1300")
+    frame.locator("#reply-label:has-text('reset-password')").wait_for()
+    expected = server.ok(
+        "POST",
+        "v1/suggest",
+        {
+            "message": "I forgot my password",
+            "channel": "sms",
+            "agent": "paola",
+            "customer": "Giulia Rossi",
+            "conversation_id": "1300",
+            "last_customer_message_at": datetime.fromtimestamp(asked, UTC).isoformat(),
+        },
+    )
+    assert frame.locator("#reply-text").input_value() == expected["reply"]["text"]
+
+
+def test_the_reload_button_asks_chatwoot_again(
+    context: Any, server: Server, dashboard: Dashboard
+) -> None:
+    data, _ = app_context("Channel::WebWidget")
+    page, frame = open_dashboard(context, server, dashboard, data)
+    asked = page.evaluate("window.fetchInfo")
+    frame.locator("#chatwoot-refresh").click()
+    page.wait_for_function("n => window.fetchInfo > n", arg=asked)
+
+
+def test_a_conversation_without_a_customer_message_suggests_nothing(
+    context: Any, server: Server, dashboard: Dashboard
+) -> None:
+    data, _ = app_context("Channel::WebWidget", latest=None)
+    data["conversation"]["messages"] = [
+        m for m in data["conversation"]["messages"] if m["id"] != 901
+    ]
+    _, frame = open_dashboard(context, server, dashboard, data)
+    assert "no message from the customer yet" in frame.locator("#chatwoot-text").text_content()
+    assert frame.locator("#status-line").is_hidden()
+    assert frame.locator("#message").input_value() == ""
+
+
+def test_other_messages_from_the_parent_are_ignored(
+    context: Any, server: Server, dashboard: Dashboard
+) -> None:
+    data, _ = app_context("Channel::Email")
+    page, frame = open_dashboard(context, server, dashboard, data)
+    before = frame.locator("#reply-text").input_value()
+    page.evaluate(
+        """() => {
+        const w = document.getElementById('dashboard-app--frame-0-0').contentWindow;
+        w.postMessage('not json', '*');
+        w.postMessage('{"event": "somethingElse", "data": {}}', '*');
+        w.postMessage({event: 'appContext', data: null}, '*');
+        w.postMessage('{"event": "appContext", "data": {"conversation": 5}}', '*');
+    }"""
+    )
+    page.wait_for_timeout(300)
+    assert frame.locator("#reply-text").input_value() == before
+    assert page.errors == []
+
+
+def test_copy_and_feedback_work_inside_chatwoot(
+    context: Any, server: Server, dashboard: Dashboard
+) -> None:
+    # Chatwoot's iframe has no allow="clipboard-write": the console falls back to the
+    # copy command, which a click inside the frame may use.
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=dashboard.origin)
+    data, asked = app_context("Channel::FacebookPage")
+    page, frame = open_dashboard(context, server, dashboard, data)
+    frame.locator("#copy-reply").click()
+    frame.locator("#copy-reply.copied").wait_for()
+    expected = expected_suggestion(server, REFUND, "messenger", asked)
+    assert page.evaluate("navigator.clipboard.readText()") == expected["reply"]["text"]
+    frame.locator("#fb-sent").click()
+    frame.locator("#feedback-status:has-text('Recorded: sent as is')").wait_for()
+    row = server.feedback_for(str(CONVERSATION_ID))
+    assert (row.outcome, row.answer_id, row.channel, row.agent, row.source) == (
+        "sent",
+        "refund-timing",
+        "messenger",
+        "paola",
+        "console",
+    )

@@ -101,7 +101,6 @@ def usage(
       replykb usage --json | jq '.answers[] | select(.outcomes.edited > 0)'
       replykb usage --input examples/backlog.jsonl --channel x
     """
-    del quiet
     if input_path is not None and log_url is not None:
         fail("give --log or --input, not both")
     end = _moment(now, "--now") if now is not None else datetime.now(UTC)
@@ -125,7 +124,7 @@ def usage(
     from ..learn.usage_text import render_text
 
     click.echo(render_text(report), nl=False)
-    if html_path is not None:
+    if html_path is not None and not quiet:
         click.echo(f"HTML report written to {html_path}", err=True)
 
 

@@ -41,8 +41,10 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
     """Columns padded to their widest cell; numbers (and rates) right-aligned."""
     cells = [[str(cell) for cell in row] for row in rows]
     widths = [max(len(row[i]) for row in [list(header), *cells]) for i in range(len(header))]
+    # A column of numbers (or rates), where "-" is a rate of nothing, is right-aligned.
     numeric = [
-        all(isinstance(row[i], int | float) or _is_rate(row[i]) for row in rows) and bool(rows)
+        all(_is_number(row[i]) or row[i] == "-" for row in rows)
+        and any(_is_number(row[i]) for row in rows)
         for i in range(len(header))
     ]
 
@@ -56,8 +58,10 @@ def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
     return [line(list(header)), *(line(row) for row in cells)]
 
 
-def _is_rate(cell: object) -> bool:
-    return isinstance(cell, str) and (cell == "-" or (cell.endswith("%") and cell[:-1] != ""))
+def _is_number(cell: object) -> bool:
+    return isinstance(cell, int | float) or (
+        isinstance(cell, str) and cell.endswith("%") and cell[:-1] != ""
+    )
 
 
 def _status_rows(rows: Sequence[StatusCounts], label: str, errors: bool) -> list[str]:
@@ -177,7 +181,8 @@ def render_text(report: UsageReport) -> str:
     else:
         out.append("  none")
     out += ["", "By channel", *_status_rows(report.channels, "CHANNEL", errors)]
-    out += ["", "By day (UTC)", *_status_rows(report.days, "DAY", errors)]
+    out += ["", "By day (UTC)"]
+    out += _status_rows(report.days, "DAY", errors) if report.days else ["  no message has a time"]
     if report.versions:
         out += ["", "By version of the base (first seen, fingerprint)"]
         out += table(

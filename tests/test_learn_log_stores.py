@@ -338,3 +338,28 @@ def _everything_stored(url: str) -> str:
                 *connection.execute("SELECT * FROM feedback"),
             ]
     return json.dumps(rows, default=str)
+
+
+def test_a_new_sqlite_log_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "usage.db"
+    open_log(path).close()
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_dropped_postgres_connection_is_opened_again(postgres_server) -> None:  # type: ignore[no-untyped-def]
+    import psycopg
+
+    url = postgres_server.new_database()
+    with open_log(url) as log:
+        log.record([suggestion(datetime.now(UTC), message="before")])
+        log.flush()
+        with psycopg.connect(postgres_server.url, autocommit=True) as admin:
+            # What a database restart or a failover does to the writer's connection.
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (url.rsplit("/", 1)[1],),
+            )
+        log.record([suggestion(datetime.now(UTC), message="after")])
+        assert [row.message for row in log.suggestions()] == ["before", "after"]
+        assert log.dropped == 0

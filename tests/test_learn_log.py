@@ -269,3 +269,46 @@ def test_reading_since_a_time(logged) -> None:  # type: ignore[no-untyped-def]
     ]
     with pytest.raises(UsageLogError, match="`since` needs a time zone"):
         list(log.suggestions(since=datetime(2026, 1, 1)))
+
+
+class _OutcomesOnly:
+    def __init__(self) -> None:
+        self.events: list[object] = []
+
+    def on_feedback(self, event) -> None:  # type: ignore[no-untyped-def]
+        self.events.append(event)
+
+
+class _SuggestionsOnly:
+    def __init__(self) -> None:
+        self.events: list[object] = []
+
+    def on_suggest(self, event) -> None:  # type: ignore[no-untyped-def]
+        self.events.append(event)
+
+
+class _Broken:
+    def on_feedback(self, event) -> None:  # type: ignore[no-untyped-def]
+        raise RuntimeError("the metrics backend is down")
+
+
+def test_observers_need_one_of_the_two_methods(shop_kb, caplog) -> None:  # type: ignore[no-untyped-def]
+    outcomes, suggestions = _OutcomesOnly(), _SuggestionsOnly()
+    kb = KnowledgeBase(
+        shop_kb.base, shop_kb.embedder, shop_kb.index, observers=[_Broken(), outcomes, suggestions]
+    )
+    assert kb.records_feedback
+    kb.suggest("I forgot my password", channel="email")
+    with caplog.at_level(logging.ERROR, logger="replykb.kb"):
+        returned = kb.feedback(
+            {"outcome": "sent", "channel": "email", "answer_id": "reset-password"}
+        )
+    assert len(suggestions.events) == 1 and len(outcomes.events) == 1
+    (event,) = outcomes.events
+    assert event.feedback == returned and event.fingerprint == kb.base.fingerprint  # type: ignore[attr-defined]
+    assert "failed on an outcome and was skipped: RuntimeError" in caplog.text
+    with pytest.raises(TypeError, match=r"on_suggest\(event\) method, an on_feedback\(event\)"):
+        kb.add_observer(object())  # type: ignore[arg-type]
+    assert not KnowledgeBase(
+        shop_kb.base, shop_kb.embedder, shop_kb.index, observers=[suggestions]
+    ).records_feedback

@@ -1,109 +1,385 @@
 """Suggested replies inside Chatwoot: a webhook receiver for `message_created`.
 
-For every incoming customer message, replykb suggests the canonical reply for the
-conversation's channel and posts it as a *private note*: the agent sees it, edits
-it if needed and sends it; the customer never gets an unreviewed answer. When no
-answer is confident, the note says so and lists the candidates.
+For every incoming customer message it asks a running `replykb serve` for the
+suggestion on the conversation's channel and posts it as a *private note*: the agent
+sees it, edits it if needed and sends it; the customer never gets an unreviewed
+answer. When no answer is confident, the note says so and lists the closest ones.
 
-Run it (Chatwoot: Settings -> Integrations -> Webhooks -> http://HOST:8080/, event
-"Message created"):
+Then it reports what the agent did, so the server's usage log learns from it: the
+agent's next public message in that conversation is compared with the suggested
+reply. The same text (spaces and line breaks aside) is feedback `sent`; another text
+is `edited`, with the text sent; after a no_match, `unused` (the agent wrote the
+reply). State is a small bounded map of conversations awaiting their reply.
 
-    CHATWOOT_URL=https://chatwoot.example.com CHATWOOT_TOKEN=... \
-        python examples/chatwoot_webhook.py --kb answers/ --agent paola --port 8080
+Run it next to the server (Chatwoot: Settings -> Integrations -> Webhooks ->
+http://HOST:8080/, event "Message created"):
+
+    replykb serve --kb answers/ --token "$REPLYKB_TOKEN" &
+    CHATWOOT_URL=https://chatwoot.example.com CHATWOOT_TOKEN=... \\
+        python examples/chatwoot_webhook.py --server http://127.0.0.1:8000 \\
+        --token "$REPLYKB_TOKEN" --agent paola --port 8080
+
+Only the standard library: copy it anywhere the server can be reached.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
+import sys
+import threading
+import time
+import urllib.error
 import urllib.request
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from replykb import KnowledgeBase, ReplyKBError
-
-# Chatwoot inbox types -> replykb channels. A Facebook page inbox holds Messenger
-# conversations and an Instagram inbox direct messages, so they take the private
-# presets (their limits and 24-hour windows), not the public comment ones.
-CHANNELS = {
-    "Channel::TwitterProfile": "x",
-    "Channel::FacebookPage": "messenger",
-    "Channel::Instagram": "instagram_dm",
-    "Channel::Email": "email",
-    "Channel::Sms": "sms",
-    "Channel::TwilioSms": "sms",
-    "Channel::Whatsapp": "whatsapp",
-    "Channel::WebWidget": "chat",
-    "Channel::Api": "chat",
-}
+# A webhook body is one message and its conversation; Chatwoot's are a few KB.
+MAX_BODY_BYTES = 1_000_000
+# Conversations awaiting the agent's reply; the oldest is forgotten first.
+MAX_PENDING = 1000
+# A suggestion the agent has not answered within this time is forgotten.
+PENDING_SECONDS = 24 * 3600
+TIMEOUT_SECONDS = 10
 
 
-def build_note(kb: KnowledgeBase, event: dict[str, Any], *, agent: str | None) -> str | None:
-    """The private note for one webhook event, or None when there is nothing to suggest."""
-    if event.get("event") != "message_created" or event.get("message_type") != "incoming":
-        return None
-    content = (event.get("content") or "").strip()
-    if not content:
-        return None
-    conversation = event.get("conversation") or {}
-    channel = CHANNELS.get(conversation.get("channel", ""), "chat")
-    if channel not in kb.settings.channels:
-        channel = "chat" if "chat" in kb.settings.channels else next(iter(kb.settings.channels))
-    sender = event.get("sender") or {}
+def chatwoot_channel(conversation: dict[str, Any]) -> str:
+    """The replykb channel for a Chatwoot conversation (the console maps the same way).
+
+    An X inbox holds tweets (``additional_attributes.type == "tweet"``) and direct
+    messages; a Facebook page inbox holds Messenger conversations, and Instagram ones
+    when the account is linked through the page; those take the private presets (their
+    limits and 24-hour windows), not the public comment ones.
+    """
+    inbox = conversation.get("channel") or (conversation.get("meta") or {}).get("channel") or ""
+    kind = (conversation.get("additional_attributes") or {}).get("type")
+    if inbox == "Channel::TwitterProfile":
+        return "x" if kind == "tweet" else "x_dm"
+    if inbox == "Channel::FacebookPage":
+        return "instagram_dm" if kind == "instagram_direct_message" else "messenger"
+    return {
+        "Channel::Instagram": "instagram_dm",
+        "Channel::Email": "email",
+        "Channel::Sms": "sms",
+        "Channel::TwilioSms": "sms",
+        "Channel::Whatsapp": "whatsapp",
+    }.get(inbox, "chat")  # WebWidget, Api, Telegram, Line...
+
+
+def normalised(text: str) -> str:
+    """The text as compared: runs of spaces and line breaks are one space."""
+    return " ".join(text.split())
+
+
+class ServerError(Exception):
+    """The replykb server refused a request or cannot be reached."""
+
+
+class ReplyKBServer:
+    """The few calls this example makes to `replykb serve`'s HTTP API."""
+
+    def __init__(self, url: str, token: str | None = None) -> None:
+        self.url = url.rstrip("/")
+        self.token = token
+        self._channels: set[str] | None = None
+
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        headers = {"Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        request = urllib.request.Request(
+            f"{self.url}{path}",
+            data=None if body is None else json.dumps(body).encode(),
+            headers=headers,
+            method=method,
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            raise ServerError(_error_message(error)) from None
+        except (OSError, ValueError) as error:
+            raise ServerError(f"replykb server at {self.url} cannot be reached: {error}") from None
+
+    def channels(self) -> set[str]:
+        if self._channels is None:
+            self._channels = set(self.call("GET", "/v1/channels"))
+        return self._channels
+
+    def channel_for(self, wanted: str) -> str:
+        """``wanted`` when the base has it, else ``chat``, else the base's first channel."""
+        channels = self.channels()
+        if wanted in channels:
+            return wanted
+        return "chat" if "chat" in channels else sorted(channels)[0]
+
+
+def _error_message(error: urllib.error.HTTPError) -> str:
     try:
-        suggestion = kb.suggest(
-            content,
-            channel=channel,
-            agent=agent,
-            customer=sender.get("name") or None,
-            conversation_id=str(conversation.get("id", "")),
-        )
-    except ReplyKBError as error:
-        return f"replykb could not suggest a reply: {error}"
-    if suggestion.reply is not None:
-        return (
-            f"Suggested reply ({suggestion.match.answer_id}, score {suggestion.match.score:.2f}):"
-            f"\n\n{suggestion.reply.text}"
-        )
-    if suggestion.alternatives:
-        options = "\n\n".join(f"[{r.answer_id}]\n{r.text}" for r in suggestion.alternatives)
+        message = json.loads(error.read())["error"]["message"]
+    except (ValueError, KeyError, TypeError, OSError):
+        message = error.reason
+    return f"HTTP {error.code}: {message}"
+
+
+@dataclass
+class Pending:
+    """A suggestion posted as a note, waiting for the agent's reply."""
+
+    channel: str
+    agent: str | None
+    message: str
+    status: str  # confident / ambiguous / no_match
+    replies: dict[str, list[str]]  # answer id -> its texts (reply, private message)
+    note: str
+    at: float = field(default_factory=time.monotonic)
+
+
+class PendingSuggestions:
+    """Conversation -> its pending suggestion: bounded in number and age, thread-safe."""
+
+    def __init__(self, limit: int = MAX_PENDING, seconds: float = PENDING_SECONDS) -> None:
+        self.limit = limit
+        self.seconds = seconds
+        self._items: OrderedDict[str, Pending] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, key: str, pending: Pending) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+            self._items[key] = pending
+            while len(self._items) > self.limit:
+                self._items.popitem(last=False)
+
+    def get(self, key: str) -> Pending | None:
+        with self._lock:
+            pending = self._items.get(key)
+            if pending is not None and time.monotonic() - pending.at > self.seconds:
+                del self._items[key]
+                return None
+            return pending
+
+    def pop(self, key: str) -> Pending | None:
+        with self._lock:
+            pending = self._items.pop(key, None)
+        if pending is not None and time.monotonic() - pending.at > self.seconds:
+            return None
+        return pending
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _conversation_key(event: dict[str, Any]) -> str | None:
+    conversation = event.get("conversation") or {}
+    if conversation.get("id") is None:
+        return None
+    return f"{(event.get('account') or {}).get('id', '')}:{conversation['id']}"
+
+
+def _last_message_at(event: dict[str, Any]) -> str | None:
+    """The incoming message's time (Chatwoot writes ISO 8601), for reply windows."""
+    value = event.get("created_at")
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    if moment is None or moment.tzinfo is None or moment > datetime.now(UTC):
+        return None
+    return moment.isoformat()
+
+
+def note_for(suggestion: dict[str, Any]) -> str:
+    """The private note for a suggestion (the agent reads it beside the conversation)."""
+    match = suggestion["match"]
+    reply = suggestion.get("reply")
+    if reply is not None:
+        heading = f"Suggested reply ({match['answer_id']}, score {match['score']:.2f}):"
+        note = f"{heading}\n\n{reply['text']}"
+        private = reply.get("private_reply")
+        if private is not None:
+            note += f"\n\nThen in private ({private['channel']}):\n\n{private['text']}"
+        return note
+    alternatives = suggestion.get("alternatives") or []
+    if alternatives:
+        options = "\n\n".join(f"[{r['answer_id']}]\n{r['text']}" for r in alternatives)
         return f"replykb: several answers are close; choose one:\n\n{options}"
-    candidates = ", ".join(f"{a} ({s:.2f})" for a, s in suggestion.match.candidates)
+    candidates = ", ".join(f"{a} ({s:.2f})" for a, s in match["candidates"])
     return f"replykb: no confident answer; please reply personally. Closest: {candidates}"
 
 
-def post_private_note(base_url: str, token: str, event: dict[str, Any], note: str) -> None:
-    """POST the note to Chatwoot's messages API as a private message."""
-    account = event["account"]["id"]
-    conversation = event["conversation"]["id"]
-    request = urllib.request.Request(
-        f"{base_url.rstrip('/')}/api/v1/accounts/{account}/conversations/{conversation}/messages",
-        data=json.dumps({"content": note, "message_type": "outgoing", "private": True}).encode(),
-        headers={"Content-Type": "application/json", "api_access_token": token},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        response.read()
+def _replies(suggestion: dict[str, Any]) -> dict[str, list[str]]:
+    replies: dict[str, list[str]] = {}
+    for reply in [suggestion.get("reply"), *(suggestion.get("alternatives") or [])]:
+        if reply is None:
+            continue
+        texts = [reply["text"]]
+        if reply.get("private_reply") is not None:
+            texts.append(reply["private_reply"]["text"])
+        replies.setdefault(reply["answer_id"], texts)
+    return replies
 
 
-def make_server(
-    kb: KnowledgeBase, *, host: str, port: int, chatwoot_url: str, token: str, agent: str | None
-) -> ThreadingHTTPServer:
+class ChatwootBridge:
+    """Turns Chatwoot webhook events into notes (incoming) and feedback (outgoing)."""
+
+    def __init__(
+        self,
+        server: ReplyKBServer,
+        *,
+        chatwoot_url: str,
+        chatwoot_token: str,
+        agent: str | None = None,
+        pending: PendingSuggestions | None = None,
+    ) -> None:
+        self.server = server
+        self.chatwoot_url = chatwoot_url.rstrip("/")
+        self.chatwoot_token = chatwoot_token
+        self.agent = agent
+        self.pending = pending if pending is not None else PendingSuggestions()
+
+    def handle(self, event: dict[str, Any]) -> str:
+        """Act on one webhook event; says what was done (for the log and the tests)."""
+        if event.get("event") != "message_created" or event.get("private"):
+            return "ignored"
+        content = event.get("content")
+        key = _conversation_key(event)
+        if not isinstance(content, str) or not content.strip() or key is None:
+            return "ignored"
+        if event.get("message_type") == "incoming":
+            return self.suggest(event, key, content)
+        if event.get("message_type") == "outgoing":
+            return self.report(event, key, content)
+        return "ignored"
+
+    def suggest(self, event: dict[str, Any], key: str, content: str) -> str:
+        conversation = event["conversation"]
+        sender = event.get("sender") or {}
+        try:
+            request: dict[str, Any] = {
+                "message": content,
+                "channel": self.server.channel_for(chatwoot_channel(conversation)),
+                "agent": self.agent,
+                "customer": sender.get("name") or None,
+                "conversation_id": str(conversation["id"]),
+                "last_customer_message_at": _last_message_at(event),
+            }
+            suggestion = self.server.call("POST", "/v1/suggest", request)
+        except ServerError as error:
+            self.post_note(event, f"replykb could not suggest a reply: {error}")
+            return "error"
+        note = note_for(suggestion)
+        self.post_note(event, note)
+        self.pending.put(
+            key,
+            Pending(
+                channel=suggestion["channel"],
+                agent=self.agent,
+                message=content,
+                status=suggestion["match"]["status"],
+                replies=_replies(suggestion),
+                note=note,
+            ),
+        )
+        return "note"
+
+    def report(self, event: dict[str, Any], key: str, content: str) -> str:
+        pending = self.pending.get(key)
+        if pending is None or normalised(content) == normalised(pending.note):
+            return "ignored"  # nothing suggested here, or our own note echoed back
+        if (event.get("sender") or {}).get("type") == "agent_bot":
+            return "ignored"  # a bot's message, not the agent's reply
+        self.pending.pop(key)
+        feedback = self.outcome(pending, content)
+        feedback.update(
+            channel=pending.channel,
+            conversation_id=str(event["conversation"]["id"]),
+            agent=pending.agent,
+            message=pending.message,
+            source="chatwoot",
+        )
+        try:
+            self.server.call("POST", "/v1/feedback", feedback)
+        except ServerError as error:
+            print(f"chatwoot_webhook: feedback not recorded: {error}", file=sys.stderr)
+            return "error"
+        return str(feedback["outcome"])
+
+    @staticmethod
+    def outcome(pending: Pending, sent: str) -> dict[str, Any]:
+        """``sent`` when the agent's text is a suggested one, else ``edited`` (against the
+        closest suggested reply), or ``unused`` when nothing was suggested."""
+        if not pending.replies:
+            return {"outcome": "unused", "answer_id": None}
+        for answer_id, texts in pending.replies.items():
+            if any(normalised(sent) == normalised(text) for text in texts):
+                return {"outcome": "sent", "answer_id": answer_id}
+
+        def closeness(answer_id: str) -> float:
+            texts = pending.replies[answer_id]
+            return max(difflib.SequenceMatcher(None, sent, text).ratio() for text in texts)
+
+        closest = max(pending.replies, key=closeness)
+        return {"outcome": "edited", "answer_id": closest, "edited_text": sent}
+
+    def post_note(self, event: dict[str, Any], note: str) -> None:
+        """POST the note to Chatwoot's messages API as a private message."""
+        account = event["account"]["id"]
+        conversation = event["conversation"]["id"]
+        request = urllib.request.Request(
+            f"{self.chatwoot_url}/api/v1/accounts/{account}/conversations/{conversation}/messages",
+            data=json.dumps(
+                {"content": note, "message_type": "outgoing", "private": True}
+            ).encode(),
+            headers={"Content-Type": "application/json", "api_access_token": self.chatwoot_token},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+            response.read()
+
+
+def make_server(bridge: ChatwootBridge, *, host: str, port: int) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            if length < 0 or length > MAX_BODY_BYTES:
+                self.answer(413 if length > MAX_BODY_BYTES else 400)
+                return
             try:
                 event = json.loads(self.rfile.read(length) or b"{}")
-            except json.JSONDecodeError:
-                self.send_response(400)
-                self.end_headers()
+            except (ValueError, UnicodeDecodeError):
+                self.answer(400)
                 return
-            note = build_note(kb, event, agent=agent)
-            if note is not None:
-                post_private_note(chatwoot_url, token, event, note)
-            self.send_response(200)
+            if not isinstance(event, dict):
+                self.answer(400)
+                return
+            try:
+                done = bridge.handle(event)
+            except (OSError, KeyError, TypeError, ValueError) as error:
+                # Chatwoot unreachable, or an event without the fields we need: say
+                # so here and to Chatwoot; the next event is handled as usual.
+                print(f"chatwoot_webhook: {type(error).__name__}: {error}", file=sys.stderr)
+                self.answer(502)
+                return
+            self.answer(200, done)
+
+        def answer(self, status: int, done: str = "") -> None:
+            body = json.dumps({"done": done}).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
+            self.wfile.write(body)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
@@ -112,23 +388,35 @@ def make_server(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--kb", default="answers")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("REPLYKB_SERVER", "http://127.0.0.1:8000"),
+        help="URL of `replykb serve` ($REPLYKB_SERVER)",
+    )
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("REPLYKB_TOKEN"),
+        help="the server's bearer token ($REPLYKB_TOKEN)",
+    )
     parser.add_argument("--agent", help="agent id from replykb.yaml who signs the suggestions")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
     args = parser.parse_args()
-    kb = KnowledgeBase.load(args.kb)
-    server = make_server(
-        kb,
-        host=args.host,
-        port=args.port,
-        chatwoot_url=os.environ["CHATWOOT_URL"],
-        token=os.environ["CHATWOOT_TOKEN"],
-        agent=args.agent,
+    chatwoot_url, chatwoot_token = os.environ.get("CHATWOOT_URL"), os.environ.get("CHATWOOT_TOKEN")
+    if not chatwoot_url or not chatwoot_token:
+        parser.error("set CHATWOOT_URL and CHATWOOT_TOKEN (an agent's or a bot's access token)")
+    server = ReplyKBServer(args.server, args.token)
+    try:
+        server.channels()
+    except ServerError as error:
+        parser.error(str(error))
+    bridge = ChatwootBridge(
+        server, chatwoot_url=chatwoot_url, chatwoot_token=chatwoot_token, agent=args.agent
     )
-    print(f"listening on http://{args.host}:{args.port}/")
-    server.serve_forever()
+    webhook = make_server(bridge, host=args.host, port=args.port)
+    print(f"listening on http://{args.host}:{args.port}/, suggesting from {args.server}")
+    webhook.serve_forever()
 
 
 if __name__ == "__main__":

@@ -7,9 +7,6 @@ import importlib.util
 import json
 import re
 import sys
-import threading
-import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -55,88 +52,6 @@ def test_triage_csv_example(
         rows["1007"]["answer_id"] == "double-charge" and "direct message" in rows["1007"]["reply"]
     )
     assert "triaged 7 posts" in capsys.readouterr().out
-
-
-def event(
-    content: str, channel: str = "Channel::TwitterProfile", message_type: str = "incoming"
-) -> dict[str, Any]:
-    return {
-        "event": "message_created",
-        "message_type": message_type,
-        "content": content,
-        "account": {"id": 3},
-        "conversation": {"id": 77, "channel": channel},
-        "sender": {"name": "Mario"},
-    }
-
-
-@pytest.mark.parametrize(
-    ("payload", "expected"),
-    [
-        (
-            event("my refund still hasn't arrived, sent it back 2 weeks ago"),
-            "Suggested reply (refund-timing",
-        ),
-        (
-            event("who won the football last night"),
-            "replykb: no confident answer; please reply personally",
-        ),
-        (event("thanks!", message_type="outgoing"), None),
-        ({"event": "conversation_created"}, None),
-    ],
-)
-def test_chatwoot_note(
-    example_kb: KnowledgeBase, payload: dict[str, Any], expected: str | None
-) -> None:
-    note = load_example("chatwoot_webhook").build_note(example_kb, payload, agent="paola")
-    if expected is None:
-        assert note is None
-    else:
-        assert note is not None and note.startswith(expected)
-
-
-def test_chatwoot_webhook_posts_a_private_note(example_kb: KnowledgeBase) -> None:
-    module = load_example("chatwoot_webhook")
-    received: list[tuple[str, dict[str, Any], str | None]] = []
-
-    class FakeChatwoot(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            received.append((self.path, body, self.headers.get("api_access_token")))
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"{}")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    chatwoot = ThreadingHTTPServer(("127.0.0.1", 0), FakeChatwoot)
-    webhook = module.make_server(
-        example_kb,
-        host="127.0.0.1",
-        port=0,
-        chatwoot_url=f"http://127.0.0.1:{chatwoot.server_port}",
-        token="secret",
-        agent="paola",
-    )
-    for server in (chatwoot, webhook):
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{webhook.server_port}/",
-            data=json.dumps(event("I forgot my password", channel="Channel::Email")).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            assert response.status == 200
-    finally:
-        webhook.shutdown()
-        chatwoot.shutdown()
-    [(path, body, token)] = received
-    assert path == "/api/v1/accounts/3/conversations/77/messages"
-    assert body["private"] is True and body["message_type"] == "outgoing"
-    assert "reset-password" in body["content"] and token == "secret"
 
 
 def _check_commands(commands: list[str]) -> list[list[str]]:
@@ -298,26 +213,3 @@ def test_calibrating_on_the_labelled_example_is_reliable(cli_on_example_kb: list
     plain = _invoke(["eval", "answers/", "--data", "examples/labelled.jsonl"])
     assert plain.exit_code == 1  # at the base's threshold a few off-topic messages get answers
     assert "examples/labelled.jsonl:" in plain.stdout
-
-
-@pytest.mark.parametrize(
-    ("inbox", "channel"),
-    [("Channel::FacebookPage", "messenger"), ("Channel::Instagram", "instagram_dm")],
-)
-def test_chatwoot_private_inboxes_get_private_channel_replies(
-    example_kb: KnowledgeBase, inbox: str, channel: str
-) -> None:
-    message = "where's my refund?? sent the parcel back ages ago"
-    payload = {
-        "event": "message_created",
-        "message_type": "incoming",
-        "content": message,
-        "conversation": {"id": 7, "channel": inbox},
-        "sender": {"name": "Giulia"},
-    }
-    note = load_example("chatwoot_webhook").build_note(example_kb, payload, agent="paola")
-    expected = example_kb.suggest(
-        message, channel=channel, agent="paola", customer="Giulia", conversation_id="7"
-    )
-    assert expected.reply is not None and note is not None
-    assert note.endswith(expected.reply.text)

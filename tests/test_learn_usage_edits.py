@@ -38,7 +38,7 @@ def test_normalised_words(text: str, words: list[str]) -> None:
     assert normalise_words(text) == words
 
 
-def _reply(channel: str, agent: str | None, conversation: str, customer: str | None) -> str:
+def _reply(channel: str, agent: str | None, conversation: str | None, customer: str | None) -> str:
     base = load_answer_base(SHOP_BASE)
     answer = base.answer("refund-timing")
     return (
@@ -54,7 +54,7 @@ def _reply(channel: str, agent: str | None, conversation: str, customer: str | N
     )
 
 
-def _frame(channel: str, agent: str | None, conversation: str) -> tuple[int, int] | None:
+def _frame(channel: str, agent: str | None, conversation: str | None) -> tuple[int, int] | None:
     base = load_answer_base(SHOP_BASE)
     marked = base.answer("refund-timing").model_copy(update={"answer": BODY_SLOT, "short": None})
     text = (
@@ -157,3 +157,18 @@ def test_word_diff_keeps_the_words_as_written_and_shortens_long_runs() -> None:
         "One two three four five six seven eight NINE 10!",
     )
     assert diff_notation(parts) == "One two three four … six seven eight NINE [-ten.-] {+10!+}"
+
+
+@pytest.mark.parametrize("channel", ["x", "email", "chat"])
+def test_every_opening_variant_is_frame_against_the_reply_of_no_conversation(channel: str) -> None:
+    # The report renders one reference per answer, channel and agent (no conversation);
+    # the replies agents were given open with the variant of their conversation.
+    reference = _reply(channel, "paola", None, NAME_SLOT)
+    frame = _frame(channel, "paola", None)
+    sent = [_reply(channel, "paola", f"conversation-{n}", "Anna Bell") for n in range(12)]
+    openings = {text.split("Refunds")[0] for text in sent}
+    assert len(openings) >= 2  # the conversations did get other variants
+    for text in sent:
+        assert change_key(text, reference, frame) == ()
+        edited = text.replace("5 working days", "10 working days")
+        assert change_key(edited, reference, frame) == ((("5",), ("10",)),)

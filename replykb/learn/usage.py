@@ -401,7 +401,7 @@ class _Outcomes:
         self.without_answer: Counter[str] = Counter()
         self.unnamed = 0
         self._renderer: Renderer | None = None
-        self._replies: dict[tuple[str, str, str | None, str | None], _Rendered | None] = {}
+        self._replies: dict[tuple[str, str, str | None], _Rendered | None] = {}
 
     def add(self, item: FeedbackEvent) -> None:
         self.by_outcome[item.outcome] += 1
@@ -439,7 +439,7 @@ class _Outcomes:
         answer = self.answers.get(item.answer_id or "")
         if answer is None:
             return None, None, None
-        slot = (answer.id, item.channel, item.agent, item.conversation_id)
+        slot = (answer.id, item.channel, item.agent)
         if slot not in self._replies:
             self._replies[slot] = self._render(answer, item)
         rendered = self._replies[slot]
@@ -462,7 +462,9 @@ class _Outcomes:
                     channel=item.channel,
                     agent=item.agent,
                     customer=Customer(name=NAME_SLOT),
-                    conversation_id=item.conversation_id,
+                    # Not the edit's conversation: its opening variant is frame anyway,
+                    # and one render per answer, channel and agent keeps a big log fast.
+                    conversation_id=None,
                 )
                 for shown in (answer, marked)
             )

@@ -7,10 +7,11 @@ same text (other customers, other signatures, other openings), so edits are comp
 by *what they change in the answer's words*:
 
 1. The reference is the reply the agent was given, rendered again for the edit's
-   channel, agent and conversation (so the same opening variant and signature) with a
-   placeholder customer name, :data:`NAME_SLOT`; when it cannot be rendered (the
-   answer, channel or agent is gone from the base), the answer's ``answer`` or
-   ``short`` text, whichever the edit is closer to, Jinja tags left out.
+   channel and agent (so the same signature; the opening is the variant of no
+   conversation, as any other is frame) with a placeholder customer name,
+   :data:`NAME_SLOT`; when it cannot be rendered (the answer, channel or agent is gone
+   from the base), the answer's ``answer`` or ``short`` text, whichever the edit is
+   closer to, Jinja tags left out.
 2. Both texts are normalised (:func:`normalise_words`): Unicode NFKC, case folded,
    accents removed, punctuation and symbols read as spaces. So "Refunds take 10
    days!" and "refunds take 10 days" are the same words.

@@ -71,9 +71,12 @@ def _diff(parts: Sequence[DiffPart]) -> str:
     return " ".join(shown[p.op].format(_e(p.text)) for p in parts)
 
 
+LABELS = {"other": "no outcome reported", "no_match": "no match"}
+
+
 def _legend(*names: str) -> str:
     items = "".join(
-        f'<span style="background:{COLOURS[n]}"></span>{_e(n.replace("_", " "))}' for n in names
+        f'<span style="background:{COLOURS[n]}"></span>{_e(LABELS.get(n, n))}' for n in names
     )
     return f'<div class="key">{items}</div>'
 
@@ -160,7 +163,7 @@ def _bars(
             parts.append(
                 f'<rect x="{x:.1f}" y="{y + 2}" width="{w:.1f}" height="{row_h - 6}" '
                 f'fill="{COLOURS[colour]}"><title>{_e(label)}: {_e(round(value, 4))} '
-                f"{_e(colour.replace('_', ' '))}</title></rect>"
+                f"{_e(LABELS.get(colour, colour))}</title></rect>"
             )
             x += w
         parts.append(f'<text x="{x + 6:.1f}" y="{y + 13}">{_e(note)}</text>')

@@ -332,14 +332,41 @@ def test_another_conversation_is_suggested_and_the_same_one_keeps_the_agents_edi
     assert frame.locator("#reply-text").input_value() == expected["reply"]["text"]
 
 
-def test_the_reload_button_asks_chatwoot_again(
+def test_the_app_follows_the_agent_to_another_conversation(
     context: Any, server: Server, dashboard: Dashboard
 ) -> None:
+    # Chatwoot posts nothing when the agent opens another conversation: the app asks.
     data, _ = app_context("Channel::WebWidget")
     page, frame = open_dashboard(context, server, dashboard, data)
-    asked = page.evaluate("window.fetchInfo")
-    frame.locator("#chatwoot-refresh").click()
-    page.wait_for_function("n => window.fetchInfo > n", arg=asked)
+    other, _ = app_context("Channel::Email", latest="I forgot my password", conversation_id=1301)
+    page.evaluate("data => { window.appContext = data; }", other)
+    from playwright.sync_api import expect
+
+    expect(frame.locator("#conversation-id")).to_have_value("1301", timeout=15000)
+    frame.locator("#reply-label:has-text('reset-password')").wait_for()
+    assert frame.locator("#channel").input_value() == "email"
+
+
+def test_a_new_customer_message_waits_while_the_agent_edits(
+    context: Any, server: Server, dashboard: Dashboard
+) -> None:
+    data, _ = app_context("Channel::Email")
+    page, frame = open_dashboard(context, server, dashboard, data)
+    suggested = frame.locator("#reply-text").input_value()
+    frame.locator("#reply-text").fill("Ciao Giulia, ti scrivo io. Paola")
+    again = json.loads(json.dumps(data))
+    again["conversation"]["messages"].append(
+        message(906, "I forgot my password", 0, int(time.time()) - 5)
+    )
+    page.evaluate("data => { window.appContext = data; window.sendContext(); }", again)
+    frame.locator("#chatwoot-text:has-text('The customer wrote again')").wait_for()
+    assert frame.locator("#reply-text").input_value() == "Ciao Giulia, ti scrivo io. Paola"
+    assert frame.locator("#message").input_value() == REFUND
+
+    frame.locator("#chatwoot-refresh").click()  # the agent asks for the new message
+    frame.locator("#reply-label:has-text('reset-password')").wait_for()
+    assert frame.locator("#message").input_value() == "I forgot my password"
+    assert frame.locator("#reply-text").input_value() != suggested
 
 
 def test_a_conversation_without_a_customer_message_suggests_nothing(

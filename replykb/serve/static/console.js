@@ -12,6 +12,9 @@
   // DashboardApp/Frame.vue) as a JSON string {event: "appContext", data: {...}}, on
   // load and whenever the app asks with this message.
   const CHATWOOT_FETCH = "chatwoot-dashboard-app:fetch-info";
+  // Chatwoot does not tell the app when the agent opens another conversation or the
+  // customer writes again: the app asks again this often while it is visible.
+  const CHATWOOT_POLL_MS = 4000;
   // A detail's name as the server accepts it (replykb/details.py).
   const DETAIL_NAME = /^[a-z][a-z0-9_]{0,39}$/;
   const MAX_DETAILS = 32;
@@ -31,6 +34,8 @@
     reported: false,
     seq: 0, // suggestion requests: only the newest one is shown
     chatwootKey: null, // conversation + message shown from Chatwoot
+    chatwootConversation: null, // its conversation id
+    chatwootForce: false, // "Reload conversation": apply even over the agent's edits
   };
   let ready = null; // resolves when channels and agents are loaded
   let pendingToken = null; // one token prompt for concurrent 401s
@@ -826,7 +831,16 @@
     const message = lastIncoming(conversation.messages);
     const key = `${conversation.id}:${message ? message.id : ""}`;
     if (key === state.chatwootKey) return; // already shown: keep the agent's edits
+    const status = $("chatwoot-text");
+    const sameConversation = state.chatwootConversation === String(conversation.id);
+    if (sameConversation && !state.chatwootForce && state.chosen && edited() && !state.reported) {
+      // The customer wrote again while the agent edits a reply: do not overwrite it.
+      status.textContent = `The customer wrote again in #${conversation.id}: "Reload conversation" suggests for the new message.`;
+      return;
+    }
+    state.chatwootForce = false;
     state.chatwootKey = key;
+    state.chatwootConversation = String(conversation.id);
     const channel = availableChannel(chatwootChannel(conversation));
     $("channel").value = channel;
     const agent = chatwootAgent(context.currentAgent);
@@ -835,7 +849,6 @@
     $("conversation-id").value = conversation.id === undefined || conversation.id === null ? "" : String(conversation.id);
     clear($("detail-rows"));
     for (const [name, value] of chatwootDetails(conversation)) addDetailRow(name, value);
-    const status = $("chatwoot-text");
     if (!message) {
       $("message").value = "";
       $("last-message-at").value = "";
@@ -871,8 +884,14 @@
     const fetchInfo = () => window.parent.postMessage(CHATWOOT_FETCH, "*");
     $("chatwoot-refresh").addEventListener("click", () => {
       state.chatwootKey = null;
+      state.chatwootForce = true;
       fetchInfo();
     });
+    const poll = () => {
+      if (document.visibilityState === "visible") fetchInfo();
+    };
+    setInterval(poll, CHATWOOT_POLL_MS);
+    window.addEventListener("focus", poll);
     fetchInfo();
   }
 

@@ -880,6 +880,9 @@
   function startChatwoot() {
     show($("chatwoot-status"), true);
     document.body.classList.add("embedded");
+    // The form fills itself from the conversation: the suggestion comes first, on the
+    // screen and in the tab order.
+    $("request-form").before($("result"));
     window.addEventListener("message", onParentMessage);
     const fetchInfo = () => window.parent.postMessage(CHATWOOT_FETCH, "*");
     $("chatwoot-refresh").addEventListener("click", () => {

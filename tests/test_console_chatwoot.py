@@ -285,6 +285,8 @@ def test_the_dashboard_app_suggests_for_the_open_conversation(
     else:
         assert frame.locator("#reply-window").get_attribute("data-status") == window["status"]
     assert "#1234" in frame.locator("#chatwoot-text").text_content()
+    # In Chatwoot's narrow panel the suggestion comes first, also in the tab order.
+    assert frame.locator("main > #result + #request-form").count() == 1
     assert page.errors == []
 
 

@@ -72,7 +72,7 @@ def _write_many(url: str, worker: int) -> None:
 
 
 def test_several_processes_writing_at_once_lose_nothing(log_url: str) -> None:
-    open_log(log_url).close()  # the schema made once, as a first server start would
+    # No log yet: the processes also race to create it (and its schema) at once.
     context = multiprocessing.get_context("spawn")
     workers = [context.Process(target=_write_many, args=(log_url, n)) for n in range(PROCESSES)]
     for worker in workers:

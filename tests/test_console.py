@@ -457,6 +457,29 @@ def test_a_token_protected_server_asks_for_the_token_once_per_tab(
         context.close()
 
 
+def test_cancelling_the_token_prompt_says_so_and_suggest_asks_again(
+    browser: Any, server: Server
+) -> None:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(server.url)
+        page.wait_for_selector("#token-dialog[open]")
+        page.click("#token-cancel")
+        page.wait_for_selector("#base-status.error")
+        assert "No access token" in page.text_content("#base-status")
+        page.fill("#message", REFUND)
+        page.keyboard.press("Control+Enter")  # tries again: the prompt comes back
+        page.wait_for_selector("#token-dialog[open]")
+        page.fill("#token-input", TOKEN)
+        page.click("#token-ok")
+        page.wait_for_selector("#status-line:not([hidden])")
+        expected = suggestion(server, message=REFUND, channel=page.input_value("#channel"))
+        assert page.input_value("#reply-text") == expected["reply"]["text"]
+    finally:
+        context.close()
+
+
 def test_the_page_escapes_what_the_customer_wrote(context: Any, server: Server) -> None:
     page = open_console(context, server)
     page.evaluate("window.pwned = false")

@@ -318,6 +318,13 @@
 
   async function suggest() {
     await ready;
+    if (!Object.keys(state.channels).length) {
+      // The first load failed (server down, token refused): try again now.
+      ready = loadBase().catch((error) => showRequestError(`Cannot load the base: ${error.message}`, null));
+      await ready;
+      if (!Object.keys(state.channels).length) return;
+      $("base-status").classList.remove("error");
+    }
     const request = buildRequest();
     if (!request.message.trim()) {
       showRequestError("Type or paste the customer's message first.", "message");

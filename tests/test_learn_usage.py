@@ -417,7 +417,7 @@ def test_the_html_report_is_self_contained_parses_and_has_charts(log_path: Path)
 
 
 def test_html_escapes_every_text_from_the_log(tmp_path: Path) -> None:
-    hostile = "<script>alert(1)</script> & <img src=x onerror=alert(2)>"
+    hostile = "<script>alert(1)</script> & <img src=x onerror=alert(2)> \x1b[2J\u202egnp.exe"
     with open_log(tmp_path / "usage.db") as log:
         log.record(
             [
@@ -442,8 +442,12 @@ def test_html_escapes_every_text_from_the_log(tmp_path: Path) -> None:
     page = render_html(result)
     assert "<script>" not in page and "<img" not in page and "<b>log" not in page
     assert "&lt;script&gt;" in page
+    assert "\x1b" not in page and "\u202e" not in page
     text = render_text(result)
-    assert "alert(1)" in text  # the terminal shows it as written
+    assert "<script>alert(1)</script>" in text  # the terminal shows it as written...
+    # ...but for an escape sequence (clear the screen) or a right-to-left override.
+    assert "\x1b" not in text and "\u202e" not in text
+    assert "\\x1b[2J\\u202egnp.exe" in text
 
 
 @pytest.mark.parametrize(

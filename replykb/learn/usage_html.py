@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..errors import DataError
 from .usage_models import DiffPart, StatusCounts, UsageReport
-from .usage_text import events, percent, stamp, unused_title
+from .usage_text import events, percent, printable, stamp, unused_title
 
 COLOURS = {
     "confident": "#2e7d32",
@@ -47,7 +47,8 @@ svg text{font:11px system-ui,sans-serif;fill:#424242}
 
 
 def _e(value: object) -> str:
-    return escape(str(value), quote=True)
+    # Control characters and bidirectional overrides shown escaped, as in the text report.
+    return escape(printable(str(value)), quote=True)
 
 
 def _cell(value: object) -> str:

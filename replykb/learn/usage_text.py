@@ -7,6 +7,7 @@ HTML report agree.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -14,6 +15,20 @@ from .usage_edits import diff_notation
 from .usage_models import AnswerUsage, StatusCounts, UsageReport
 
 MAX_TEXT = 160  # an edited text longer than this is shortened in the terminal
+# Bidirectional overrides and isolates: they could reorder what a terminal shows.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control characters (an escape sequence in an
+    edited reply would move the cursor or recolour the screen) and bidirectional
+    overrides are shown escaped, as ``\\x1b`` or ``\\u202e``."""
+    return "".join(
+        (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+        if unicodedata.category(c) == "Cc" or c in _BIDI
+        else c
+        for c in text
+    )
 
 
 def percent(rate: float | None) -> str:
@@ -39,7 +54,7 @@ def stamp(moment: datetime | None) -> str:
 
 def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
     """Columns padded to their widest cell; numbers (and rates) right-aligned."""
-    cells = [[str(cell) for cell in row] for row in rows]
+    cells = [[printable(str(cell)) for cell in row] for row in rows]
     widths = [max(len(row[i]) for row in [list(header), *cells]) for i in range(len(header))]
     # A column of numbers (or rates), where "-" is a rate of nothing, is right-aligned.
     numeric = [
@@ -201,4 +216,4 @@ def render_text(report: UsageReport) -> str:
         )
     if report.notes:
         out += ["", "Notes", *(f"  {note}" for note in report.notes)]
-    return "\n".join(out) + "\n"
+    return "\n".join(printable(line) for line in out) + "\n"

@@ -357,7 +357,9 @@ class UsageLog:
             if self._closed:
                 return
             self._closed = True
-        if self._pid == os.getpid() and self._writer.is_alive():
+        if self._pid != os.getpid():
+            return  # a forked child that never wrote: the connection is the parent's
+        if self._writer.is_alive():
             self._queue.put(None)
             self._writer.join()
         self._store.close()

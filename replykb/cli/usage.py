@@ -186,9 +186,16 @@ def _log_location(base: AnswerBase, log_url: str | None) -> tuple[str, Path | No
 
 
 def _moment(value: str, option: str) -> datetime:
-    from ..render.windows import aware_time
-
-    return aware_time(value, option)
+    """An ISO 8601 time with its time zone (a report's end must not shift with the
+    machine's zone)."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        why = "has no time zone" if moment is not None else "is not an ISO 8601 time"
+        fail(f"{option} {value!r} {why}: write it like 2026-11-23T00:00:00Z or with +01:00")
+    return moment.astimezone(UTC)
 
 
 def _since(value: str | None, end: datetime) -> datetime | None:

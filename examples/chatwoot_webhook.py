@@ -196,16 +196,33 @@ def _last_message_at(event: dict[str, Any]) -> str | None:
     return moment.isoformat()
 
 
+WINDOWS = {
+    "template_required": "only an approved template message may be sent now",
+    "human_agent_tag": "send it with the {tag} tag, until {closes_at}",
+    "closed": "the reply window is closed",
+}
+
+
+def _window(reply: dict[str, Any]) -> str:
+    """A line for a reply the platform's window restricts (nothing when it is open)."""
+    window = reply.get("window") or {}
+    said = WINDOWS.get(window.get("status", ""))
+    if said is None:
+        return ""
+    return f"\n\n[{said.format(**window)}: {window['rule']}]"
+
+
 def note_for(suggestion: dict[str, Any]) -> str:
     """The private note for a suggestion (the agent reads it beside the conversation)."""
     match = suggestion["match"]
     reply = suggestion.get("reply")
     if reply is not None:
         heading = f"Suggested reply ({match['answer_id']}, score {match['score']:.2f}):"
-        note = f"{heading}\n\n{reply['text']}"
+        note = f"{heading}\n\n{reply['text']}{_window(reply)}"
         private = reply.get("private_reply")
         if private is not None:
             note += f"\n\nThen in private ({private['channel']}):\n\n{private['text']}"
+            note += _window(private)
         return note
     alternatives = suggestion.get("alternatives") or []
     if alternatives:

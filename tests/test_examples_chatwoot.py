@@ -134,6 +134,7 @@ def event(
     conversation_id: int = 77,
     private: bool = False,
     sender_type: str | None = None,
+    asked: datetime = ASKED,
 ) -> dict[str, Any]:
     """A `message_created` webhook body as Chatwoot sends it."""
     incoming = message_type == "incoming"
@@ -142,12 +143,12 @@ def event(
     sender = contact if incoming else agent
     if sender_type is not None:
         sender = {"id": 5, "name": "Bot", "avatar_url": "", "type": sender_type}
-    timestamp = int(ASKED.timestamp())
+    timestamp = int(asked.timestamp())
     return {
         "event": "message_created",
         "id": 5000 + conversation_id,
         "content": content,
-        "created_at": ASKED.isoformat().replace("+00:00", "Z") if incoming else None,
+        "created_at": asked.isoformat().replace("+00:00", "Z") if incoming else None,
         "message_type": message_type,
         "content_type": "text",
         "content_attributes": {},
@@ -183,7 +184,9 @@ def event(
     }
 
 
-def expected(server: Server, message: str, channel: str, conversation_id: int = 77) -> Any:
+def expected(
+    server: Server, message: str, channel: str, conversation_id: int = 77, asked: datetime = ASKED
+) -> Any:
     return server.ok(
         "POST",
         "v1/suggest",
@@ -193,7 +196,7 @@ def expected(server: Server, message: str, channel: str, conversation_id: int = 
             "agent": "paola",
             "customer": "Mario Rossi",
             "conversation_id": str(conversation_id),
-            "last_customer_message_at": ASKED.isoformat(),
+            "last_customer_message_at": asked.isoformat(),
         },
     )
 
@@ -263,6 +266,36 @@ def test_ambiguous_and_no_match_notes(
     assert no_match == (
         "replykb: no confident answer; please reply personally. Closest: "
         + ", ".join(f"{answer} ({score:.2f})" for answer, score in candidates)
+    )
+
+
+def test_a_restricted_reply_window_is_in_the_note(
+    server: Server, chatwoot: FakeChatwoot, webhook: Webhook
+) -> None:
+    three_days_ago = ASKED - timedelta(days=3)
+    webhook.post(event(REFUND, inbox="Channel::FacebookPage", kind=None, asked=three_days_ago))
+    reply = expected(server, REFUND, "messenger", asked=three_days_ago)["reply"]
+    window = reply["window"]
+    assert window["status"] == "human_agent_tag"
+    [note] = chatwoot.notes()
+    assert note.endswith(
+        f"{reply['text']}\n\n[send it with the HUMAN_AGENT tag, until {window['closes_at']}: "
+        f"{window['rule']}]"
+    )
+
+
+def test_the_sample_payload_of_the_docs(
+    server: Server, chatwoot: FakeChatwoot, webhook: Webhook
+) -> None:
+    sample = EXAMPLE.parent / "chatwoot" / "message_created.json"
+    assert webhook.post(json.loads(sample.read_text(encoding="utf-8"))) == (200, "note")
+    asked = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    reply = expected(server, REFUND, "messenger", asked=asked)["reply"]
+    [(path, body, _)] = chatwoot.received
+    assert path == "/api/v1/accounts/3/conversations/77/messages"
+    assert body["content"].startswith("Suggested reply (refund-timing, score ")
+    assert body["content"].endswith(
+        f"{reply['text']}\n\n[the reply window is closed: {reply['window']['rule']}]"
     )
 
 

@@ -31,10 +31,9 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def server(
     base: Path, example_cache: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServerProcess]:
-    log = tmp_path_factory.mktemp("server-log") / "serve.log"
-    process = ServerProcess(
-        base, example_cache, log, "--no-watch", "--max-body-bytes", "65536", token=TOKEN
-    )
+    folder = tmp_path_factory.mktemp("server-log")
+    options = ["--no-watch", "--max-body-bytes", "65536", "--log", str(folder / "usage.db")]
+    process = ServerProcess(base, example_cache, folder / "serve.log", *options, token=TOKEN)
     try:
         process.wait_ready()
         yield process
@@ -189,6 +188,7 @@ def test_customer_text_stays_out_of_the_log(server: ServerProcess) -> None:
 
 def test_sighup_reloads_the_edited_base(server: ServerProcess, base: Path) -> None:
     before = server.json("GET", "/readyz")
+    server.json("POST", "/v1/suggest", {"message": "where is my refund??", "channel": "chat"})
     file = base / "returns" / "refund-timing.yaml"
     file.write_text(
         file.read_text(encoding="utf-8").replace("5 working days", "3 working days"),
@@ -203,11 +203,43 @@ def test_sighup_reloads_the_edited_base(server: ServerProcess, base: Path) -> No
         time.sleep(0.2)
     reply = server.json("POST", "/v1/render", {"answer_id": "refund-timing", "channel": "chat"})
     assert "3 working days" in reply["text"]
+    suggested = server.json(
+        "POST", "/v1/suggest", {"message": "where is my refund??", "channel": "chat"}
+    )
+    assert "3 working days" in suggested["reply"]["text"]
     assert "reloaded the base" in server.log()
 
 
-def test_sigterm_stops_it_cleanly(server: ServerProcess) -> None:
+def test_feedback_is_recorded_in_the_usage_log(server: ServerProcess) -> None:
+    status, body, _ = server.request(
+        "POST",
+        "/v1/feedback",
+        {
+            "outcome": "edited",
+            "channel": "twitter",
+            "answer_id": "refund-timing",
+            "conversation_id": "t-9",
+            "edited_text": "Refunds take 3 working days, Marco.",
+        },
+    )
+    assert status == 202 and json.loads(body) == {"recorded": True}
+    status, body, _ = server.request("POST", "/v1/feedback", {"outcome": "edited", "channel": "x"})
+    assert status == 422 and "edited_text" in json.loads(body)["error"]["message"]
+
+
+def test_sigterm_stops_it_cleanly_and_the_log_holds_every_base_s_suggestions(
+    server: ServerProcess, base: Path
+) -> None:
+    from replykb.learn import open_log
+
     assert server.stop() == 0
     log = server.log()
     assert "Traceback" not in log
     assert "Finished server process" in log
+    # The usage log was opened once and shared by the reloaded base, then closed.
+    with open_log(server.log_path.parent / "usage.db") as usage:
+        suggestions = list(usage.suggestions())
+        feedback = list(usage.feedback())
+    fingerprints = {s.fingerprint for s in suggestions}
+    assert load_answer_base(base).fingerprint in fingerprints and len(fingerprints) == 2
+    assert [(f.outcome, f.channel, f.source) for f in feedback] == [("edited", "x", "api")]

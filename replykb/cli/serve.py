@@ -7,7 +7,6 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -83,17 +82,24 @@ def serve(
 
     from ..cachefiles import resolve_cache_folder
     from ..kb import KnowledgeBase
+    from ..onnxmodel import use_server_sessions
     from ..serve import BaseHolder, ServerSettings, create_app
     from ..serve.watch import BaseWatcher
 
-    _use_server_sessions()
-    usage_log = _open_log(log_url)
-    extra: dict[str, Any] = {} if usage_log is None else {"log": usage_log}
+    # One scoring thread per request (S3's measurement, benchmarks/server_speed.py).
+    use_server_sessions()
+    # The usage log (--log, else the base's `log:` setting) is opened once, by the first
+    # load, and every reloaded base shares it: a reload never reopens or loses it. A
+    # change of the base's `log:` takes a restart.
+    first = KnowledgeBase.load(kb_path, cache_dir=cache_dir, log=log_url)
+    usage_log = first.usage_log
 
     def load() -> KnowledgeBase:
-        return KnowledgeBase.load(kb_path, cache_dir=cache_dir, **extra)
+        if usage_log is None:
+            return KnowledgeBase.load(kb_path, cache_dir=cache_dir, log=False)
+        return KnowledgeBase.load(kb_path, cache_dir=cache_dir, log=usage_log)
 
-    holder = BaseHolder(load)
+    holder = BaseHolder(load, initial=first)
     settings = ServerSettings(
         token=token or None,
         cors_origins=cors_origins,
@@ -136,30 +142,4 @@ def serve(
         if watcher is not None:
             watcher.stop()
         holder.close()
-        if usage_log is not None:
-            usage_log.close()
-
-
-def _use_server_sessions() -> None:
-    """ONNX sessions opened from now on run each request on its caller's thread (one
-    scoring thread per request, no shared pool to contend on); same vectors."""
-    from .. import onnxmodel
-
-    choose = getattr(onnxmodel, "use_server_sessions", None)
-    if choose is not None:
-        choose()
-
-
-def _open_log(url: str | None) -> Any:
-    """The usage log, opened once for the server's life: every reloaded base gets the
-    same one (reloads never reopen it)."""
-    if url is None:
-        return None
-    import importlib
-
-    # The usage log arrives with issue 15; until then --log says so in one line.
-    learn = importlib.import_module("replykb.learn")
-    open_log = getattr(learn, "open_log", None)
-    if open_log is None:
-        raise click.UsageError("--log: this version of replykb has no usage log")
-    return open_log(url)
+        first.close()  # the usage log it opened: written out and closed

@@ -310,13 +310,9 @@ def feedback(request: Request, body: FeedbackBody) -> FeedbackResponse:
     _check_text(request, body.get("edited_text"), "edited_text")
     _check_text(request, body.get("message"), "message")
     kb = holder_of(request).current.kb
-    record = getattr(kb, "feedback", None)
-    if record is None:  # a library without feedback yet
-        raise ApiError(501, "this version of replykb cannot record feedback")
     try:
-        record({"source": "api", **body})
+        kb.feedback({"source": "api", **body})
     except ValidationError as error:
         message, field = describe_errors(error.errors(include_url=False))
         raise ApiError(422, message, kind="MessageError", field=field) from None
-    kept = any(callable(getattr(o, "on_feedback", None)) for o in kb.observers)
-    return FeedbackResponse(recorded=kept)
+    return FeedbackResponse(recorded=kb.records_feedback)

@@ -72,7 +72,7 @@ class BaseHolder:
         self._load = load
         if initial is None:
             initial = load()
-            _warm_up(initial)
+        _warm_up(initial)
         self._loaded = Loaded.of(initial)
         self._failure: ReloadOutcome | None = None
         self._last: ReloadOutcome | None = None

@@ -87,7 +87,7 @@ def cli(context: click.Context, debug: bool) -> None:
       replykb render refund-timing --kb answers/ --channel all
       replykb eval answers/ --calibrate
       replykb gaps --kb answers/ --log usage.db --out drafts/
-      replykb usage --kb answers/ --since 7 --html usage.html
+      replykb usage --log usage.db --since 7 --html usage.html
       replykb serve --kb answers/ --port 8000
       replykb build answers/
 

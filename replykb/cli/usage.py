@@ -95,10 +95,10 @@ def usage(
 
     \b
     Examples:
-      replykb usage --kb answers/
-      replykb usage --log sqlite:///usage.db --since 7
-      replykb usage --since 2026-11-01 --unused-days 60 --html usage.html
-      replykb usage --json | jq '.answers[] | select(.outcomes.edited > 0)'
+      replykb usage --log usage.db
+      replykb usage --log sqlite:///usage.db --since 7 --unused-days 60
+      replykb usage --kb answers/ --since 2026-11-01 --html usage.html   # its `log:`
+      replykb usage --log usage.db --json | jq '.answers[] | select(.outcomes.edited > 0)'
       replykb usage --input examples/backlog.jsonl --channel x
     """
     if input_path is not None and log_url is not None:

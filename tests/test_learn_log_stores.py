@@ -363,3 +363,14 @@ def test_a_dropped_postgres_connection_is_opened_again(postgres_server) -> None:
         log.record([suggestion(datetime.now(UTC), message="after")])
         assert [row.message for row in log.suggestions()] == ["before", "after"]
         assert log.dropped == 0
+
+
+def test_a_postgres_log_that_cannot_connect_names_it_without_its_password() -> None:
+    from .postgres_server import free_port
+
+    url = f"postgresql://care:s3cr3t-pw@127.0.0.1:{free_port()}/care"
+    with pytest.raises(UsageLogError) as caught:
+        open_log(url)
+    message = str(caught.value)
+    assert message.startswith("cannot connect to the usage log postgresql://care:***@127.0.0.1:")
+    assert "check that the server runs" in message and "s3cr3t" not in message

@@ -555,3 +555,10 @@ def test_a_postgresql_log_gives_the_same_report(postgres_server, report: UsageRe
     assert from_postgres.model_copy(update={"location": ""}) == report.model_copy(
         update={"location": ""}
     )
+
+
+def test_the_same_log_and_end_give_the_same_report_byte_for_byte(log_path: Path) -> None:
+    runs = [_usage(log_path, "--json")[1] for _ in range(2)]
+    assert runs[0] == runs[1]
+    texts = [_usage(log_path)[1] for _ in range(2)]
+    assert texts[0] == texts[1]

@@ -258,6 +258,19 @@ def test_one_agent_making_the_same_change_in_two_conversations_repeats_it(tmp_pa
     ]
 
 
+@pytest.mark.parametrize(
+    ("since", "total"),
+    [("2", 3), ("2d", 3), ("3", 9), ("2026-11-21", 3), ("2026-11-22T15:30:00Z", 3), ("0", 0)],
+)
+def test_since_on_the_command_line(log_path: Path, since: str, total: int) -> None:
+    code, out, err = _usage(log_path, "--since", since, "--json")
+    if total == 0:
+        assert code == 2 and "holds no events since" in err
+        return
+    assert code == 0, err
+    assert json.loads(out)["totals"]["total"] == total
+
+
 def test_since_keeps_later_events_and_still_sees_the_unused_window(log_path: Path) -> None:
     with open_log(log_path) as log:
         later = report_from_log(

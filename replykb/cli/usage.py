@@ -199,13 +199,13 @@ def _moment(value: str, option: str) -> datetime:
 
 
 def _since(value: str | None, end: datetime) -> datetime | None:
-    """``--since 7`` (days before the end), ``2026-11-01`` (midnight UTC), or an ISO
+    """``--since 7`` or ``7d`` (days before the end), ``2026-11-01`` (midnight UTC), or an ISO
     8601 time (without a zone: UTC)."""
     if value is None:
         return None
     text = value.strip()
-    if re.fullmatch(r"\d{1,5}", text):
-        return end - timedelta(days=int(text))
+    if days := re.fullmatch(r"(\d{1,5})\s*d?", text):  # 7 or 7d, as `replykb gaps` takes
+        return end - timedelta(days=int(days.group(1)))
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)

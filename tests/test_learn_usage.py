@@ -575,3 +575,30 @@ def test_the_same_log_and_end_give_the_same_report_byte_for_byte(log_path: Path)
     assert runs[0] == runs[1]
     texts = [_usage(log_path)[1] for _ in range(2)]
     assert texts[0] == texts[1]
+
+
+def test_an_answer_gone_from_the_base_is_reported_as_such(tmp_path: Path) -> None:
+    with open_log(tmp_path / "usage.db") as log:
+        log.record(
+            [
+                _suggestion(DAY1, "x", "confident", "old-answer"),
+                _feedback(
+                    "edited",
+                    "old-answer",
+                    agent="paola",
+                    conversation_id="c1",
+                    edited_text="Hi! Gone.",
+                ),
+                _feedback(
+                    "edited", "old-answer", agent="dev", conversation_id="c2", edited_text="hi gone"
+                ),
+            ]
+        )
+        result = report_from_log(log, load_answer_base(SHOP_BASE), location="x", until=NOW)
+    row = {r.answer_id: r for r in result.answers}["old-answer"]
+    assert (row.in_base, row.suggested, row.title) == (False, 1, None)
+    assert row.outcomes is not None and row.outcomes.typical_edit is not None
+    edit = row.outcomes.typical_edit
+    assert (edit.count, edit.against, edit.diff, edit.change) == (2, None, [], "{+hi gone+}")
+    assert "feedback names 1 answer(s) not in the base: old-answer" in result.notes
+    assert "old-answer (not in base)" in render_text(result)

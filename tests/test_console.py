@@ -113,6 +113,37 @@ def test_typing_a_message_shows_the_servers_reply_and_its_length(
     assert page.errors == []
 
 
+def test_the_console_gives_the_librarys_reply_byte_for_byte(
+    context: Any, server: Server, example_kb: Any
+) -> None:
+    page = open_console(context, server)
+    page.fill("#conversation-id", "lib-1")
+    page.click("#add-detail")
+    page.fill(".detail-name", "order_id")
+    page.fill(".detail-value", "FH1234567")
+    ask(page, ORDER, "facebook", agent="sam", customer="Giulia")
+    library = example_kb.suggest(
+        ORDER,
+        channel="facebook",
+        agent="sam",
+        customer="Giulia",
+        conversation_id="lib-1",
+        details={"order_id": "FH1234567"},
+    )
+    assert library.reply is not None and library.private_reply is not None
+    assert page.input_value("#reply-text") == library.reply.text
+    assert page.input_value("#private-text") == library.private_reply.text
+
+
+def test_the_customers_mood_is_shown(context: Any, server: Server) -> None:
+    page = open_console(context, server)
+    message = "third time I ask!! where is my refund?! 😡"
+    ask(page, message, "x")
+    mood = suggestion(server, message=message, channel="x", agent="paola")["mood"]
+    assert (mood["label"], mood["repeated"]) == ("angry", True)
+    assert page.text_content("#mood") == "The customer sounds angry · writing again"
+
+
 def test_switching_channel_changes_the_reply_and_the_meter(context: Any, server: Server) -> None:
     page = open_console(context, server)
     ask(page, REFUND, "x", customer="Mario")

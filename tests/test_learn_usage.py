@@ -602,3 +602,16 @@ def test_an_answer_gone_from_the_base_is_reported_as_such(tmp_path: Path) -> Non
     assert (edit.count, edit.against, edit.diff, edit.change) == (2, None, [], "{+hi gone+}")
     assert "feedback names 1 answer(s) not in the base: old-answer" in result.notes
     assert "old-answer (not in base)" in render_text(result)
+
+
+def test_a_log_that_keeps_no_text_still_counts_the_edits(tmp_path: Path) -> None:
+    from replykb.models import LogSettings
+
+    with open_log(tmp_path / "usage.db", settings=LogSettings(keep_text=False)) as log:
+        log.record([*SUGGESTIONS, *FEEDBACK])
+        result = report_from_log(log, load_answer_base(SHOP_BASE), location="x", until=NOW)
+    refund = {r.answer_id: r for r in result.answers}["refund-timing"]
+    assert refund.outcomes is not None
+    assert (refund.outcomes.edited, refund.outcomes.typical_edit) == (4, None)
+    assert result.repeated_edits == []
+    assert "10 working days" not in render_html(result) + render_text(result)  # no text

@@ -144,6 +144,24 @@ def test_the_customers_mood_is_shown(context: Any, server: Server) -> None:
     assert page.text_content("#mood") == "The customer sounds angry · writing again"
 
 
+def test_an_email_thread_shows_the_newest_text_that_was_matched(
+    context: Any, server: Server
+) -> None:
+    thread = (
+        "how do I reset my password? I cannot log in\n\n"
+        "On Mon, 2 Nov 2026 at 09:30, Fernhill Care <care@fernhill.example> wrote:\n"
+        "> Thanks for your order FH1234567.\n> It ships tomorrow."
+    )
+    page = open_console(context, server)
+    ask(page, thread, "email")
+    expected = suggestion(server, message=thread, channel="email", agent="paola")
+    assert expected["prepared"]["text_used"] == "how do I reset my password? I cannot log in"
+    assert page.is_visible("#prepared")
+    page.click("#prepared summary")
+    assert page.text_content("#prepared-text") == expected["prepared"]["text_used"]
+    assert page.input_value("#reply-text") == expected["reply"]["text"]
+
+
 def test_switching_channel_changes_the_reply_and_the_meter(context: Any, server: Server) -> None:
     page = open_console(context, server)
     ask(page, REFUND, "x", customer="Mario")

@@ -560,6 +560,27 @@ def test_the_page_is_keyboard_friendly_and_labelled(context: Any, server: Server
     assert re.search(r"\bCtrl\b", page.text_content("#message-hint"))
 
 
+def test_the_console_works_behind_a_proxy_under_a_path(context: Any, server: Server) -> None:
+    # As behind `location /tools/replykb/ { proxy_pass http://127.0.0.1:8000/; }`.
+    prefix = f"{server.url}tools/replykb/"
+    requested: list[str] = []
+
+    def proxy(route: Any) -> None:
+        requested.append(route.request.url)
+        url = route.request.url.replace("/tools/replykb/", "/", 1)
+        route.fulfill(response=route.fetch(url=url))
+
+    context.route(f"{prefix}**", proxy)
+    page = context.new_page()
+    page.goto(prefix)
+    page.wait_for_function("document.querySelectorAll('#channel option').length > 0")
+    ask(page, REFUND, "x")
+    expected = suggestion(server, message=REFUND, channel="x", agent="paola")
+    assert page.input_value("#reply-text") == expected["reply"]["text"]
+    paths = {url.removeprefix(prefix) for url in requested}
+    assert {"", "static/console.js", "static/console.css", "v1/channels", "v1/suggest"} <= paths
+
+
 def test_the_console_is_served_with_the_package() -> None:
     import replykb.serve
 

@@ -271,8 +271,9 @@ def _edits_section(report: UsageReport) -> list[str]:
         )
         out += [
             "<h2>Typical edits</h2>",
-            '<p class="muted">The most common change agents make to each answer\'s words, '
-            "against its canonical text (removed, added).</p>",
+            '<p class="muted">The most common change agents make to each answer\'s words: '
+            "one reply as sent, against the reply the base gives on its channel "
+            "(<del>removed</del>, <ins>added</ins>; {customer} is the customer's name).</p>",
             '<table id="typical-edits"><thead><tr><th>answer</th><th>edits like it</th>'
             "<th>edits</th><th>agents</th><th>conversations</th><th>change</th>"
             f"<th>diff</th></tr></thead><tbody>{rows}</tbody></table>",

@@ -58,9 +58,9 @@ class DiffPart(_Frozen):
 class TypicalEdit(_Frozen):
     """The most common edit of an answer (same change, see usage_edits.py): one of its
     texts as sent, how many edits made it and by whom, ``change`` in wdiff notation, and
-    its word diff against ``against``: the ``reply`` the agent was given (rendered again
-    for the edit's channel, agent and conversation; ``{customer}`` stands for the name),
-    else the answer's ``answer`` or ``short`` text."""
+    its word diff against ``against``: the ``reply`` the base gives on the edit's channel
+    for its agent (rendered again; ``{customer}`` stands for the name), else the answer's
+    ``answer`` or ``short`` text, or ``None`` for an answer gone from the base."""
 
     text: str
     count: int

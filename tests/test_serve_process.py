@@ -243,3 +243,23 @@ def test_sigterm_stops_it_cleanly_and_the_log_holds_every_base_s_suggestions(
     fingerprints = {s.fingerprint for s in suggestions}
     assert load_answer_base(base).fingerprint in fingerprints and len(fingerprints) == 2
     assert [(f.outcome, f.channel, f.source) for f in feedback] == [("edited", "x", "api")]
+
+
+def test_a_base_that_does_not_load_stops_the_server_with_one_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    base = copy_example_base(tmp_path)
+    (base / "returns" / "refund-timing.yaml").write_text(
+        "questions: [a]\nanwser: hi\n", encoding="utf-8"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "replykb", "serve", "--kb", str(base), "--port", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "refund-timing.yaml:" in done.stderr and "replykb check" in done.stderr

@@ -284,3 +284,20 @@ def test_two_apps_in_one_process_keep_their_own_metrics(holder: BaseHolder) -> N
     assert (
         _metric(second.get("/metrics").text, "replykb_http_requests_total", route="/healthz") == 0
     )
+
+
+@pytest.mark.parametrize("log_messages", [False, True])
+def test_customer_text_is_logged_only_when_asked(
+    holder: BaseHolder, caplog: pytest.LogCaptureFixture, log_messages: bool
+) -> None:
+    phrase = "my parcel code is QX-99-secret"
+    app = create_app(holder, ServerSettings(log_messages=log_messages))
+    with caplog.at_level("DEBUG"), TestClient(app) as client:
+        assert (
+            client.post("/v1/suggest", json={"message": phrase, "channel": "x"}).status_code == 200
+        )
+        client.post("/v1/suggest/batch", json={"items": [{"message": phrase, "channel": "chat"}]})
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert (phrase in logged) is log_messages
+    if log_messages:
+        assert "suggest on x:" in logged and "suggest on chat:" in logged

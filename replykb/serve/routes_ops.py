@@ -25,11 +25,7 @@ async def healthz() -> HealthResponse:
     return HealthResponse()
 
 
-@router.get(
-    "/readyz",
-    response_model=ReadyResponse,
-    responses={503: {"model": ReadyResponse, "description": "No base is loaded yet."}},
-)
+@router.get("/readyz", response_model=ReadyResponse)
 async def readyz(request: Request) -> ReadyResponse:
     """The base being served: its fingerprint, when it was loaded, how many answers. A
     reload that failed shows in ``reload_error`` while the previous base goes on

@@ -117,9 +117,11 @@ class HealthResponse(BaseModel):
 
 
 class ReadyResponse(BaseModel):
-    status: Literal["ready", "loading"]
-    fingerprint: str | None
-    loaded_at: datetime | None
+    # Always "ready": the base is loaded before the server listens, and a failed reload
+    # leaves the previous base serving (so a load balancer keeps the replica).
+    status: Literal["ready"]
+    fingerprint: str
+    loaded_at: datetime
     answers: int
     # The last reload's failure while the previous base keeps serving; None once one works.
     reload_error: str | None = None

@@ -585,10 +585,15 @@ def test_the_console_is_served_with_the_package() -> None:
     import replykb.serve
 
     static = Path(replykb.serve.__file__).parent / "static"
-    for name in ["index.html", "console.js", "console.css"]:
+    modules = ["console.js", "api.js", "chatwoot.js", "dom.js", "form.js", "reply.js"]
+    for name in ["index.html", "console.css", *modules]:
         assert (static / name).is_file()
     page = (static / "index.html").read_text(encoding="utf-8")
     assert "https://" not in page and "http://" not in page  # no CDN: works offline
     assert "<script>" not in page and " style=" not in page  # no inline code (strict CSP)
-    script = (static / "console.js").read_text(encoding="utf-8")
-    assert "innerHTML" not in script and "insertAdjacentHTML" not in script
+    for name in modules:
+        script = (static / name).read_text(encoding="utf-8")
+        assert "innerHTML" not in script and "insertAdjacentHTML" not in script, name
+        assert "http://" not in script and "https://" not in script, name
+        imported = re.findall(r'from "\./([a-z]+\.js)"', script)
+        assert set(imported) <= set(modules), name

@@ -213,6 +213,9 @@ def test_the_meter_counts_the_edited_reply_as_the_platform_does(
         assert "SMS segments" in meter
     assert page.get_attribute("#reply-meter", "data-over") == ("true" if over else "false")
     assert ("over the limit" in meter) is over
+    # Going over is announced to screen readers (the meter itself is read with its box).
+    assert (page.text_content("#announce") == f"Too long: {meter}") is over
+    assert "reply-meter" in page.get_attribute("#reply-text", "aria-describedby")
     color = page.eval_on_selector("#reply-meter", "el => getComputedStyle(el).color")
     assert (color == "rgb(179, 38, 30)") is over  # red when over the limit
 

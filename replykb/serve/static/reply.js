@@ -66,6 +66,11 @@ export function showMeter(id, { length, limit, unit, over, segments }) {
   if (unit !== "sms" && typeof segments === "number") text += ` · ${segments} SMS segments`;
   if (isOver) text += limit !== null && limit !== undefined ? ` · ${length - limit} over the limit` : " · over the limit";
   el.textContent = text;
+  // Screen readers hear the meter with its box; going over or back under is announced.
+  const wasOver = el.dataset.over === "true";
+  if (el.dataset.over !== undefined && wasOver !== isOver) {
+    $("announce").textContent = isOver ? `Too long: ${text}` : `Fits again: ${text}`;
+  }
   el.classList.toggle("over", isOver);
   el.dataset.length = String(length);
   el.dataset.over = isOver ? "true" : "false";
@@ -104,7 +109,7 @@ export async function copyFrom(textareaId, button) {
   button.dataset.label = label;
   button.textContent = ok ? "Copied ✓" : "Copy failed: select the text and press Ctrl+C";
   button.classList.toggle("copied", ok);
-  $("copy-status").textContent = ok ? `${label}: copied to the clipboard` : "Copy failed";
+  $("announce").textContent = ok ? `${label}: copied to the clipboard` : "Copy failed";
   clearTimeout(button.copyTimer);
   button.copyTimer = setTimeout(() => {
     button.textContent = label;

@@ -185,11 +185,17 @@ def _conversation_key(event: dict[str, Any]) -> str | None:
 
 
 def _last_message_at(event: dict[str, Any]) -> str | None:
-    """The incoming message's time (Chatwoot writes ISO 8601), for reply windows."""
+    """The incoming message's time (ISO 8601 in webhooks, Unix seconds in the
+    dashboard's payloads), for reply windows; None when absent or unusable."""
     value = event.get("created_at")
     try:
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
+        if isinstance(value, str):
+            moment = datetime.fromisoformat(value)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            moment = datetime.fromtimestamp(value, UTC)
+        else:
+            return None
+    except (ValueError, OverflowError, OSError):
         return None
     if moment is None or moment.tzinfo is None or moment > datetime.now(UTC):
         return None

@@ -401,6 +401,25 @@ def test_a_bots_message_is_not_the_agents_reply(server: Server, webhook: Webhook
     assert server.feedback_for("94").edited_text == "Hi Mario! ^Paola"
 
 
+@pytest.mark.parametrize(
+    ("created_at", "given"),
+    [
+        ("2026-11-02T09:30:00.000Z", "2026-11-02T09:30:00+00:00"),  # a webhook's
+        (1793611800, "2026-11-02T09:30:00+00:00"),  # Unix seconds
+        ("2026-11-02T09:30:00", None),  # no time zone: unknown, not guessed
+        (int(time.time()) + 3600, None),  # in the future: a clock is off
+        ("yesterday", None),
+        (10**20, None),
+        (True, None),
+        (None, None),
+    ],
+)
+def test_the_time_of_the_customers_message_is_passed_only_when_usable(
+    created_at: Any, given: str | None
+) -> None:
+    assert webhook_example._last_message_at({"created_at": created_at}) == given
+
+
 def test_pending_suggestions_are_bounded_in_number_and_age() -> None:
     pending = webhook_example.PendingSuggestions(limit=3, seconds=3600)
 

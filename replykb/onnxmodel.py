@@ -12,6 +12,8 @@ fastpath.py decides when this embedder is used.
 from __future__ import annotations
 
 import json
+import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 import numpy as np
 
 from .embed import MAX_MESSAGE_CHARS
+from .errors import ModelError
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -228,20 +231,37 @@ class OnnxEmbedder:
 
 # Threads of every session opened from now on in this process (0: one per core).
 _session_threads = 0
+# A server's threads per request, when its operator wants other than one (a machine
+# with many cores and few concurrent requests): a whole number, 0 for one per core.
+SERVER_THREADS_ENV = "REPLYKB_ONNX_THREADS"
 
 
 def use_server_sessions() -> None:
     """Open every later ONNX session of this process for a long-running server: each
-    request encoded on its caller's thread alone.
+    request encoded on its caller's thread alone (``$REPLYKB_ONNX_THREADS`` threads
+    when it is set).
 
     A command-line lookup is one message, which a pool of one thread per core encodes
     sooner. A server encodes many at once, one per request thread: there a shared pool
     makes concurrent requests wait for each other's workers, while one thread per
     request lets them run side by side, as many as there are cores
     (benchmarks/server_speed.py measures both). Vectors do not change.
+
+    Raises ModelError for a ``$REPLYKB_ONNX_THREADS`` that is not a whole number >= 0.
     """
     global _session_threads
-    _session_threads = 1
+    _session_threads = _server_threads(os.environ.get(SERVER_THREADS_ENV, ""))
+
+
+def _server_threads(value: str) -> int:
+    if not value.strip():
+        return 1
+    if not re.fullmatch(r"[0-9]{1,4}", value.strip()):
+        raise ModelError(
+            f"${SERVER_THREADS_ENV} must be a whole number of threads per request "
+            f"(0: one per core), not {value[:40]!r}; unset it for one"
+        )
+    return int(value.strip())
 
 
 def runtime_versions() -> dict[str, str]:

@@ -300,3 +300,40 @@ def test_server_sessions_give_the_same_vectors(
         assert server.suggest(message, channel="x", now=at).model_dump_json() == (
             library.suggest(message, channel="x", now=at).model_dump_json()
         )
+
+
+def test_an_operator_chooses_the_server_threads(
+    base: Path,
+    first_build: tuple[Path, subprocess.CompletedProcess[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cache, _ = first_build
+    monkeypatch.setattr(onnxmodel, "_session_threads", 0)  # restored after the test
+    monkeypatch.setenv("REPLYKB_ONNX_THREADS", " 2 ")
+    onnxmodel.use_server_sessions()
+    kb = KnowledgeBase.load(base, cache_dir=cache)
+    assert isinstance(kb.embedder, OnnxEmbedder)
+    assert kb.embedder.session.get_session_options().intra_op_num_threads == 2
+
+
+@pytest.mark.parametrize("value", ["two", "-1", "1.5", "99999", "٣"])
+def test_server_threads_that_are_not_a_count_stop_the_server(
+    base: Path, tmp_path: Path, value: str
+) -> None:
+    result = run_replykb(
+        [],
+        "serve",
+        "--kb",
+        str(base),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--port",
+        "0",
+        env={"REPLYKB_ONNX_THREADS": value},
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "replykb: error: $REPLYKB_ONNX_THREADS must be a whole number of threads per request "
+        f"(0: one per core), not {value!r}; unset it for one\n"
+    )
+    assert not (tmp_path / "cache").exists(), "stopped before loading anything"

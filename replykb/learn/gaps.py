@@ -43,8 +43,12 @@ GAP_REASONS: tuple[GapReason, ...] = ("no_match", "ambiguous", "wrong", "unused"
 
 # Cosine at which two groups of messages are one topic (average linkage), chosen with
 # benchmarks/gaps_clinc150.py (README: "Find what the base is missing").
-DEFAULT_SIMILARITY = 0.55
+DEFAULT_SIMILARITY = 0.70
 DEFAULT_MIN_SIZE = 3
+# A group extends an answer when its centroid scores this much above the base's match
+# threshold against it: a centroid of paraphrases scores higher than any one of them,
+# so the threshold alone attaches new topics to their neighbours (measured, as above).
+NEAR_OFFSET = 0.15
 # How many messages a draft shows as representative (the most central first).
 REPRESENTATIVES = 5
 # Encoded together, as in the triage core.
@@ -333,13 +337,15 @@ def mine_gaps(
     read: int | None = None,
     skipped: int = 0,
     grouping: Grouping = agglomerative,
+    near: float | None = None,
 ) -> GapReport:
     """Group ``messages`` into topics with the base's embeddings, largest first.
 
     A group of fewer than ``min_size`` messages is listed but not drafted. A group whose
-    centroid scores at the base's match threshold or above against an answer (or whose
-    messages' agents mostly used one answer instead) adds questions to that answer; any
-    other is a new answer. ``grouping`` is for benchmarks comparing methods.
+    centroid scores ``near`` or above against an answer (default: the base's match
+    threshold + ``NEAR_OFFSET``), or whose messages' agents mostly used one answer
+    instead, adds questions to that answer; any other is a new answer. ``grouping`` and
+    ``near`` are for benchmarks comparing choices.
     """
     known = set(kb.index.answer_ids)
     # Messages an agent answered with a known answer instead are that answer's, whatever
@@ -362,6 +368,7 @@ def mine_gaps(
             similarity=similarity,
         )
     texts = [_shown_text(entries[entry]) for entry in order]
+    bar = kb.settings.match.threshold + NEAR_OFFSET if near is None else near
     vectors = np.concatenate(
         [kb.embedder.encode(texts[i : i + _BATCH]) for i in range(0, len(texts), _BATCH)]
     ).astype(np.float32)
@@ -373,7 +380,8 @@ def mine_gaps(
             pinned.setdefault(pin, []).append(row)
     groups += pinned.values()
     unranked = [
-        _cluster(kb, [entries[order[r]] for r in rows], texts, rows, vectors) for rows in groups
+        _cluster(kb, [entries[order[r]] for r in rows], texts, rows, vectors, bar)
+        for rows in groups
     ]
     unranked.sort(key=lambda c: (-c["messages"], -c["conversations"], c["texts"][0]))
     clusters = [
@@ -402,6 +410,7 @@ def _cluster(
     texts: list[str],
     rows: list[int],
     vectors: Any,
+    near: float,
 ) -> dict[str, Any]:
     flat = [message for group in members for message in group]
     chosen = vectors[rows]
@@ -420,7 +429,7 @@ def _cluster(
         every = kb.matcher.answer_scores(centroid, limit=len(kb.index.answer_ids))
         nearest = reported[0]
         score = next(s for p, s in every if kb.index.answer_ids[p] == nearest)
-    elif nearest is not None and score >= kb.settings.match.threshold:
+    elif nearest is not None and score >= near:
         kind = "add_questions"
     else:
         kind = "new_answer"

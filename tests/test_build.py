@@ -21,7 +21,7 @@ from replykb import KnowledgeBase, onnxmodel
 from replykb import build as build_module
 from replykb.build import build_cache
 from replykb.embed import SentenceTransformerEmbedder
-from replykb.errors import CacheError
+from replykb.errors import CacheError, ModelError
 from replykb.onnxmodel import OnnxEmbedder
 
 from .cache_helpers import make_read_only, make_writable, no_bypass_prefix, run_replykb, snapshot
@@ -316,10 +316,20 @@ def test_an_operator_chooses_the_server_threads(
     assert kb.embedder.session.get_session_options().intra_op_num_threads == 2
 
 
-@pytest.mark.parametrize("value", ["two", "-1", "1.5", "99999", "٣"])
-def test_server_threads_that_are_not_a_count_stop_the_server(
-    base: Path, tmp_path: Path, value: str
-) -> None:
+@pytest.mark.parametrize("value", ["two", "-1", "1.5", "99999", "٣", "2 4"])
+def test_server_threads_must_be_a_count(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setattr(onnxmodel, "_session_threads", 0)
+    monkeypatch.setenv("REPLYKB_ONNX_THREADS", value)
+    with pytest.raises(ModelError) as raised:
+        onnxmodel.use_server_sessions()
+    assert str(raised.value) == (
+        "$REPLYKB_ONNX_THREADS must be a whole number of threads per request "
+        f"(0: one per core), not {value!r}; unset it for one"
+    )
+    assert onnxmodel._session_threads == 0, "nothing changed"
+
+
+def test_server_threads_that_are_not_a_count_stop_the_server(base: Path, tmp_path: Path) -> None:
     result = run_replykb(
         [],
         "serve",
@@ -329,11 +339,11 @@ def test_server_threads_that_are_not_a_count_stop_the_server(
         str(tmp_path / "cache"),
         "--port",
         "0",
-        env={"REPLYKB_ONNX_THREADS": value},
+        env={"REPLYKB_ONNX_THREADS": "two"},
     )
     assert result.returncode == 2
     assert result.stderr == (
         "replykb: error: $REPLYKB_ONNX_THREADS must be a whole number of threads per request "
-        f"(0: one per core), not {value!r}; unset it for one\n"
+        "(0: one per core), not 'two'; unset it for one\n"
     )
     assert not (tmp_path / "cache").exists(), "stopped before loading anything"

@@ -297,3 +297,23 @@ def test_cli_needs_a_source(base_root: Path) -> None:
 def test_help_has_examples() -> None:
     result = CliRunner().invoke(cli, ["gaps", "--help"])
     assert result.exit_code == 0 and "replykb gaps --kb answers/ --log usage.db" in result.output
+
+
+def test_csv_input_with_a_default_channel(kb: KnowledgeBase, tmp_path: Path) -> None:
+    path = tmp_path / "messages.csv"
+    rows = ["Message,Conversation ID"] + [f'"{m}",{c}' for m, c in PICKUP]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    tally: Counter[str] = Counter()
+    with path.open("rb") as stream:
+        records = read_records(stream, csv_format=True)
+        found = list(gaps_from_records(kb, records, channel="email", counts=tally))
+    assert tally == {"read": 5} and {m.channel for m in found} == {"email"}
+    assert [m.conversation_id for m in found] == [c for _, c in PICKUP]
+    assert all(m.reason == "no_match" for m in found)
+
+
+def test_cli_missing_input_file(base_root: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "nope.jsonl"
+    result = CliRunner().invoke(cli, ["gaps", "--kb", str(base_root), "--input", str(missing)])
+    assert result.exit_code == 2, result.output
+    assert f"replykb: error: {missing}: cannot read" in result.output

@@ -104,3 +104,12 @@ def test_a_log_without_text_drafts_nothing(logged: dict[str, Path], tmp_path: Pa
     assert first.startswith("0 of 11 messages not answered well (none); 0 topics, 0 drafted")
     assert "10 logged without text" in first
     assert list(out.iterdir()) == []
+
+
+def test_a_missing_log_is_an_error_not_a_new_file(logged: dict[str, Path], tmp_path: Path) -> None:
+    missing = tmp_path / "typo.db"
+    args = ["gaps", "--kb", str(logged["root"]), "--log", str(missing), "--out", str(tmp_path)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "replykb: error: usage log" in result.output and "no usage log there" in result.output
+    assert not missing.exists()

@@ -123,7 +123,8 @@ def gaps(
     else:
         from ..learn.log import open_configured_log
 
-        log = open_configured_log(kb.base, log_url)
+        # create=False: a mistyped path is an error, not a new empty log.
+        log = open_configured_log(kb.base, log_url, create=False)
         if log is None:
             raise click.UsageError(
                 "no messages to read: give --input FILE or --log URL, or set `log:` in "

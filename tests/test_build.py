@@ -24,7 +24,15 @@ from replykb.embed import SentenceTransformerEmbedder
 from replykb.errors import CacheError, ModelError
 from replykb.onnxmodel import OnnxEmbedder
 
-from .cache_helpers import make_read_only, make_writable, no_bypass_prefix, run_replykb, snapshot
+from .cache_helpers import (
+    copy_packaged_model,
+    edit_json,
+    make_read_only,
+    make_writable,
+    no_bypass_prefix,
+    run_replykb,
+    snapshot,
+)
 from .conftest import SHOP_BASE
 
 QUESTIONS = 10  # in the shop fixture base
@@ -347,3 +355,26 @@ def test_server_threads_that_are_not_a_count_stop_the_server(base: Path, tmp_pat
         "(0: one per core), not 'two'; unset it for one\n"
     )
     assert not (tmp_path / "cache").exists(), "stopped before loading anything"
+
+
+def test_a_model_without_a_fast_path_is_built_for_and_said(tmp_path: Path) -> None:
+    """A model the ONNX export cannot mirror (it lowercases texts itself) gets its index,
+    and the build says why it has no export: starts then load sentence-transformers."""
+    model = copy_packaged_model(tmp_path)
+    edit_json(model / "sentence_bert_config.json", do_lower_case=True)
+    root = tmp_path / "shop"
+    shutil.copytree(SHOP_BASE, root)
+    settings = root / "replykb.yaml"
+    settings.write_text(f"model: {model}\n" + settings.read_text(encoding="utf-8"))
+    cache = tmp_path / "cache"
+    expected = (
+        "no ONNX export for this model (it lowercases texts itself (do_lower_case)): starts "
+        "load sentence-transformers, slower, but encode nothing"
+    )
+    first = run_replykb([], "build", str(root), "--cache-dir", str(cache))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines()[:2] == [
+        f"built the index: {QUESTIONS} questions of {ANSWERS} answers",
+        expected,
+    ]
+    assert (cache / "onnx.json").is_file(), "the reason is kept: later starts do not try again"

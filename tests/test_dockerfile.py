@@ -350,6 +350,11 @@ def test_the_recipe_builds_a_cache_that_the_server_starts_from(tmp_path: Path) -
 
     cache = Path(environment["REPLYKB_CACHE_DIR"])
     base = Path(environment["REPLYKB_KB"])
+    # The image's user is neither the owner nor in the group of what root built: the
+    # server reads it through the permission bits for others.
+    for path in [base, cache, *base.rglob("*"), *cache.rglob("*")]:
+        needed = 0o005 if path.is_dir() else 0o004
+        assert path.stat().st_mode & needed == needed, f"{path} is not readable by others"
     before = snapshot(cache)
     make_read_only(base, cache)  # owned by root in the image, read-only for its user
     port = free_port()

@@ -24,6 +24,8 @@ bearer = HTTPBearer(
     description="`Authorization: Bearer <token>`, when the server runs with --token.",
 )
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="replykb"'}
+# How much of a refused body is read (and dropped) before answering 413.
+DRAIN_BYTES = 1_048_576
 
 
 def token_matches(given: str, expected: str) -> bool:
@@ -72,7 +74,7 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = _content_length(scope)
-        if declared is not None and declared > self.limit:
+        if declared is not None and declared > self.limit + DRAIN_BYTES:
             await self._refuse(send)
             return
         chunks: list[bytes] = []
@@ -87,11 +89,12 @@ class BodyLimit:
                 return
             body = message.get("body", b"")
             size += len(body)
+            more = message.get("more_body", False)
             if size > self.limit:
+                await _drain(receive, more, DRAIN_BYTES - (size - self.limit))
                 await self._refuse(send)
                 return
             chunks.append(body)
-            more = message.get("more_body", False)
         replay: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
         await self.app(scope, _replay([replay], receive), send)
 
@@ -119,6 +122,19 @@ class BodyLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+async def _drain(receive: Receive, more: bool, budget: int) -> None:
+    """Read and drop the rest of a refused body, up to ``budget`` bytes: a server that
+    closes while the client is still sending makes the client's system reset the
+    connection, and the client never sees the 413 (a body far over the limit is cut
+    off anyway)."""
+    while more and budget > 0:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        budget -= len(message.get("body", b""))
+        more = message.get("more_body", False)
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -25,8 +25,9 @@ REFUND = "my refund still hasn't arrived, sent it back 2 weeks ago"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with replykb_server(tmp_path_factory.mktemp("console-server"), token=TOKEN) as running:
+def server(tmp_path_factory: pytest.TempPathFactory, example_cache: Path) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("console-server")
+    with replykb_server(folder, example_cache, token=TOKEN) as running:
         yield running
 
 

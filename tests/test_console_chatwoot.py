@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,8 +30,8 @@ CONVERSATION_ID = 1234
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with replykb_server(tmp_path_factory.mktemp("chatwoot-console")) as running:
+def server(tmp_path_factory: pytest.TempPathFactory, example_cache: Path) -> Iterator[Server]:
+    with replykb_server(tmp_path_factory.mktemp("chatwoot-console"), example_cache) as running:
         yield running
 
 

@@ -46,8 +46,9 @@ webhook_example = load_example()
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with replykb_server(tmp_path_factory.mktemp("webhook-server"), token=TOKEN) as running:
+def server(tmp_path_factory: pytest.TempPathFactory, example_cache: Path) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("webhook-server")
+    with replykb_server(folder, example_cache, token=TOKEN) as running:
         yield running
 
 

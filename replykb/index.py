@@ -55,7 +55,7 @@ from .cachefiles import (
 )
 from .embed import Embedder
 from .embedcache import EmbeddingCache as EmbeddingCache
-from .models import AnswerBase
+from .models import AnswerBase, MatchSettings
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -80,6 +80,9 @@ class QuestionIndex:
     answer_ids: tuple[str, ...]
     row_answer: npt.NDArray[np.int32]
     model_id: str
+    # Set when a tuned model is used: the threshold and margin calibrated for it
+    # (tunedmodel.py), which replace the base's `match:` settings.
+    match: MatchSettings | None = None
 
     @property
     def size(self) -> int:

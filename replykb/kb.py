@@ -9,6 +9,7 @@ ambiguous match offers.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -17,7 +18,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from . import fastpath
+from . import fastpath, tunedmodel
 from .embed import Embedder, resolve_model
 from .errors import MessageError, ReplyKBError, UnknownNameError
 from .index import FileDigests, cache_folder, index_rows, load_or_build_index
@@ -97,6 +98,9 @@ class KnowledgeBase:
         *,
         observers: Iterable[Observer] = (),
     ) -> None:
+        if index.match is not None:  # a tuned model's own calibrated threshold and margin
+            settings = base.settings.model_copy(update={"match": index.match})
+            base = base.model_copy(update={"settings": settings})
         self.base = base
         self.embedder = embedder
         self.index = index
@@ -500,7 +504,15 @@ def open_index(
         return embedder, load_or_build_index(base, embedder, cache)
     digests = FileDigests(cache)
     spec = resolve_model(model or base.settings.model, base_root=base.root, sha256=digests.sha256)
+    # The model `replykb tune` made from this one, when there is one to use (an explicit
+    # `model` is taken as it is); it has its own index and ONNX export in the cache.
+    tuned = tunedmodel.use_tuned(base, cache, spec, digests) if model is None else None
+    if tuned is not None:
+        spec, cache = tuned.spec, tuned.cache
     choice = fastpath.open_embedder(spec, cache, digests)
     index = load_or_build_index(base, choice.embedder, cache, digests=digests)
     questions = [question for _, question in index_rows(base)]
-    return fastpath.after_index(spec, cache, choice, index, questions), index
+    embedder = fastpath.after_index(spec, cache, choice, index, questions)
+    if tuned is not None:
+        index = dataclasses.replace(index, match=tuned.match)
+    return embedder, index

@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..models import Location
+from ..models import Location, MatchSettings
 from .base_view import BaseView
 from .sweep import RenderSweep, render_sweep
 from .template_texts import TemplateText, read_template_texts
@@ -63,7 +63,12 @@ class CheckContext(BaseView):
     def matcher(self) -> Matcher:
         from ..match import Matcher
 
-        return Matcher.from_index(self.index, self.base.settings.match)
+        return Matcher.from_index(self.index, self.match_settings)
+
+    @property
+    def match_settings(self) -> MatchSettings:
+        """The base's `match:`, or the threshold and margin calibrated for its tuned model."""
+        return self.index.match or self.base.settings.match
 
     @cached_property
     def _row_position(self) -> Sequence[int]:

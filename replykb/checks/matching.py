@@ -167,7 +167,7 @@ def tests_match(ctx: CheckContext) -> Iterator[Found]:
     if not items:
         return
     decided = ctx.matcher.decide_many(ctx.encode_held_out([t for _, _, t in items]))
-    settings = ctx.base.settings.match
+    settings = ctx.match_settings
     answers = ctx.base.answers
     position = {answer.id: p for p, answer in enumerate(answers)}
     for k, (answer, i, test) in enumerate(items):

@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
-from . import formatting as _formatting  # noqa: F401  (declares RKB203 on the fit family)
 from . import drafts as _drafts  # noqa: F401  (declares RKB605 on the policy family)
+from . import formatting as _formatting  # noqa: F401  (declares RKB203 on the fit family)
+from . import tuned as _tuned  # noqa: F401  (declares RKB406 on the matching family)
 from .facts import facts
 from .fit import fit
 from .loading import loading

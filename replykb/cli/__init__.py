@@ -15,7 +15,7 @@ import click
 
 from .._version import __version__
 from ..errors import AnswerBaseError, ReplyKBError
-from . import answers, build, check, evaluate, gaps, init, serve, suggest, usage
+from . import answers, build, check, evaluate, gaps, init, serve, suggest, tune, usage
 from ._common import (
     EXIT_CANNOT_RUN,
     EXIT_FINDINGS,
@@ -90,6 +90,7 @@ def cli(context: click.Context, debug: bool) -> None:
       replykb usage --log usage.db --since 7 --html usage.html
       replykb serve --kb answers/ --port 8000
       replykb build answers/
+      replykb tune --kb answers/
 
     \b
     Exit codes:
@@ -118,6 +119,7 @@ for command in (
     usage.usage,
     serve.serve,
     build.build,
+    tune.tune,
 ):
     cli.add_command(command)
 

@@ -12,10 +12,15 @@ from ._common import CACHE_OPTION, JSON_OPTION, QUIET_OPTION, base_options
 
 @click.command()
 @base_options(positional=True)
+@click.option(
+    "--tune",
+    is_flag=True,
+    help="First fine-tune the model on the base's questions (`replykb tune`; needs torch).",
+)
 @CACHE_OPTION
 @JSON_OPTION
 @QUIET_OPTION
-def build(kb_path: Path, cache_dir: Path | None, as_json: bool, quiet: bool) -> None:
+def build(kb_path: Path, tune: bool, cache_dir: Path | None, as_json: bool, quiet: bool) -> None:
     """Build the index of the base in PATH and the model's ONNX export into its cache.
 
     A server replica, a container or a CI job started from this cache encodes
@@ -33,14 +38,26 @@ def build(kb_path: Path, cache_dir: Path | None, as_json: bool, quiet: bool) -> 
       replykb build --kb answers/ --cache-dir /var/cache/replykb
       REPLYKB_CACHE_DIR=/srv/cache replykb build answers/ && replykb serve --kb answers/
       replykb build answers/ --json
+      replykb build answers/ --tune
     """
     from ..build import build_cache
 
-    # A `--tune` step goes here, before the build: the index is then built with the
-    # tuned model, which open_index picks up by itself.
+    tuned = None
+    if tune:
+        # Before the build: the index is then built with the tuned model, when it is
+        # used, which open_index picks up by itself.
+        from ..learn.tune import tune_base
+        from ..loader import load_answer_base
+
+        tuned = tune_base(load_answer_base(kb_path), cache_dir)
+        if not as_json:
+            click.echo(tuned.text() if not quiet else f"tune: {tuned.verdict}: {tuned.reason}")
     report = build_cache(kb_path, cache_dir=cache_dir)
     if as_json:
-        click.echo(json.dumps(report.model_dump(mode="json"), indent=2))
+        output = report.model_dump(mode="json")
+        if tuned is not None:
+            output["tune"] = tuned.model_dump(mode="json")
+        click.echo(json.dumps(output, indent=2))
         return
     click.echo(
         f"{report.index} the index: {report.questions:,} questions of {report.answers:,} answers"

@@ -21,7 +21,6 @@ import signal
 import socket
 import subprocess
 import sys
-import sysconfig
 import time
 import urllib.error
 import urllib.request
@@ -271,6 +270,49 @@ def in_image(root: Path, path: str) -> str:
     return str(root / path.lstrip("/")) if path.startswith("/") else path
 
 
+def declared_dependencies(wheel: Path, folder: Path) -> Path:
+    """A folder holding links to the installed packages the wheel requires, and theirs
+    (markers evaluated, extras followed), each with its metadata; nothing else."""
+    import zipfile
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        requires = [
+            line.split(":", 1)[1].strip()
+            for line in archive.read(name).decode("utf-8").splitlines()
+            if line.startswith("Requires-Dist:")
+        ]
+    pending = [(Requirement(text), "") for text in requires]
+    seen: set[str] = set()
+    folder.mkdir()
+    while pending:
+        requirement, extra = pending.pop()
+        if requirement.marker and not requirement.marker.evaluate({"extra": extra}):
+            continue
+        key = canonicalize_name(requirement.name)
+        try:
+            distribution = metadata.distribution(key)
+        except metadata.PackageNotFoundError:
+            continue  # not needed here (a platform's optional wheel): nothing to link
+        for wanted in sorted(requirement.extras):
+            pending += [(Requirement(r), wanted) for r in distribution.requires or []]
+        if key in seen:
+            continue
+        seen.add(key)
+        pending += [(Requirement(r), "") for r in distribution.requires or []]
+        for top in {
+            f.parts[0] for f in distribution.files or [] if len(f.parts) and ".." not in f.parts
+        }:
+            link = folder / top
+            if top != "__pycache__" and not link.exists():
+                link.symlink_to(distribution.locate_file(top))
+    return folder
+
+
 def test_the_recipe_builds_a_cache_that_the_server_starts_from(tmp_path: Path) -> None:
     prefix = no_bypass_prefix(tmp_path)
     image = tmp_path / "image"
@@ -300,10 +342,14 @@ def test_the_recipe_builds_a_cache_that_the_server_starts_from(tmp_path: Path) -
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     (site,) = (venv / "lib").glob("python3*/site-packages")
-    # The dependencies (torch, onnxruntime, FastAPI...) are the test environment's: a path
-    # line, which does not run that environment's own .pth files (its editable replykb).
-    (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     (wheel,) = wheels.glob("replykb-*.whl")
+    # The dependencies (torch, onnxruntime, FastAPI...) are the test environment's, but
+    # only those the wheel declares, with theirs: a package replykb imports without
+    # declaring it would be missing from the image, and fails here as it would there.
+    deps = declared_dependencies(wheel, tmp_path / "deps")
+    (site / "deps.pth").write_text(f"{deps}\n")
+    assert (deps / "fastapi").exists() and (deps / "onnxruntime").exists()
+    assert not (deps / "hypothesis").exists(), "the test extra is not the image's"
     subprocess.run(
         [
             sys.executable,

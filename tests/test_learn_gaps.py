@@ -245,7 +245,8 @@ def test_cli_text_lists_drafts_and_small_groups(
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].startswith("10 of 11 messages not answered well (no match ")
-    assert "2 drafted in " in lines[0] and "1 records skipped" in lines[0]
+    assert "2 drafted in " in lines[0] and "1 record skipped" in lines[0]
+    assert "messages.jsonl: line 12: not valid JSON" in result.stderr
     assert lines[1].startswith("001-new-can-i-pick-up-my-order.yaml  new answer: 5 messages, 4")
     assert lines[2].startswith("002-add-to-refund.yaml  add questions to refund: 3 messages")
     assert "Not drafted (fewer than 3 messages):" in lines

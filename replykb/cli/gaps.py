@@ -14,6 +14,11 @@ from ..errors import DataError
 from ._common import CACHE_OPTION, JSON_OPTION, QUIET_OPTION, base_options
 
 _DAYS = re.compile(r"(\d{1,5})d")
+_SHOWN_PROBLEMS = 10
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _since(value: str | None) -> datetime | None:
@@ -119,7 +124,19 @@ def gaps(
             raise DataError(f"{input_path}: cannot read ({error.strerror or error})") from error
         with stream:
             records = read_records(stream, csv_format=is_csv(input_path), name=str(input_path))
-            found = list(gaps_from_records(kb, records, channel=channel, counts=counts))
+            problems: list[str] = []
+            found = list(
+                gaps_from_records(kb, records, channel=channel, counts=counts, problems=problems)
+            )
+        # Errors show even with -q; the first few are enough to find the rest.
+        for problem in problems[:_SHOWN_PROBLEMS]:
+            click.echo(f"replykb: {input_path}: {problem}", err=True)
+        if len(problems) > _SHOWN_PROBLEMS:
+            click.echo(
+                f"replykb: {input_path}: and {len(problems) - _SHOWN_PROBLEMS} more lines "
+                "that could not be read or triaged",
+                err=True,
+            )
     else:
         from ..learn.log import open_configured_log
 
@@ -156,8 +173,8 @@ def gaps(
         why = ", ".join(f"{r.replace('_', ' ')} {n}" for r, n in sorted(reasons.items()))
         click.echo(
             f"{report.gaps} of {report.read} messages not answered well ({why or 'none'}); "
-            f"{len(report.clusters)} topics, {len(report.drafted)} drafted in {out}/"
-            + (f"; {report.skipped} records skipped" if report.skipped else "")
+            f"{_count(len(report.clusters), 'topic')}, {len(report.drafted)} drafted in {out}/"
+            + (f"; {_count(report.skipped, 'record')} skipped" if report.skipped else "")
             + (f"; {report.no_text} logged without text" if report.no_text else "")
             + (
                 f"; {report.answered_now} answered by the base as it is now"
@@ -173,8 +190,8 @@ def gaps(
                 else f"add questions to {cluster.answer_id}"
             )
             click.echo(
-                f"{cluster.file}  {what}: {cluster.messages} messages, "
-                f"{cluster.conversations} conversations: {cluster.texts[0]!r}"
+                f"{cluster.file}  {what}: {_count(cluster.messages, 'message')}, "
+                f"{_count(cluster.conversations, 'conversation')}: {cluster.texts[0]!r}"
             )
     small = [c for c in report.clusters if not c.drafted]
     if small and not quiet:

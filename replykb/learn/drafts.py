@@ -57,7 +57,9 @@ def write_drafts(report: GapReport, base: AnswerBase, folder: Path) -> GapReport
             answer_id = new_answer_id(cluster, taken)
             taken.add(answer_id)
             name = f"{cluster.rank:0{width}d}-new-{answer_id}.yaml"
-            texts[name] = draft_text(cluster, base, len(drafted), new_id=answer_id)
+            texts[name] = draft_text(
+                cluster, base, len(drafted), new_id=answer_id, near=report.near
+            )
         else:
             name = f"{cluster.rank:0{width}d}-add-to-{cluster.answer_id}.yaml"
             texts[name] = draft_text(cluster, base, len(drafted))
@@ -83,7 +85,12 @@ def new_answer_id(cluster: GapCluster, taken: set[str]) -> str:
 
 
 def draft_text(
-    cluster: GapCluster, base: AnswerBase, total: int, *, new_id: str | None = None
+    cluster: GapCluster,
+    base: AnswerBase,
+    total: int,
+    *,
+    new_id: str | None = None,
+    near: float = 1.0,
 ) -> str:
     """The YAML of one draft: the header comments, then the answer or the questions."""
     lines = [f"{HEADER} {cluster.rank} of {total}: " + _title(cluster, base, new_id)]
@@ -99,8 +106,8 @@ def draft_text(
     if new_id is not None:
         if cluster.answer_id is not None:
             lines.append(
-                f"# Nearest existing answer: {cluster.answer_id} (score {cluster.score:.2f}, "
-                f"under the match threshold {base.settings.match.threshold:g})."
+                f"# Nearest existing answer: {cluster.answer_id} (score {cluster.score:.2f}; "
+                f"a group extends an answer from {near:.2f})."
             )
         questions, tests = _split(cluster.texts)
         lines.append(
@@ -126,8 +133,15 @@ def draft_text(
         left = len(cluster.texts) - len(questions) - (len(cluster.texts) - len(fresh))
     if left > 0:
         lines.append(f"# {left} more distinct messages are not copied here.")
-    dumped = yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=1000)
+    dumped = yaml.dump(body, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000)
     return "\n".join(lines) + "\n" + dumped
+
+
+class _Dumper(yaml.SafeDumper):
+    """Lists indented under their key, as the base's own files are written."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
 
 
 def _title(cluster: GapCluster, base: AnswerBase, new_id: str | None) -> str:

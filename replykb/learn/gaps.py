@@ -121,6 +121,7 @@ class GapReport(BaseModel):
     no_text: int = 0
     min_size: int
     similarity: float
+    near: float  # the score from which a group extends an answer
     clusters: list[GapCluster] = Field(default_factory=list)
 
     @property
@@ -141,24 +142,28 @@ def gaps_from_records(
     *,
     channel: str | None = None,
     counts: Counter[str] | None = None,
+    problems: list[str] | None = None,
 ) -> Iterator[GapMessage]:
     """The messages of a JSONL/CSV file that the base does not answer confidently.
 
     Each record needs a ``message``; ``channel`` (default: the given one, else the
     base's first), ``conversation_id``, and ``outcome`` (``wrong``/``unused``: kept
     even when confident; ``used_answer_id`` with it) are optional. ``counts`` receives
-    ``read`` and ``skipped`` (records that could not be read or triaged).
+    ``read`` and ``skipped`` (records that could not be read or triaged), ``problems``
+    a line for each of those (``line 3: not valid JSON ...``).
     """
     from .masking import Masker
 
     mask = Masker(kb.settings.log.mask).mask  # the base's own extra patterns too
     tally = counts if counts is not None else Counter()
+    notes = problems if problems is not None else []
     default_channel = channel or _first_channel(kb)
     pending: list[tuple[dict[str, Any], GapReason | None, str | None]] = []
     for record in records:
         if isinstance(record, RecordError):
             if not record.blank:
                 tally["skipped"] += 1
+                notes.append(f"line {record.line}: {record.error}")
             continue
         tally["read"] += 1
         fields = record.fields
@@ -171,9 +176,9 @@ def gaps_from_records(
         used = _text_or_none(fields.get("used_answer_id"))
         pending.append((request, _reason(fields.get("outcome")), used))
         if len(pending) == _BATCH:
-            yield from _triaged(kb, pending, tally, mask)
+            yield from _triaged(kb, pending, tally, mask, notes)
             pending = []
-    yield from _triaged(kb, pending, tally, mask)
+    yield from _triaged(kb, pending, tally, mask, notes)
 
 
 def _triaged(
@@ -181,6 +186,7 @@ def _triaged(
     pending: list[tuple[dict[str, Any], GapReason | None, str | None]],
     tally: Counter[str],
     mask: Callable[[str], str],
+    notes: list[str],
 ) -> Iterator[GapMessage]:
     if not pending:
         return
@@ -188,6 +194,7 @@ def _triaged(
     for (request, outcome, used), result in zip(pending, results, strict=True):
         if result.status == "error":
             tally["skipped"] += 1
+            notes.append(f"line {request['line']}: {result.error}")
             continue
         suggestion = result.suggestion
         status = suggestion.match.status
@@ -324,8 +331,10 @@ def _text_or_none(value: object) -> str | None:
 
 
 def _key(text: str) -> str:
-    """Texts that differ only in case, spacing or Unicode form are one question."""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().casefold()
+    """Texts that differ only in case, spacing, Unicode form or the punctuation around
+    them ("is there a discount?" and "Is there a discount") are one question."""
+    flat = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().casefold()
+    return re.sub(r"^[^\w<]+|[^\w>]+$", "", flat) or flat
 
 
 def mine_gaps(
@@ -359,6 +368,7 @@ def mine_gaps(
     # Sorted, so the groups do not depend on the order the messages came in.
     order = sorted(entries)
     total = sum(len(group) for group in entries.values())
+    bar = kb.settings.match.threshold + NEAR_OFFSET if near is None else near
     if not order:
         return GapReport(
             read=total if read is None else read,
@@ -366,9 +376,9 @@ def mine_gaps(
             skipped=skipped,
             min_size=min_size,
             similarity=similarity,
+            near=bar,
         )
     texts = [_shown_text(entries[entry]) for entry in order]
-    bar = kb.settings.match.threshold + NEAR_OFFSET if near is None else near
     vectors = np.concatenate(
         [kb.embedder.encode(texts[i : i + _BATCH]) for i in range(0, len(texts), _BATCH)]
     ).astype(np.float32)
@@ -394,6 +404,7 @@ def mine_gaps(
         skipped=skipped,
         min_size=min_size,
         similarity=similarity,
+        near=bar,
         clusters=clusters,
     )
 

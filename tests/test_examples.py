@@ -130,9 +130,10 @@ def cli_on_example_kb(monkeypatch: pytest.MonkeyPatch, example_kb: KnowledgeBase
 
     loaded: list[Path] = []
 
-    def load(path: Path, cache_dir: Path | None) -> KnowledgeBase:
+    def load(path: Path, cache_dir: Path | None, *, log: str | None = None) -> KnowledgeBase:
         loaded.append(path)
         assert path.resolve() == EXAMPLE_BASE.resolve() and cache_dir is None
+        assert log is None  # no --log in these commands: nothing is recorded
         return example_kb
 
     monkeypatch.setattr(replykb.cli.suggest, "load_kb", load)

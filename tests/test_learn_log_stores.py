@@ -374,3 +374,23 @@ def test_a_postgres_log_that_cannot_connect_names_it_without_its_password() -> N
     message = str(caught.value)
     assert message.startswith("cannot connect to the usage log postgresql://care:***@127.0.0.1:")
     assert "check that the server runs" in message and "s3cr3t" not in message
+
+
+def test_a_full_queue_makes_events_wait_and_loses_none(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    # A queue of 5 events, filled far faster than the writer masks and stores them.
+    log = UsageLog(lambda: open_store(tmp_path / "usage.db"), LogSettings(), queue_size=5)
+    now = datetime.now(UTC)
+    with caplog.at_level(logging.WARNING, logger="replykb.learn.log"):
+        for number in range(1500):
+            log.record([suggestion(now, message=f"call me on +39 347 123 {number:04d}")])
+        log.close()
+    with open_log(tmp_path / "usage.db", create=False) as reread:
+        rows = list(reread.suggestions())
+    assert len(rows) == 1500 and log.dropped == 0
+    assert {row.message for row in rows} == {"call me on <phone>"}
+    stalls = [r for r in caplog.records if "is behind" in r.getMessage()]
+    # One warning per stall (until the writer is idle again), not one per event.
+    assert 1 <= len(stalls) <= 20, len(stalls)
+    assert "new events wait for the writer" in stalls[0].getMessage()

@@ -39,7 +39,8 @@ logger = logging.getLogger(__name__)
 
 # The most text kept of one message: what the matcher reads of it (kb.match).
 MAX_TEXT = 4096
-# Events waiting for the writer; past this (a store down for long) new ones are dropped.
+# Events waiting for the writer; past this (a slow disk, a store down) a new event waits
+# for room: suggestions slow down rather than lose their events.
 QUEUE_SIZE = 20_000
 # The most events written in one transaction.
 BATCH = 500
@@ -143,14 +144,17 @@ class UsageLog:
         settings: LogSettings,
         *,
         prune_every: float = PRUNE_EVERY,
+        queue_size: int = QUEUE_SIZE,
     ) -> None:
         self.settings = settings
+        self._queue_size = queue_size
+        self._stalled = False  # the queue was full; one warning until the writer is idle
         self._open_store = open_store
         self._masker = Masker(settings.mask)
         self._prune_every = prune_every
         self._lock = threading.Lock()
         self._closed = False
-        self.dropped = 0  # events lost to a full queue or a store that stayed down
+        self.dropped = 0  # events lost to a store that stayed down (or a writer that died)
         self._inherited: list[LogStore] = []
         self._start()
         _OPEN_LOGS.add(self)
@@ -161,7 +165,7 @@ class UsageLog:
         self.location = self._store.location
         self._pid = os.getpid()
         self._queue: queue.Queue[Row | SuggestEvent | FeedbackEvent | None] = queue.Queue(
-            QUEUE_SIZE
+            self._queue_size
         )
         self._pruned_at = 0.0
         self._prune()
@@ -207,8 +211,28 @@ class UsageLog:
         try:
             self._queue.put_nowait(item)
         except queue.Full:
-            self.dropped += 1
-            logger.error("usage log %s is behind: an event was dropped", self.location)
+            self._wait_for_room(item)
+
+    def _wait_for_room(self, item: Row | SuggestEvent | FeedbackEvent | None) -> None:
+        """Backpressure: the event waits for the writer rather than being lost."""
+        if not self._stalled:
+            self._stalled = True
+            logger.warning(
+                "usage log %s is behind (%d events waiting): new events wait for the writer",
+                self.location,
+                self._queue_size,
+            )
+        while True:
+            try:
+                self._queue.put(item, timeout=1.0)
+                return
+            except queue.Full:
+                if not self._writer.is_alive():  # never: the writer catches everything
+                    self.dropped += 1
+                    logger.error(
+                        "usage log %s: its writer stopped; an event was lost", self.location
+                    )
+                    return
 
     # --- the writer thread ----------------------------------------------------------------
 
@@ -218,6 +242,7 @@ class UsageLog:
             try:
                 first = queue_.get(timeout=min(self._prune_every, 60.0) or 0.05)
             except queue.Empty:
+                self._stalled = False
                 self._prune_if_due()
                 continue
             items = [first]
@@ -233,8 +258,23 @@ class UsageLog:
             for _ in items:
                 queue_.task_done()
             if stop:
+                self._drain()
                 return
             self._prune_if_due()
+
+    def _drain(self) -> None:
+        # Closing: an event that a waiting thread put after the last one is still stored.
+        left: list[Row | SuggestEvent | FeedbackEvent] = []
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            self._queue.task_done()
+            if item is not None:
+                left.append(item)
+        if left:
+            self._store_batch(left)
 
     def _store_batch(self, items: list[Row | SuggestEvent | FeedbackEvent]) -> None:
         try:
@@ -265,6 +305,12 @@ class UsageLog:
                 )
                 time.sleep(0.2 * 2**attempt)
         self.dropped += len(rows)
+        logger.error(
+            "usage log %s: %d events lost (%d in all since it opened): the store kept failing",
+            self.location,
+            len(rows),
+            self.dropped,
+        )
 
     def _row(self, item: Row | SuggestEvent | FeedbackEvent) -> Row:
         keep, mask = self.settings.keep_text, self._masker.mask
@@ -360,7 +406,10 @@ class UsageLog:
         if self._pid != os.getpid():
             return  # a forked child that never wrote: the connection is the parent's
         if self._writer.is_alive():
-            self._queue.put(None)
+            try:
+                self._queue.put_nowait(None)
+            except queue.Full:
+                self._wait_for_room(None)
             self._writer.join()
         self._store.close()
         _OPEN_LOGS.discard(self)

@@ -88,10 +88,12 @@ def suggestion_from_row(
     values = dict(zip(SUGGESTION_COLUMNS, row, strict=True))
     values["at"] = _time(values["at"])
     values["candidates"] = [tuple(pair) for pair in candidates(values["candidates"])]
-    return LoggedSuggestion.model_validate(values)
+    # Rows this package wrote from validated events: not validated again (a log of
+    # 100k events reads several times faster).
+    return LoggedSuggestion.model_construct(**values)
 
 
 def feedback_from_row(row: tuple[Any, ...]) -> LoggedFeedback:
     values = dict(zip(FEEDBACK_COLUMNS, row, strict=True))
     values["at"] = _time(values["at"])
-    return LoggedFeedback.model_validate(values)
+    return LoggedFeedback.model_construct(**values)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from click.testing import CliRunner
 from replykb import KnowledgeBase
 from replykb.cli import cli
 from replykb.learn import open_log
+from replykb.learn.events import LoggedSuggestion
 from replykb.learn.gaps import gaps_from_log
 from replykb.models import LogSettings
 
@@ -113,3 +115,38 @@ def test_a_missing_log_is_an_error_not_a_new_file(logged: dict[str, Path], tmp_p
     assert result.exit_code == 2, result.output
     assert "replykb: error: usage log" in result.output and "no usage log there" in result.output
     assert not missing.exists()
+
+
+@pytest.mark.parametrize(
+    ("since", "drafted"), [(None, 2), ("30", 1), ("30d", 1), ("2000-01-01", 2)]
+)
+def test_since_keeps_the_recent_events(
+    logged: dict[str, Path], tmp_path: Path, since: str | None, drafted: int
+) -> None:
+    now = datetime.now(UTC)
+    old = ["do you gift wrap orders", "can you gift wrap my order", "is gift wrapping possible"]
+    rows = [
+        LoggedSuggestion(
+            at=at,
+            fingerprint="f",
+            channel="chat",
+            status="no_match",
+            answer_id="refund",
+            score=0.1,
+            candidates=[("refund", 0.1)],
+            latency_ms=1.0,
+            conversation_id=f"{text}-{at:%j}",
+            message=text,
+        )
+        for at, texts in ((now - timedelta(days=40), old), (now, [m for m, _ in PICKUP[:3]]))
+        for text in texts
+    ]
+    with open_log(tmp_path / "dated.db") as log:
+        log.record(rows)
+    args = ["gaps", "--kb", str(logged["root"]), "--log", str(tmp_path / "dated.db")]
+    args += ["--out", str(tmp_path / "drafts"), "--json"] + (["--since", since] if since else [])
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    listing = json.loads(result.stdout)
+    assert len([c for c in listing["clusters"] if c["drafted"]]) == drafted
+    assert listing["read"] == 3 * drafted

@@ -13,7 +13,8 @@ import click
 from ..errors import DataError
 from ._common import CACHE_OPTION, JSON_OPTION, QUIET_OPTION, base_options
 
-_DAYS = re.compile(r"(\d{1,5})d")
+# As `replykb usage` reads it: 7 or 7d days, else a date or an ISO 8601 time.
+_DAYS = re.compile(r"(\d{1,5})d?")
 _SHOWN_PROBLEMS = 10
 
 
@@ -30,7 +31,8 @@ def _since(value: str | None) -> datetime | None:
         moment = datetime.fromisoformat(value.strip())
     except ValueError:
         raise click.BadParameter(
-            f"{value!r}: give a number of days (30d) or a date (2026-11-01)", param_hint="--since"
+            f"{value!r}: give a number of days (30 or 30d) or a date (2026-11-01)",
+            param_hint="--since",
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -58,7 +60,12 @@ def _since(value: str | None) -> datetime | None:
     show_default=True,
     help="Draft topics of at least this many messages; smaller ones are only listed.",
 )
-@click.option("--since", metavar="WHEN", help="Log events since a date or for N days (30d).")
+@click.option(
+    "--since",
+    metavar="DAYS|DATE",
+    help="Only log events of the last DAYS days (30 or 30d), or since DATE (2026-11-01, "
+    "or an ISO 8601 time; UTC).",
+)
 @click.option("--channel", help="Channel for records of --input that name none.")
 @click.option(
     "--similarity",

@@ -615,3 +615,16 @@ def test_a_log_that_keeps_no_text_still_counts_the_edits(tmp_path: Path) -> None
     assert (refund.outcomes.edited, refund.outcomes.typical_edit) == (4, None)
     assert result.repeated_edits == []
     assert "10 working days" not in render_html(result) + render_text(result)  # no text
+
+
+def test_the_html_file_through_a_link_and_onto_a_device(log_path: Path, tmp_path: Path) -> None:
+    real, link = tmp_path / "real.html", tmp_path / "link.html"
+    real.write_text("old", encoding="utf-8")
+    link.symlink_to(real)
+    code, _, err = _usage(log_path, "--html", str(link), "-q")
+    assert code == 0 and err == ""
+    assert link.is_symlink() and real.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    # A device is written to, never replaced by a file (this runs as root in CI).
+    code, _, err = _usage(log_path, "--html", "/dev/full")
+    assert code == 2 and "/dev/full: cannot write the report (No space left on device)" in err
+    assert not Path("/dev/full").is_file()

@@ -393,18 +393,29 @@ def render_html(report: UsageReport) -> str:
 def write_html(report: UsageReport, path: Path) -> None:
     """Write the page to ``path`` atomically: into a temporary file beside it, renamed
     when complete, so a reader never sees half a report and a failure keeps the old one.
-    Raises :class:`DataError` naming the file when it cannot be written."""
-    if path.is_dir():
+    A symbolic link is followed (the file it names is replaced, the link stays); a device
+    or a pipe (/dev/stdout, a FIFO) is written to as it is. Raises :class:`DataError`
+    naming the file when it cannot be written."""
+    page = render_html(report)
+    target = path.resolve() if path.is_symlink() else path
+    if target.is_dir():
         raise DataError(f"{path}: is a folder; give a file name such as usage.html")
-    if not path.parent.is_dir():
-        raise DataError(f"{path}: the folder {path.parent} does not exist; create it first")
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        if target.exists() and not target.is_file():  # /dev/stdout, a FIFO: no rename
+            with target.open("w", encoding="utf-8") as stream:
+                stream.write(page)
+            return
+    except OSError as error:
+        raise DataError(f"{path}: cannot write the report ({error.strerror or error})") from error
+    if not target.parent.is_dir():
+        raise DataError(f"{path}: the folder {target.parent} does not exist; create it first")
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     try:
         # 0o666 minus the umask, as for any new file (mkstemp would make it private).
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            stream.write(render_html(report))
-        os.replace(temporary, path)
+            stream.write(page)
+        os.replace(temporary, target)
     except OSError as error:
         temporary.unlink(missing_ok=True)
         raise DataError(f"{path}: cannot write the report ({error.strerror or error})") from error

@@ -477,6 +477,8 @@ def test_html_escapes_every_text_from_the_log(tmp_path: Path) -> None:
         (["--log", "{log}", "--input", "{log}"], "give --log or --input, not both"),
         (["--input", "{missing}"], "no such file"),
         (["--log", "{log}", "--html", "{folder}"], "is a folder"),
+        (["--log", "{log}", "--html", "{log}"], "the report was read from"),
+        (["--input", "{log}", "--html", "{log}"], "the report was read from"),
         (["--log", "{log}", "--html", "{nofolder}/r.html"], "does not exist"),
         ([], "sets no usage log"),
         (["--log", "mysql://db/usage"], "unknown kind of log"),

@@ -106,6 +106,8 @@ def usage(
     end = _moment(now, "--now") if now is not None else datetime.now(UTC)
     start = _since(since, end)
     if input_path is not None:
+        if html_path is not None:
+            _refuse_to_overwrite(input_path, html_path)  # before the slow triage
         report = _file_report(kb_path, input_path, channel, cache_dir, start, end)
     else:
         if channel is not None:
@@ -117,6 +119,7 @@ def usage(
         if is_stdout(html_path):
             click.echo(render_html(report), nl=False)
             return
+        _refuse_to_overwrite(Path(report.location), html_path)
         write_html(report, html_path)
     if as_json:
         click.echo(report.model_dump_json(indent=2))
@@ -168,6 +171,16 @@ def _file_report(
     # log=False: reporting on a file must not write its messages into the usage log.
     kb = KnowledgeBase.load(kb_path, cache_dir=cache_dir, log=False)
     return report_from_file(kb, input_path, channel=channel, since=since, until=until)
+
+
+def _refuse_to_overwrite(source: Path, html_path: Path) -> None:
+    """--html naming the log or the --input file (through a link too) would lose it."""
+    try:
+        same = html_path.exists() and source.exists() and source.samefile(html_path)
+    except OSError:
+        same = False
+    if same:
+        fail(f"--html {html_path} is the {source} the report was read from; name another file")
 
 
 def _log_location(base: AnswerBase, log_url: str | None) -> tuple[str, Path | None]:

@@ -1,19 +1,24 @@
 """Masking personal data out of a message before the usage log stores it.
 
-What goes, in this order (each replaced by a token, so that gap mining still sees
-"my order <order> has not arrived, call me on <phone>"):
+What goes (each replaced by a token, so that gap mining still sees "my order <order>
+has not arrived, call me on <phone>"), in this order:
 
 - e-mail addresses -> ``<email>``;
 - IBANs (checked with their mod-97 digits) -> ``<iban>``;
-- card numbers (13 to 19 digits, spaced or not, checked with Luhn) -> ``<card>``, and
-  such runs that fail Luhn -> ``<number>``;
+- Italian tax codes (codice fiscale; a partita IVA after its name) -> ``<tax_id>``;
+- a card's security code and expiry after their names (CVV 123, exp 12/27) ->
+  ``<cvv>``, ``<expiry>``;
+- the base's own patterns (``log.mask`` in replykb.yaml, each under its token's name);
+- order and ticket numbers -> ``<order>``: an id after "order", "ordine", "ticket",
+  "pratica", "n.", "#"..., or a run of capitals and digits such as FH1234567;
 - phone numbers -> ``<phone>``: Google's libphonenumber (the ``phonenumbers``
   package) finds numbers written in Italian and international formats (+39 347 123
   4567, 0039 347..., 347-1234567, 02 1234 5678) and in the UK and US ones, and checks
   them against each country's numbering plan;
-- order and ticket numbers -> ``<order>``: an id after "order", "ordine", "ticket",
-  "pratica", "n.", "#"..., or a run of capitals and digits such as FH1234567, plus the
-  base's own patterns (``log.mask`` in replykb.yaml, each under its token's name);
+- card numbers (13 to 19 digits, spaced, dashed, dotted or not, checked with Luhn) ->
+  ``<card>``, and such runs that fail Luhn -> ``<number>``;
+- a number libphonenumber does not know that follows a word such as "call", "tel",
+  "chiamami", "numero" -> ``<phone>``;
 - any other run of six or more digits -> ``<number>`` (a customer number, a postcode
   with its city).
 """
@@ -30,7 +35,7 @@ TOKEN = "<{}>"
 EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 # Written in groups of four or not; the longest run that checks out is the IBAN.
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]){11,30}", re.IGNORECASE)
-CARD = re.compile(r"(?<![\w+])\d(?:[ -]?\d){12,18}(?![\w])")
+CARD = re.compile(r"(?<![\w+.])\d(?:[ .-]?\d){12,18}(?![\w])")
 # An id after the word that introduces one (English, Italian), or a code of capitals
 # and digits that no sentence has (FH1234567, TKT-004512). Where a pattern
 # has a group named `id`, only that group is masked ("order <order>").
@@ -43,6 +48,32 @@ ORDER = (
     r"(?P<id>(?=[A-Za-z0-9/-]*\d)[A-Za-z0-9][A-Za-z0-9/-]{3,}(?:[ ]\d{3,}(?![\w/-]))*)",
     r"(?<![\w#])#\s?(?P<id>(?=[A-Za-z0-9-]*\d)[A-Za-z0-9-]{4,})\b",
     r"\b(?=[A-Z-]*[A-Z][A-Z-]*\d)(?=[A-Z0-9-]*\d{3})[A-Z]{1,5}-?\d[A-Z0-9-]{3,}\b",
+)
+# Personal data that only its name gives away; each masks its `id` group.
+NAMED = (
+    ("tax_id", r"(?i:\b[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z]\b)"),
+    (
+        "tax_id",
+        r"(?i:\b(?:p\.?\s?iva|partita\s+iva|vat(?:\s+(?:number|no\.?|id))?|"
+        r"codice\s+fiscale|c\.f\.)\s*[:.°n]*\s*)(?P<id>(?:IT)?\d{11})\b",
+    ),
+    (
+        "cvv",
+        r"(?i:\b(?:cvv2?|cvc2?|cid|security\s+code|codice\s+(?:di\s+)?sicurezza)"
+        r"\s*[:.]?\s*)(?P<id>\d{3,4})\b",
+    ),
+    (
+        "expiry",
+        r"(?i:\b(?:exp(?:iry|ires|iration)?(?:\s+date)?|valid\s+thru|scad(?:enza|e)?|"
+        r"valida\s+fino\s+al?)\.?\s*[:.]?\s*)(?P<id>(?:0?[1-9]|1[0-2])\s?[/-]\s?(?:\d{4}|\d{2}))\b",
+    ),
+)
+# A number after a word that says it is a phone, for those libphonenumber does not
+# know (a range it holds unassigned): "call me on 07700 900123".
+PHONE_AFTER_WORD = re.compile(
+    r"(?i:\b(?:call|ring|phone|tel|telephone|mobile|cell|whatsapp|text\s+me|"
+    r"chiam\w*|telefon\w*|cellulare|numero|number|contatt\w*)\b[^\d<\n]{0,20}?)"
+    r"(?P<id>\+?\(?\d[\d ().-]{5,}\d)"
 )
 LONG_NUMBER = re.compile(r"(?<!\w)\d{6,}(?!\w)")
 # Countries whose national formats are read without a +prefix: most users of replykb
@@ -77,6 +108,7 @@ class Masker:
             for name, group in (extra or {}).items()
             for pattern in group
         ]
+        patterns = [(name, re.compile(pattern)) for name, pattern in NAMED] + patterns
         patterns += [("order", re.compile(pattern)) for pattern in ORDER]
         self._patterns = patterns
 
@@ -90,6 +122,7 @@ class Masker:
             text = pattern.sub(_token_for(name), text)
         text = mask_phones(text)
         text = CARD.sub(_card_or_number, text)
+        text = PHONE_AFTER_WORD.sub(_token_for("phone"), text)
         return LONG_NUMBER.sub(TOKEN.format("number"), text)
 
 

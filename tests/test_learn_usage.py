@@ -630,3 +630,20 @@ def test_the_html_file_through_a_link_and_onto_a_device(log_path: Path, tmp_path
     code, _, err = _usage(log_path, "--html", "/dev/full")
     assert code == 2 and "/dev/full: cannot write the report (No space left on device)" in err
     assert not Path("/dev/full").is_file()
+
+
+def test_reading_a_log_deletes_nothing_past_the_bases_retention(tmp_path: Path) -> None:
+    import shutil
+
+    root = Path(shutil.copytree(SHOP_BASE, tmp_path / "shop"))
+    settings = root / "replykb.yaml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8") + "log: {url: usage.db, retention_days: 1}\n",
+        encoding="utf-8",
+    )
+    with open_log(root / "usage.db", settings=None) as log:
+        log.record(SUGGESTIONS)  # all older than a day
+    for _ in range(2):
+        code, out, err = _run("usage", "--kb", str(root), "--json", "--now", "2026-11-23T00:00:00Z")
+        assert code == 0, err
+        assert json.loads(out)["totals"]["total"] == 9

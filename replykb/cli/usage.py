@@ -141,8 +141,11 @@ def _log_report(
 
     base = load_answer_base(kb_path)  # the log is read with the base alone: no model
     url, root = _log_location(base, log_url)
-    # create=False: a log that is not there is an error, not a new empty log.
-    with open_log(url, settings=base.settings.log, root=root, create=False) as log:
+    # create=False: a log that is not there is an error, not a new empty log. No
+    # retention: a report reads, it never deletes (the writers enforce retention_days,
+    # and --log may name a log kept by other settings than this base's).
+    reading = base.settings.log.model_copy(update={"retention_days": None})
+    with open_log(url, settings=reading, root=root, create=False) as log:
         report = report_from_log(
             log, base, location=log.location, since=since, until=until, unused_days=unused_days
         )

@@ -312,3 +312,24 @@ def test_observers_need_one_of_the_two_methods(shop_kb, caplog) -> None:  # type
     assert not KnowledgeBase(
         shop_kb.base, shop_kb.embedder, shop_kb.index, observers=[suggestions]
     ).records_feedback
+
+
+def test_a_postgres_log_whose_database_goes_away_never_breaks_a_suggestion(  # type: ignore[no-untyped-def]
+    shop_kb, postgres_server, caplog
+) -> None:
+    import psycopg
+
+    url = postgres_server.new_database()
+    name = url.rsplit("/", 1)[1]
+    log = open_log(url)
+    kb = KnowledgeBase(shop_kb.base, shop_kb.embedder, shop_kb.index, observers=[log])
+    plain = shop_kb.suggest("my refund hasn't arrived yet", channel="x")
+    with psycopg.connect(postgres_server.url, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)".encode())  # the writer's too
+    with caplog.at_level(logging.ERROR, logger="replykb.learn.log"):
+        suggestion = kb.suggest("my refund hasn't arrived yet", channel="x")
+        log.flush()
+    assert suggestion.model_dump() == plain.model_dump()
+    assert log.dropped == 1
+    assert f"usage log {url}: 1 event lost (1 in all since it opened)" in caplog.text
+    log.close()

@@ -306,9 +306,10 @@ class UsageLog:
                 time.sleep(0.2 * 2**attempt)
         self.dropped += len(rows)
         logger.error(
-            "usage log %s: %d events lost (%d in all since it opened): the store kept failing",
+            "usage log %s: %d event%s lost (%d in all since it opened): the store kept failing",
             self.location,
             len(rows),
+            "" if len(rows) == 1 else "s",
             self.dropped,
         )
 

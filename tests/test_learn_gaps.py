@@ -318,3 +318,16 @@ def test_cli_missing_input_file(base_root: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["gaps", "--kb", str(base_root), "--input", str(missing)])
     assert result.exit_code == 2, result.output
     assert f"replykb: error: {missing}: cannot read" in result.output
+
+
+def test_past_the_cap_the_most_repeated_texts_are_kept(
+    kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import replykb.learn.gaps as gaps
+
+    monkeypatch.setattr(gaps, "MAX_TEXTS", 2)
+    repeated = [GapMessage(text=m, reason="no_match") for m, _ in GIFT for _ in range(3)]
+    once = [GapMessage(text=m, reason="no_match") for m, _ in PICKUP]
+    report = mine_gaps(kb, once + repeated, min_size=3)
+    assert report.left_out == len(PICKUP) and report.gaps == len(PICKUP) + 6
+    assert sorted(t for c in report.clusters for t in c.texts) == sorted(m for m, _ in GIFT)

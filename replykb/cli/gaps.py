@@ -184,6 +184,11 @@ def gaps(
             + (f"; {_count(report.skipped, 'record')} skipped" if report.skipped else "")
             + (f"; {report.no_text} logged without text" if report.no_text else "")
             + (
+                f"; {report.left_out} messages of rarer texts left out (narrow with --since)"
+                if report.left_out
+                else ""
+            )
+            + (
                 f"; {report.answered_now} answered by the base as it is now"
                 if report.answered_now
                 else ""

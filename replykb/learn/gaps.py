@@ -45,6 +45,9 @@ GAP_REASONS: tuple[GapReason, ...] = ("no_match", "ambiguous", "wrong", "unused"
 # benchmarks/gaps_clinc150.py (README: "Find what the base is missing").
 DEFAULT_SIMILARITY = 0.70
 DEFAULT_MIN_SIZE = 3
+# The most distinct texts grouped in one run: the clustering's memory grows with the
+# square (5,000 texts: 12.5 million pair distances, 100 MB).
+MAX_TEXTS = 5000
 # A group extends an answer when its centroid scores this much above the base's match
 # threshold against it: a centroid of paraphrases scores higher than any one of them,
 # so the threshold alone attaches new topics to their neighbours (measured, as above).
@@ -119,6 +122,8 @@ class GapReport(BaseModel):
     # From a log: gaps the base answers now (a draft merged since), and events without text.
     answered_now: int = 0
     no_text: int = 0
+    # Messages of the rarest texts, left out past MAX_TEXTS distinct texts.
+    left_out: int = 0
     min_size: int
     similarity: float
     near: float  # the score from which a group extends an answer
@@ -365,9 +370,13 @@ def mine_gaps(
         if message.text.strip():
             pin = message.used_answer_id if message.used_answer_id in known else ""
             entries.setdefault((pin or "", _key(message.text)), []).append(message)
-    # Sorted, so the groups do not depend on the order the messages came in.
-    order = sorted(entries)
     total = sum(len(group) for group in entries.values())
+    # Clustering holds a distance for every pair of texts: past MAX_TEXTS distinct texts
+    # the most repeated are kept (a topic worth drafting repeats) and the rest counted.
+    kept = sorted(entries, key=lambda entry: (-len(entries[entry]), entry))[:MAX_TEXTS]
+    left_out = total - sum(len(entries[entry]) for entry in kept)
+    # Sorted, so the groups do not depend on the order the messages came in.
+    order = sorted(kept)
     bar = kb.settings.match.threshold + NEAR_OFFSET if near is None else near
     if not order:
         return GapReport(
@@ -377,6 +386,7 @@ def mine_gaps(
             min_size=min_size,
             similarity=similarity,
             near=bar,
+            left_out=left_out,
         )
     texts = [_shown_text(entries[entry]) for entry in order]
     vectors = np.concatenate(
@@ -405,6 +415,7 @@ def mine_gaps(
         min_size=min_size,
         similarity=similarity,
         near=bar,
+        left_out=left_out,
         clusters=clusters,
     )
 

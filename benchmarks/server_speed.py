@@ -24,6 +24,8 @@ adds less of its own time to a request than a full-featured client would. Other
 processes disturb all of this: before each timed part the script waits (up to
 --wait-idle seconds) for the machine to be idle, and reports the share of CPU time
 other processes used while it measured ("others' CPU", from /proc/stat).
+--server-threads N runs the server with $REPLYKB_ONNX_THREADS=N (0: a pool of one
+thread per core), to compare the two kinds of session over HTTP as well.
 
     HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 python benchmarks/server_speed.py \\
         data_full.json [--quick]
@@ -160,13 +162,16 @@ def free_port() -> int:
 
 
 def start_server(
-    root: Path, cache: Path, port: int, log: Path
+    root: Path, cache: Path, port: int, log: Path, threads: str | None
 ) -> tuple[subprocess.Popen[bytes], float]:
     """A `replykb serve` process and its seconds until GET /readyz answered 200."""
     command = replykb_command(
         "serve", "--kb", str(root), "--cache-dir", str(cache), "--port", str(port), "--no-watch"
     )
-    env = {**os.environ, "REPLYKB_TOKEN": ""}
+    # No token: on loopback the server is open, as a helpdesk behind a proxy may run it.
+    env = {name: value for name, value in os.environ.items() if name != "REPLYKB_TOKEN"}
+    if threads is not None:
+        env["REPLYKB_ONNX_THREADS"] = threads
     with log.open("ab") as output:
         started = time.perf_counter()
         process = subprocess.Popen(command, stdout=output, stderr=output, env=env)
@@ -280,6 +285,12 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=3, help="server starts timed, of each kind")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE, help="%(default)s")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--server-threads",
+        metavar="N",
+        help="$REPLYKB_ONNX_THREADS for the server (default: unset, one thread per request; "
+        "0: a pool of one per core), to compare over HTTP what (a) compares in process",
+    )
     add_wait_idle_option(parser)
     args = parser.parse_args()
     data = load_clinc150(args.data)  # first: a missing file ends the run at once
@@ -348,7 +359,7 @@ def main() -> None:
             if container_like:
                 (cache / "digests.json").unlink(missing_ok=True)
             settle()
-            process, seconds = start_server(root, cache, port, log)
+            process, seconds = start_server(root, cache, port, log, args.server_threads)
             starts[container_like].append(seconds)
         assert process is not None
         try:
@@ -365,7 +376,8 @@ def main() -> None:
             idle = settle()
             results["http"] = h = http_one_at_a_time(port, messages)
             print(
-                f"\n(b) POST /v1/suggest over loopback, one at a time ({idle}; others used "
+                f"\n(b) POST /v1/suggest over loopback, one at a time, server threads per request: "
+                f"{args.server_threads or '1 (default)'} ({idle}; others used "
                 f"{h['others']:.0%} of the CPU meanwhile)\n    {fmt(h['one'])}"
             )
             idle = settle()

@@ -170,7 +170,7 @@ def use_tuned(
         try:
             return _open(base, cache, manifest, digests)
         except (OSError, ModelError) as error:
-            why_not = f"it cannot be read ({error})"
+            why_not = f"cannot be read ({error}); `replykb tune` makes it again"
     log.info("replykb: matching with the untuned model: the tuned model %s", why_not)
     return None
 

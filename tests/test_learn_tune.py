@@ -8,6 +8,7 @@ The tuned bases are module fixtures: each training runs once for the whole modul
 from __future__ import annotations
 
 import json
+import logging
 import random
 import shutil
 import subprocess
@@ -20,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from replykb import KnowledgeBase
-from replykb.cachefiles import file_sha256
+from replykb.cachefiles import FileDigests, file_sha256
 from replykb.checks import run_checks
 from replykb.cli import cli
 from replykb.embed import SentenceTransformerEmbedder, resolve_model
@@ -29,7 +30,9 @@ from replykb.learn.tune import hold_out, tune_base
 from replykb.learn.tune_models import TuneReport
 from replykb.learn.tune_train import Pair, TrainSettings, make_batches, make_pairs, train
 from replykb.loader import load_answer_base
-from replykb.tunedmodel import TUNED_MANIFEST, TunedManifest, training_settings
+from replykb.tunedmodel import TUNED_MANIFEST, TunedManifest, training_settings, use_tuned
+
+from .test_checks_tuned import write_manifest
 
 # One epoch of 6 steps: pairs of one positive, 4 answers per batch.
 SETTINGS = """\
@@ -314,11 +317,51 @@ def test_check_says_the_tuned_model_is_stale_and_by_how_much_and_loading_still_u
 def test_a_tuned_model_that_is_not_better_is_kept_aside_and_not_used(tmp_path: Path) -> None:
     # A learning rate far too high for a transformer: the trial model gets no better.
     root = write_small_base(tmp_path / "base", extra="\n  learning_rate: 0.001")
-    result = CliRunner().invoke(cli, ["tune", str(root)])
+    # Through `replykb build --tune`, as CI or a container build runs it.
+    result = CliRunner().invoke(cli, ["build", "--tune", str(root)])
     assert result.exit_code == 0, result.output
     assert "kept aside, not used: it is not better: in-scope accuracy" in result.output
+    assert "built the index: 24 questions of 4 answers" in result.output
     assert manifest_of(root).verdict == "aside"
     kb = KnowledgeBase.load(root)
     assert kb.embedder.model_id == resolve_model().model_id
     assert kb.settings.match.threshold == 0.46  # the base's own, not a tuned one
     assert not [f for f in run_checks(root).findings if f.code == "RKB406"]
+
+
+def test_a_base_with_nothing_to_compare_on_is_a_clear_error_before_any_training(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "base"
+    root.mkdir()
+    (root / "replykb.yaml").write_text("brand: Acme\nchannels: {chat: {}}\n")
+    for answer_id in ("refund", "password"):
+        body = {"questions": [f"{answer_id} one", f"{answer_id} two"], "answer": "Yes."}
+        (root / f"{answer_id}.yaml").write_text(json.dumps(body))
+    result = CliRunner().invoke(cli, ["tune", "--kb", str(root)])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        f"replykb: error: {root}: nothing to measure a tuned model on: give answers 4 "
+        "questions or more (a fifth is held out) or `tests:`"
+    )
+    assert not (root / ".replykb" / TUNED_MANIFEST).exists()
+
+
+@pytest.mark.parametrize("damage", ["missing", "corrupt"])
+def test_a_missing_or_damaged_tuned_model_falls_back_to_the_untuned_one(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: str
+) -> None:
+    root = write_small_base(tmp_path / "base")
+    write_manifest(root)  # says "used", for a model folder that is not there
+    if damage == "corrupt":
+        folder = root / ".replykb" / manifest_of(root).folder / "model"
+        folder.mkdir(parents=True)
+        (folder / "model.safetensors").write_bytes(b"not the weights")
+    expected = {"missing": "No such file or directory", "corrupt": "checksum mismatch"}[damage]
+    with caplog.at_level(logging.INFO, logger="replykb"):
+        tuned = use_tuned(
+            load_answer_base(root), root / ".replykb", resolve_model(), FileDigests(None)
+        )
+    assert tuned is None
+    assert "matching with the untuned model: the tuned model cannot be read" in caplog.text
+    assert expected in caplog.text

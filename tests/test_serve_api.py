@@ -275,6 +275,21 @@ def test_suggest_errors_are_the_library_s(
             "k",
         ),
         ({"message": "hi", "channel": "x", "k": 1000}, "`k` must be at most 100, not 1000", "k"),
+        (
+            {"message": "hi", "channel": "x", "k": None},
+            "`k` must be a whole number of at least 1, not null",
+            "k",
+        ),
+        (
+            {"message": "hi", "channel": "x", "k": True},
+            "`k` must be a whole number of at least 1, not true",
+            "k",
+        ),
+        (
+            {"message": "hi", "channel": "x", "k": "3"},
+            "`k` must be a whole number of at least 1, not text",
+            "k",
+        ),
         ({"message": "hi", "channel": "x", "now": "2026-11-02T10:00:00"}, None, "now"),
         ({"message": "hi", "channel": "x", "colour": "red"}, "unknown field `colour`", "colour"),
     ],
@@ -361,6 +376,29 @@ def test_malformed_json_is_400(client: TestClient, body: bytes) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'{"message": "caf\xe9", "channel": "x"}', "it is not UTF-8 text (byte 17 is 0xe9)"),
+        (b'{"details": ' + b"[" * 5000 + b"]" * 5000 + b"}", "it is nested too deeply"),
+        (
+            b'{"k": ' + b"9" * 5000 + b"}",
+            "Exceeds the limit (4300 digits) for integer string conversion",
+        ),
+    ],
+)
+def test_json_python_cannot_read_is_400_saying_why(
+    client: TestClient, body: bytes, reason: str
+) -> None:
+    response = client.post(
+        "/v1/suggest", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["kind"] == "InvalidJSON"
+    assert error["message"].startswith(f"the body is not valid JSON: {reason}")
+
+
 @pytest.mark.parametrize("body", [b"[1, 2]", b'"hi"', b"null", b""])
 def test_a_body_that_is_not_an_object_is_422(client: TestClient, body: bytes) -> None:
     response = client.post(
@@ -414,6 +452,27 @@ def test_feedback_goes_to_the_library(client: TestClient, example_kb: KnowledgeB
     assert bad.status_code == 422 and error_of(bad)["message"] == str(expected)
     edited = client.post("/v1/feedback", json={"outcome": "edited", "channel": "x"})
     assert edited.status_code == 422 and "edited_text" in error_of(edited)["message"]
+    assert error_of(edited)["field"] == "edited_text"
+    for body, field in [
+        ({"outcome": "meh", "channel": "x"}, "outcome"),
+        (
+            {
+                "outcome": "wrong",
+                "channel": "x",
+                "answer_id": "refund-timing",
+                "used_answer_id": "nope",
+            },
+            "used_answer_id",
+        ),
+        ({"outcome": "wrong", "channel": "x", "answer_id": "nope"}, "answer_id"),
+        ({"outcome": "sent", "channel": "x", "agent": "nobody"}, "agent"),
+    ]:
+        refused = client.post("/v1/feedback", json=body)
+        assert refused.status_code == 422, body
+        assert error_of(refused)["field"] == field, (body, refused.text)
+        assert error_of(refused)["message"] == str(
+            library_error(lambda b=body: example_kb.feedback(b))
+        )
     assert isinstance(
         library_error(lambda: example_kb.feedback({"outcome": "edited", "channel": "x"})),
         MessageError,

@@ -273,3 +273,27 @@ def test_a_base_that_does_not_load_stops_the_server_with_one_line(tmp_path: Path
     assert "Traceback" not in done.stderr
     assert done.stderr.count("\n") == 1, done.stderr
     assert "refund-timing.yaml:" in done.stderr and "replykb check" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "environment"),
+    [(["--token", ""], {}), ([], {"REPLYKB_TOKEN": ""}), ([], {"REPLYKB_TOKEN": "s3cret\n"})],
+)
+def test_an_empty_or_unsendable_token_stops_the_server(
+    option: list[str], environment: dict[str, str]
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, **environment}
+    done = subprocess.run(
+        [sys.executable, "-m", "replykb", "serve", "--kb", "answers", "--port", "1", *option],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=Path(__file__).parent.parent,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "--token / $REPLYKB_TOKEN" in done.stderr and "Traceback" not in done.stderr

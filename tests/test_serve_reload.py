@@ -203,8 +203,33 @@ def test_the_watcher_sees_the_base_and_not_its_cache(base: Path) -> None:
     try:
         time.sleep(0.5)  # the watcher is watching
         (cache / "index.tmp").write_bytes(b"written by a reload")
-        assert not changes.wait(2), "a write into the cache asked for a reload"
+        # A usage log kept in the base folder (`log: usage.db`) writes at every suggestion.
+        for name in ("usage.db", "usage.db-wal", "usage.db-shm", "notes.txt", "refund.yaml~"):
+            (base / name).write_bytes(b"not part of the base")
+        assert not changes.wait(2), "a file that is not part of the base asked for a reload"
         edit_refund_timing(base)
         assert changes.wait(20), "an edited answer did not ask for a reload"
     finally:
         watcher.stop()
+
+
+@pytest.mark.parametrize(
+    ("relative", "counts"),
+    [
+        ("replykb.yaml", True),
+        ("returns/refund-timing.yaml", True),
+        ("returns/NEW.YML", True),
+        ("templates/x.j2", True),
+        ("templates/partials/sig.txt", True),
+        ("usage.db", False),
+        ("usage.db-wal", False),
+        ("returns/refund-timing.yaml~", False),
+        (".replykb/embeddings.npz", False),
+        (".git/index", False),
+        ("returns/.#refund-timing.yaml", False),
+        ("notes.md", False),
+    ],
+)
+def test_which_files_make_the_watcher_reload(tmp_path: Path, relative: str, counts: bool) -> None:
+    watcher = BaseWatcher(tmp_path, lambda: None, ignore=[tmp_path / ".replykb"])
+    assert watcher.is_base_file(str(tmp_path / relative)) is counts

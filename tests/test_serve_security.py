@@ -83,6 +83,29 @@ def test_every_v1_route_and_metrics_need_the_token(
     assert right.status_code in (200, 202), right.text
 
 
+def test_a_token_sent_another_way_is_told_how_to_send_it(secured: TestClient) -> None:
+    for header in (f"Basic {TOKEN}", TOKEN):
+        refused = secured.get("/v1/channels", headers={"Authorization": header})
+        assert refused.status_code == 401
+        assert (
+            refused.json()["error"]["message"]
+            == "send the token as `Authorization: Bearer <token>`"
+        )
+
+
+@pytest.mark.parametrize(
+    "path", ["/healthz", "/readyz", "/", "/static/console.js", "/v1/answers", "/metrics"]
+)
+def test_head_answers_like_get_without_a_body(secured: TestClient, path: str) -> None:
+    got = secured.get(path, headers=bearer())
+    head = secured.head(path, headers=bearer())
+    assert head.status_code == got.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    if "content-length" in got.headers and path != "/metrics":  # metrics change between calls
+        assert head.headers["content-length"] == got.headers["content-length"]
+
+
 @pytest.mark.parametrize(
     "path", ["/healthz", "/readyz", "/", "/static/console.js", "/openapi.json"]
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -15,6 +16,7 @@ from ._common import CACHE_OPTION, base_options
 logger = logging.getLogger("replykb.serve")
 
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+TOKEN_ENVVAR = "REPLYKB_TOKEN"
 
 
 @click.command()
@@ -24,7 +26,7 @@ _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
     "--token",
-    envvar="REPLYKB_TOKEN",
+    envvar=TOKEN_ENVVAR,
     show_envvar=True,
     help="Require `Authorization: Bearer TOKEN` on /v1 and /metrics (prefer the variable: "
     "a command line is visible to other users of the machine).",
@@ -78,6 +80,7 @@ def serve(
       curl -s localhost:8000/v1/suggest -H 'content-type: application/json' \\
         -d '{"message": "where is my refund??", "channel": "x", "agent": "paola"}'
     """
+    _check_token(token)
     import uvicorn
 
     from ..cachefiles import resolve_cache_folder
@@ -101,7 +104,7 @@ def serve(
 
     holder = BaseHolder(load, initial=first)
     settings = ServerSettings(
-        token=token or None,
+        token=token,
         cors_origins=cors_origins,
         max_body_bytes=max_body_bytes,
         log_messages=log_messages,
@@ -143,3 +146,25 @@ def serve(
             watcher.stop()
         holder.close()
         first.close()  # the usage log it opened: written out and closed
+
+
+def _check_token(token: str | None) -> None:
+    """An empty token (a secret that expanded to nothing) would open the server to every
+    request, and one with spaces at its ends could never be sent in a header."""
+    if token is None:
+        # click reads an empty variable as unset: an empty secret must not open the server.
+        token = os.environ.get(TOKEN_ENVVAR)
+        if token is None:
+            return
+    if not token.strip():
+        raise click.BadParameter(
+            "the token is empty: every request would be let in; give a token, or unset "
+            "$REPLYKB_TOKEN to run without one",
+            param_hint="--token / $REPLYKB_TOKEN",
+        )
+    if token != token.strip():
+        raise click.BadParameter(
+            "the token starts or ends with spaces or a line break (read from a file?): "
+            "remove them, or no request can send it",
+            param_hint="--token / $REPLYKB_TOKEN",
+        )

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from .. import triage_models
 from .._version import __version__
 from .errors import install_error_handlers
+from .head import HeadAsGet
 from .metrics import Metrics, MetricsMiddleware
 from .routes_api import router as api_router
 from .routes_ops import router as ops_router
@@ -58,8 +59,9 @@ def create_app(holder: BaseHolder, settings: ServerSettings | None = None) -> Fa
     app.include_router(ops_router)
     # check_dir=False: the console's files may be installed after the app is made.
     app.mount("/static", StaticFiles(directory=settings.static_dir, check_dir=False), name="static")
-    # Added last, so it runs first: counts every request, refused ones too.
     install_security(app, settings)
+    app.add_middleware(HeadAsGet)
+    # Added last, so it runs first: counts every request, refused ones too.
     app.add_middleware(MetricsMiddleware, metrics=metrics)
 
     def openapi() -> dict[str, Any]:

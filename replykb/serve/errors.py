@@ -59,14 +59,21 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
 
     @classmethod
-    def from_library(cls, error: ReplyKBError, status: int = 422) -> ApiError:
+    def from_library(
+        cls, error: ReplyKBError, status: int = 422, *, fields: Iterable[str] = ()
+    ) -> ApiError:
+        """The library's error as is; ``field`` from an unknown name's kind, or the first
+        of ``fields`` the message names in backquotes ("`k` must be...", "feedback: an
+        `edited` outcome needs `edited_text`")."""
         field = None
         if isinstance(error, UnknownNameError):
             field = _UNKNOWN_FIELDS.get(error.kind, error.kind)
         elif isinstance(error, MessageError):
-            # The library's messages about a field start with its name: "`k` must be...".
-            named = re.match(r"`(\w+)`", str(error))
-            field = named.group(1) if named else None
+            known = set(fields)
+            named = [
+                name for name in re.findall(r"`(\w+)`", str(error)) if not known or name in known
+            ]
+            field = named[0] if named else None
         return cls(status, str(error), kind=type(error).__name__, field=field)
 
 
@@ -150,6 +157,21 @@ def _request_error(errors: Iterable[Mapping[str, Any]]) -> ApiError:
     return ApiError(422, message, kind="MessageError", field=field)
 
 
+def _unparsable(cause: BaseException) -> ApiError:
+    if isinstance(cause, UnicodeDecodeError):
+        reason = (
+            f"it is not UTF-8 text (byte {cause.start + 1} is {cause.object[cause.start]:#04x})"
+        )
+    elif isinstance(cause, RecursionError):
+        reason = "it is nested too deeply"
+    elif isinstance(cause, ValueError):
+        # An integer of more digits than Python converts (4,300), among others.
+        reason = str(cause).split(";")[0]
+    else:
+        reason = "it cannot be read"
+    return ApiError(400, f"the body is not valid JSON: {reason}", kind="InvalidJSON")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every error the app can meet, answered as JSON."""
 
@@ -171,6 +193,10 @@ def install_error_handlers(app: FastAPI) -> None:
             404: f"no route {request.url.path}; see /docs for the API",
             405: f"{request.method} is not allowed on {request.url.path}",
         }.get(error.status_code, str(error.detail))
+        if error.status_code == 400 and error.__cause__ is not None:
+            # FastAPI's "There was an error parsing the body", for what json.loads
+            # raises besides a syntax error: say which.
+            return error_response(_unparsable(error.__cause__))
         headers = dict(error.headers or {})
         return error_response(ApiError(error.status_code, message, headers=headers))
 

@@ -92,6 +92,7 @@ class MetricsMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        method = scope.get("method", "GET")
         status = 500
 
         async def send_status(message: Message) -> None:
@@ -106,6 +107,5 @@ class MetricsMiddleware:
             route = scope.get("route")
             template = getattr(route, "path_format", None) or getattr(route, "path", None)
             label = template if isinstance(template, str) else "unmatched"
-            method = scope.get("method", "GET")
             self.metrics.requests.labels(label, method, str(status)).inc()
             self.metrics.latency.labels(label, method).observe(time.perf_counter() - started)

@@ -16,11 +16,11 @@ from fastapi import APIRouter, Body, Depends, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import TypeAdapter, ValidationError, WithJsonSchema
 
-from ..errors import UnknownNameError
+from ..errors import MessageError, UnknownNameError
 from ..length import count_length, sms_segments
 from ..models import Agent, Answer, Channel, Reply, Suggestion
 from ..render.windows import aware_time
-from ..triage_models import TriageFailure, TriageOutcome, TriageResult
+from ..triage_models import Feedback, TriageFailure, TriageOutcome, TriageResult, json_kind
 from .errors import ApiError, describe_errors, validated
 from .schemas import (
     BATCH_EXAMPLES,
@@ -49,7 +49,8 @@ async def require_token(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
 ) -> None:
-    check_token(request.app.state.settings.token, credentials)
+    settings = request.app.state.settings
+    check_token(settings.token, credentials, request.headers.get("authorization"))
 
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -118,7 +119,11 @@ def _check_text(request: Request, value: object, field: str, where: str = "") ->
 
 def _k_and_now(body: Mapping[str, Any]) -> tuple[Any, Any]:
     k = body.get("k", 3)
-    if isinstance(k, int) and not isinstance(k, bool) and k > MAX_K:
+    if not isinstance(k, int) or isinstance(k, bool):
+        # The library's wording, with the JSON name of what was sent (null, true, text).
+        message = f"`k` must be a whole number of at least 1, not {json_kind(k)}"
+        raise ApiError(422, message, kind="MessageError", field="k")
+    if k > MAX_K:
         raise ApiError(422, f"`k` must be at most {MAX_K}, not {k}", kind="MessageError", field="k")
     now = body.get("now")
     # The library's own reading of a time, and its message for a bad one.
@@ -315,4 +320,11 @@ def feedback(request: Request, body: FeedbackBody) -> FeedbackResponse:
     except ValidationError as error:
         message, field = describe_errors(error.errors(include_url=False))
         raise ApiError(422, message, kind="MessageError", field=field) from None
+    except UnknownNameError as error:
+        failed = ApiError.from_library(error)
+        if error.kind == "answer" and body.get("answer_id") != error.name:
+            failed.field = "used_answer_id"
+        raise failed from None
+    except MessageError as error:
+        raise ApiError.from_library(error, fields=Feedback.model_fields) from None
     return FeedbackResponse(recorded=kb.records_feedback)

@@ -33,14 +33,23 @@ def token_matches(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
-def check_token(expected: str | None, credentials: HTTPAuthorizationCredentials | None) -> None:
-    """Nothing without a server token; else the request's bearer token must match it."""
+def check_token(
+    expected: str | None,
+    credentials: HTTPAuthorizationCredentials | None,
+    authorization: str | None = None,
+) -> None:
+    """Nothing without a server token; else the request's bearer token must match it.
+    ``authorization`` is the raw header, to tell a missing token from one sent another
+    way (``Basic ...``, or the token alone)."""
     if expected is None:
         return
     if credentials is None:
+        sent = authorization is not None and authorization.strip() != ""
         raise ApiError(
             401,
-            "this server needs a token: send `Authorization: Bearer <token>`",
+            "send the token as `Authorization: Bearer <token>`"
+            if sent
+            else "this server needs a token: send `Authorization: Bearer <token>`",
             kind="Unauthorized",
             headers=_CHALLENGE,
         )

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
+
+from ..basefiles import ANSWER_SUFFIXES, TEMPLATES_DIR
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +31,7 @@ class BaseWatcher:
     ) -> None:
         self.root = root
         self._on_change = on_change
+        self._root = root.resolve()
         self._ignore = tuple(str(path.resolve()) for path in ignore)
         self._debounce_ms = debounce_ms
         self._stop = threading.Event()
@@ -42,16 +46,32 @@ class BaseWatcher:
         if self._thread is not None:
             self._thread.join(timeout=10)
 
+    def is_base_file(self, path: str) -> bool:
+        """Whether a change to ``path`` can change the base: replykb.yaml, an answer file
+        (``*.yaml``/``*.yml``) or a template, outside hidden folders, as the loader reads
+        them (basefiles.py). A usage log, its -wal/-shm files or an editor's backup in the
+        folder are not, nor is the cache (a reload itself writes there)."""
+        if any(path == ignored or path.startswith(ignored + os.sep) for ignored in self._ignore):
+            return False
+        try:
+            relative = Path(path).resolve().relative_to(self._root)
+        except ValueError:
+            return False
+        parts = relative.parts
+        if not parts or any(part.startswith(".") for part in parts):
+            return False
+        if parts[0] == TEMPLATES_DIR:
+            return len(parts) > 1
+        return relative.suffix.lower() in ANSWER_SUFFIXES
+
     def _run(self) -> None:
         # Imported here: only a server that watches pays for it.
-        from watchfiles import DefaultFilter, watch
+        from watchfiles import watch
 
-        ignore_dirs = (*DefaultFilter.ignore_dirs, ".replykb")
-        watch_filter = DefaultFilter(ignore_dirs=ignore_dirs, ignore_paths=self._ignore)
         try:
             for changes in watch(
                 self.root,
-                watch_filter=watch_filter,
+                watch_filter=lambda change, path: self.is_base_file(path),
                 debounce=self._debounce_ms,
                 stop_event=self._stop,
                 rust_timeout=1000,

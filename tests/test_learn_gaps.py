@@ -331,3 +331,55 @@ def test_past_the_cap_the_most_repeated_texts_are_kept(
     report = mine_gaps(kb, once + repeated, min_size=3)
     assert report.left_out == len(PICKUP) and report.gaps == len(PICKUP) + 6
     assert sorted(t for c in report.clusters for t in c.texts) == sorted(m for m, _ in GIFT)
+
+
+def test_an_email_is_grouped_by_its_newest_text(kb: KnowledgeBase, tmp_path: Path) -> None:
+    thread = (
+        "can I pick up my order in your store?\n\n"
+        "On Mon, 2 Nov 2026 at 10:00, Acme Care <care@acme.example> wrote:\n"
+        "> Hi Mario, your order FH7654321 ships to Via Roma 1, call us on 02 1234 5678.\n"
+    )
+    path = tmp_path / "mail.jsonl"
+    path.write_text(json.dumps({"message": thread, "channel": "email"}) + "\n", encoding="utf-8")
+    with path.open("rb") as stream:
+        (found,) = gaps_from_records(kb, read_records(stream, csv_format=False))
+    assert found.text == "can I pick up my order in your store?"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Can I pick up my order in your store?", "can-i-pick-up-my-order"),
+        ("¿Puedo recoger mi pedido en la tienda?", "puedo-recoger-mi-pedido-en-la"),
+        ("Posso ritirare l'ordine in negozio?", "posso-ritirare-l-ordine-in-negozio"),
+        ("能在店里取货吗", "new-topic"),
+        ("refund", "refund-2"),  # the base has `refund`
+    ],
+)
+def test_new_answer_ids(text: str, expected: str, kb: KnowledgeBase) -> None:
+    from replykb.learn.drafts import new_answer_id
+    from replykb.learn.gaps import GapCluster
+
+    cluster = GapCluster(
+        rank=1,
+        kind="new_answer",
+        answer_id=None,
+        score=0.0,
+        messages=3,
+        conversations=3,
+        reasons={"no_match": 3},
+        texts=[text],
+        drafted=True,
+    )
+    assert new_answer_id(cluster, {a.id for a in kb.answers}) == expected
+
+
+def test_out_may_not_be_a_file(kb: KnowledgeBase, tmp_path: Path) -> None:
+    from replykb.errors import DataError
+
+    report = mine_gaps(kb, [GapMessage(text=m, reason="no_match") for m, _ in PICKUP])
+    target = tmp_path / "drafts.txt"
+    target.write_text("keep me", encoding="utf-8")
+    with pytest.raises(DataError, match="is a file, not a folder"):
+        write_drafts(report, kb.base, target)
+    assert target.read_text(encoding="utf-8") == "keep me"

@@ -122,10 +122,13 @@ def serve(
         watcher = BaseWatcher(kb_path, holder.request_reload, ignore=[cache])
         watcher.start()
     # A reload asked for by SIGHUP runs in the reload thread; the handler only asks.
-    signal.signal(
-        signal.SIGHUP,
-        lambda signum, frame: threading.Thread(target=holder.request_reload, daemon=True).start(),
-    )
+    if hasattr(signal, "SIGHUP"):  # not on Windows
+        signal.signal(
+            signal.SIGHUP,
+            lambda signum, frame: threading.Thread(
+                target=holder.request_reload, daemon=True
+            ).start(),
+        )
     loaded = holder.current
     logger.info(
         "serving %s: %d answers, fingerprint %s",

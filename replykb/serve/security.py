@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hmac
+import json
 from typing import TYPE_CHECKING
 
-from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -64,11 +64,6 @@ def check_token(
         )
 
 
-def settings_of(request: Request) -> ServerSettings:
-    settings: ServerSettings = request.app.state.settings
-    return settings
-
-
 class BodyLimit:
     """413 for a body over ``limit`` bytes, whether it declares its length or is sent in
     chunks without one: the body is read up to the limit before the app sees it, so a
@@ -108,8 +103,6 @@ class BodyLimit:
         await self.app(scope, _replay([replay], receive), send)
 
     async def _refuse(self, send: Send) -> None:
-        import json
-
         body = json.dumps(
             error_body(
                 413,

@@ -150,3 +150,31 @@ def test_since_keeps_the_recent_events(
     listing = json.loads(result.stdout)
     assert len([c for c in listing["clusters"] if c["drafted"]]) == drafted
     assert listing["read"] == 3 * drafted
+
+
+def test_a_rejected_confident_suggestion_is_a_gap_of_the_answer_used(
+    logged: dict[str, Path],
+    tmp_path: Path,
+    real_embedder,  # type: ignore[no-untyped-def]
+) -> None:
+    log = open_log(tmp_path / "rejected.db")
+    kb = KnowledgeBase.load(
+        logged["root"], cache_dir=tmp_path / "cache", embedder=real_embedder, log=log
+    )
+    first = kb.suggest("I forgot my password", channel="chat", conversation_id="c20")
+    second = kb.suggest("When will I get my refund?", channel="chat", conversation_id="c20")
+    kb.suggest("how long does a refund take", channel="chat", conversation_id="c21")
+    assert (first.match.answer_id, second.match.answer_id) == ("password", "refund")
+    kb.feedback(
+        {
+            "outcome": "wrong",
+            "channel": "chat",
+            "conversation_id": "c20",
+            "answer_id": "refund",
+            "used_answer_id": "password",
+        }
+    )
+    with log:
+        (gap,) = gaps_from_log(log)
+    assert gap.text == "When will I get my refund?" and gap.reason == "wrong"
+    assert (gap.answer_id, gap.used_answer_id, gap.conversation_id) == ("refund", "password", "c20")

@@ -30,9 +30,13 @@ from ..records import Record, RecordError
 from .gaps_cluster import agglomerative
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from ..kb import KnowledgeBase
     from ..models import Match
+    from .events import LoggedFeedback, LoggedSuggestion
     from .gaps_cluster import Vectors
+    from .log import UsageLog
 
 # Rows of normalized vectors and a cosine threshold -> groups of row numbers.
 Grouping = Callable[["Vectors", float], list[list[int]]]
@@ -218,37 +222,48 @@ def _triaged(
 
 
 def gaps_from_log(
-    log: Any, *, since: Any = None, counts: Counter[str] | None = None
+    log: UsageLog, *, since: datetime | None = None, counts: Counter[str] | None = None
 ) -> Iterator[GapMessage]:
     """The logged suggestions that were ``no_match`` or ``ambiguous``, and those an agent
     reported ``wrong`` or ``unused``, each once. Messages are masked by the log already
-    (a log that keeps no text gives nothing to mine: ``counts["no_text"]``)."""
+    (a log that keeps no text gives nothing to mine: ``counts["no_text"]``).
+
+    Only the suggestions that are gaps, or that belong to a conversation with a
+    rejection, are held in memory, however long the log.
+    """
     tally = counts if counts is not None else Counter()
-    suggestions = list(log.suggestions(since))
-    tally["read"] += len(suggestions)
-    rejected: dict[int, tuple[GapReason, str | None]] = {}
-    extra: list[GapMessage] = []
+    rejections: list[LoggedFeedback] = []
     for feedback in log.feedback(since):
         reason = _reason(feedback.outcome)
         if reason is None:
             continue
-        own = getattr(feedback, "message", None)
-        if own:
-            extra.append(
-                GapMessage(
-                    text=own,
-                    reason=reason,
-                    channel=feedback.channel,
-                    conversation_id=feedback.conversation_id,
-                    answer_id=feedback.answer_id,
-                    used_answer_id=feedback.used_answer_id,
-                )
+        if feedback.message:  # an outcome that carries its message counts by itself
+            yield GapMessage(
+                text=feedback.message,
+                reason=reason,
+                channel=feedback.channel,
+                conversation_id=feedback.conversation_id,
+                answer_id=feedback.answer_id,
+                used_answer_id=feedback.used_answer_id,
             )
+        elif feedback.conversation_id is not None:
+            rejections.append(feedback)
+    rejected_in: set[str | None] = {feedback.conversation_id for feedback in rejections}
+    kept: list[LoggedSuggestion] = []
+    by_conversation: dict[str | None, list[int]] = {}
+    for logged in log.suggestions(since):
+        tally["read"] += 1
+        if logged.status == "confident" and logged.conversation_id not in rejected_in:
             continue
-        position = _suggestion_of(suggestions, feedback)
+        if logged.conversation_id in rejected_in:
+            by_conversation.setdefault(logged.conversation_id, []).append(len(kept))
+        kept.append(logged)
+    rejected: dict[int, tuple[GapReason, str | None]] = {}
+    for feedback in rejections:
+        position = _suggestion_of(kept, by_conversation.get(feedback.conversation_id, []), feedback)
         if position is not None:
-            rejected[position] = (reason, feedback.used_answer_id)
-    for position, logged in enumerate(suggestions):
+            rejected[position] = (_reason(feedback.outcome) or "wrong", feedback.used_answer_id)
+    for position, logged in enumerate(kept):
         if position in rejected:
             reason, used = rejected[position]
         elif logged.status in ("no_match", "ambiguous"):
@@ -258,16 +273,14 @@ def gaps_from_log(
         if not logged.message:
             tally["no_text"] += 1
             continue
-        candidates = list(logged.candidates or [])
         yield GapMessage(
             text=logged.message,
             reason=reason,
             channel=logged.channel,
             conversation_id=logged.conversation_id,
-            answer_id=logged.answer_id or (candidates[0][0] if candidates else None),
+            answer_id=logged.answer_id,
             used_answer_id=used,
         )
-    yield from extra
 
 
 def still_open(
@@ -300,16 +313,17 @@ def still_open(
     return still
 
 
-def _suggestion_of(suggestions: Sequence[Any], feedback: Any) -> int | None:
-    """The position of the suggestion ``feedback`` is about: the last one logged before
-    it in the same conversation that offered the same answer."""
-    if feedback.conversation_id is None:
-        return None
-    for position in range(len(suggestions) - 1, -1, -1):
-        logged = suggestions[position]
-        if logged.conversation_id != feedback.conversation_id or logged.at > feedback.at:
+def _suggestion_of(
+    kept: Sequence[LoggedSuggestion], positions: Sequence[int], feedback: LoggedFeedback
+) -> int | None:
+    """The position of the suggestion ``feedback`` is about: among those of its
+    conversation (``positions``, in log order), the last one logged before it that
+    offered the answer it rejects."""
+    for position in reversed(positions):
+        logged = kept[position]
+        if logged.at > feedback.at:
             continue
-        offered = {answer for answer, _ in (logged.candidates or [])} | {logged.answer_id}
+        offered = {answer for answer, _ in logged.candidates} | {logged.answer_id}
         if feedback.answer_id is None or feedback.answer_id in offered:
             return position
     return None

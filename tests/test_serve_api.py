@@ -477,3 +477,24 @@ def test_feedback_goes_to_the_library(client: TestClient, example_kb: KnowledgeB
         library_error(lambda: example_kb.feedback({"outcome": "edited", "channel": "x"})),
         MessageError,
     )
+
+
+@pytest.mark.parametrize(
+    "media", ["application/x-www-form-urlencoded", "text/plain; charset=utf-8"]
+)
+def test_a_body_that_is_not_sent_as_json_is_415(client: TestClient, media: str) -> None:
+    body = b'{"message": "how do I reset my password", "channel": "x"}'
+    response = client.post("/v1/suggest", content=body, headers={"content-type": media})
+    assert response.status_code == 415
+    error = error_of(response)
+    assert error["kind"] == "UnsupportedMediaType"
+    assert error["message"].startswith(
+        "the body must be JSON, sent with `Content-Type: application/json`"
+    )
+    # The same body as JSON is answered.
+    assert (
+        client.post(
+            "/v1/suggest", content=body, headers={"content-type": "application/json"}
+        ).status_code
+        == 200
+    )

@@ -139,6 +139,7 @@ CASES = [
     ("post", "/v1/suggest", "/v1/suggest", {"message": "hi", "channel": "fax"}, 422),
     ("post", "/v1/suggest", "/v1/suggest", {"message": "a" * 2001, "channel": "x"}, 413),
     ("post", "/v1/suggest", "/v1/suggest", b"{nope", 400),
+    ("post", "/v1/length", "/v1/length", "text/plain", 415),
     (
         "post",
         "/v1/suggest/batch",
@@ -179,7 +180,9 @@ def test_real_responses_match_their_schema(
     status: int,
 ) -> None:
     _, client, spec = served
-    if isinstance(body, bytes):
+    if body == "text/plain":
+        response = client.request(method, path, content=b"{}", headers={"content-type": body})
+    elif isinstance(body, bytes):
         response = client.request(
             method, path, content=body, headers={"content-type": "application/json"}
         )

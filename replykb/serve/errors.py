@@ -185,6 +185,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_validation(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media and media != "application/json" and not media.endswith("+json"):
+            # FastAPI reads only JSON bodies as JSON: `curl -d` alone sends a form type.
+            return error_response(
+                ApiError(
+                    415,
+                    f"the body must be JSON, sent with `Content-Type: application/json` "
+                    f"(curl: -H 'content-type: application/json'), not {media:.80}",
+                )
+            )
         return error_response(_request_error(error.errors()))
 
     async def on_http(request: Request, error: Exception) -> JSONResponse:

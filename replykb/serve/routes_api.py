@@ -59,6 +59,7 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         401: "The server has a token and the request's is missing or wrong.",
         404: "No answer with that id.",
         413: "The body, the message or the batch is too large.",
+        415: "The body is not sent as JSON (`Content-Type: application/json`).",
         422: "A field that cannot be used, or an unknown channel, agent or answer "
         "(the library's message).",
     }
@@ -148,7 +149,7 @@ def _log_suggestion(request: Request, loaded: Loaded, result: TriageResult) -> N
 @router.post(
     "/suggest",
     response_model=Suggestion,
-    responses=_errors(400, 401, 413, 422),
+    responses=_errors(400, 401, 413, 415, 422),
     summary="Suggest the reply to one message",
 )
 def suggest(request: Request, body: SuggestBody) -> Response:
@@ -169,7 +170,7 @@ def suggest(request: Request, body: SuggestBody) -> Response:
 @router.post(
     "/suggest/batch",
     response_model=BatchResponse,
-    responses=_errors(400, 401, 413, 422),
+    responses=_errors(400, 401, 413, 415, 422),
     summary="Suggest replies to many messages",
 )
 def suggest_batch(request: Request, body: BatchBody) -> Response:
@@ -212,7 +213,7 @@ def suggest_batch(request: Request, body: BatchBody) -> Response:
 @router.post(
     "/render",
     response_model=Reply,
-    responses=_errors(400, 401, 413, 422),
+    responses=_errors(400, 401, 413, 415, 422),
     summary="Render an answer for a channel",
 )
 def render(request: Request, body: RenderBody) -> Response:
@@ -235,7 +236,7 @@ def render(request: Request, body: RenderBody) -> Response:
 @router.post(
     "/length",
     response_model=LengthResponse,
-    responses=_errors(400, 401, 413, 422),
+    responses=_errors(400, 401, 413, 415, 422),
     summary="Count a text as a channel's platform counts it",
 )
 def length(request: Request, body: LengthBody) -> LengthResponse:
@@ -306,7 +307,7 @@ def agents(request: Request) -> Response:
     "/feedback",
     status_code=202,
     response_model=FeedbackResponse,
-    responses=_errors(400, 401, 413, 422),
+    responses=_errors(400, 401, 413, 415, 422),
     summary="Say what the agent did with a suggestion",
 )
 def feedback(request: Request, body: FeedbackBody) -> FeedbackResponse:

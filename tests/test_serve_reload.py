@@ -181,17 +181,32 @@ def test_an_unexpected_failure_keeps_the_old_base_and_tells_no_detail(
     assert "secret" not in response.text
 
 
-def test_a_request_keeps_the_base_it_started_on(
+def test_a_request_in_flight_finishes_on_the_base_it_started_on(
     base: Path, served: tuple[BaseHolder, TestClient]
 ) -> None:
-    holder, _ = served
-    in_flight = holder.current
-    edit_refund_timing(base)
-    outcome = holder.reload(timeout=120)
-    assert outcome is not None and outcome.result == "reloaded"
-    assert holder.current is not in_flight
-    old = in_flight.kb.render("refund-timing", channel="chat").text
-    assert "5 working days" in old  # what a request that started before the swap sends
+    """A batch whose first reply triggers a reload (an observer of the old base swaps
+    the new one in and waits): the second reply, rendered after the swap, still comes
+    from the old base, and the next request from the new one."""
+    holder, client = served
+    old = holder.current
+    swapped = []
+
+    class SwapDuringRequest:
+        def on_suggest(self, event: object) -> None:
+            if not swapped:
+                edit_refund_timing(base)
+                swapped.append(holder.reload(timeout=120))
+
+    old.kb.add_observer(SwapDuringRequest())
+    items = [{"message": "where is my refund??", "channel": "chat"}] * 2
+    response = client.post("/v1/suggest/batch", json={"items": items})
+    assert response.status_code == 200, response.text
+    assert swapped and swapped[0] is not None and swapped[0].result == "reloaded"
+    assert holder.current is not old  # swapped while the request ran
+    texts = [r["suggestion"]["reply"]["text"] for r in response.json()["results"]]
+    assert all("5 working days" in text for text in texts), texts
+    after = client.post("/v1/suggest", json=items[0]).json()
+    assert "3 working days" in after["reply"]["text"]
 
 
 def test_the_watcher_sees_the_base_and_not_its_cache(base: Path) -> None:

@@ -296,6 +296,12 @@ def test_metrics_count_requests_suggestions_and_the_base(
     )
     assert _metric(text, "replykb_base_answers") == len(example_kb.answers)
     assert "refund" not in text  # no customer text in the metrics
+    with TestClient(create_app(holder, ServerSettings()), raise_server_exceptions=False) as client:
+        for method in ("FOO1", "FOO2", "BREW"):
+            client.request(method, "/healthz")
+        text = client.get("/metrics").text
+    assert _metric(text, "replykb_http_requests_total", route="/healthz", method="other") == 3
+    assert "FOO1" not in text
 
 
 def test_two_apps_in_one_process_keep_their_own_metrics(holder: BaseHolder) -> None:

@@ -19,6 +19,9 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 _LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 class Metrics:
     """The counters, histogram and gauges ``GET /metrics`` shows."""
 
@@ -92,7 +95,9 @@ class MetricsMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        # Any other method (`curl -X FOO1`) would add a series per spelling.
         method = scope.get("method", "GET")
+        method = method if method in _METHODS else "other"
         status = 500
 
         async def send_status(message: Message) -> None:

@@ -384,3 +384,19 @@ def test_out_may_not_be_a_file(kb: KnowledgeBase, tmp_path: Path) -> None:
     with pytest.raises(DataError, match="is a file, not a folder"):
         write_drafts(report, kb.base, target)
     assert target.read_text(encoding="utf-8") == "keep me"
+
+
+def test_add_draft_leaves_out_the_answers_own_questions(kb: KnowledgeBase) -> None:
+    from replykb.learn.drafts import draft_text
+
+    own = ["I forgot my password", "password reset please"]  # a question and a test
+    new = ["forgot password", "password forgotten help"]
+    messages = [
+        GapMessage(text=t, reason="unused", used_answer_id="password", conversation_id=t)
+        for t in own + new
+    ]
+    (cluster,) = mine_gaps(kb, messages).clusters
+    text = draft_text(cluster, kb.base, 1)
+    assert "# 2 of these messages are already questions or tests of this answer" in text
+    assert sorted(yaml.safe_load(text)["questions"]) == sorted(new)
+    assert "file: account/password.yaml" in text

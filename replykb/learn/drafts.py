@@ -129,8 +129,13 @@ def draft_text(
             f"it: copy the questions that belong under `questions:` in {where}, then run "
             "replykb check."
         )
+        if len(fresh) < len(cluster.texts):
+            lines.append(
+                f"# {len(cluster.texts) - len(fresh)} of these messages are already questions or "
+                "tests of this answer (not copied again)."
+            )
         body = {"answer_id": answer.id, "file": where, "questions": questions}
-        left = len(cluster.texts) - len(questions) - (len(cluster.texts) - len(fresh))
+        left = len(fresh) - len(questions)
     if left > 0:
         lines.append(f"# {left} more distinct messages are not copied here.")
     dumped = yaml.dump(body, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000)

@@ -196,6 +196,24 @@ def test_customer_text_stays_out_of_the_log(server: ServerProcess) -> None:
     assert SECRET_PHRASE not in log
 
 
+def test_a_port_in_use_is_said_at_once(server: ServerProcess) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "replykb", "serve", "--kb", "answers", "--port", str(server.port)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).parent.parent,
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"replykb: error: cannot listen on 127.0.0.1:{server.port}: Address already in use; "
+        "pick another --port\n"
+    )
+
+
 def test_sighup_reloads_the_edited_base(server: ServerProcess, base: Path) -> None:
     before = server.json("GET", "/readyz")
     server.json("POST", "/v1/suggest", {"message": "where is my refund??", "channel": "chat"})

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 from pathlib import Path
 
 import click
 
-from ._common import CACHE_OPTION, base_options
+from ._common import CACHE_OPTION, base_options, fail
 
 logger = logging.getLogger("replykb.serve")
 
@@ -89,6 +91,8 @@ def serve(
     from ..serve import BaseHolder, ServerSettings, create_app
     from ..serve.watch import BaseWatcher
 
+    # The port is taken before the base loads: a port in use is said at once, in one line.
+    listener = _listen(host, port)
     # One scoring thread per request (S3's measurement, benchmarks/server_speed.py).
     use_server_sessions()
     # The usage log (--log, else the base's `log:` setting) is opened once, by the first
@@ -143,12 +147,13 @@ def serve(
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     config = uvicorn.Config(app, host=host, port=port, log_level="info", lifespan="off")
     try:
-        uvicorn.Server(config).run()
+        uvicorn.Server(config).run(sockets=[listener])
     finally:
         if watcher is not None:
             watcher.stop()
         holder.close()
         first.close()  # the usage log it opened: written out and closed
+        listener.close()
 
 
 def _check_token(token: str | None) -> None:
@@ -171,3 +176,21 @@ def _check_token(token: str | None) -> None:
             "remove them, or no request can send it",
             param_hint="--token / $REPLYKB_TOKEN",
         )
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` (IPv4 or IPv6), for uvicorn to serve on."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        listener = socket.socket(family, kind, proto)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+    except OSError as error:
+        fail(
+            f"cannot listen on {host}:{port}: {error.strerror or error}"
+            + ("; pick another --port" if error.errno == errno.EADDRINUSE else "")
+        )
+    listener.set_inheritable(True)
+    return listener

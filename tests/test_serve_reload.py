@@ -248,3 +248,30 @@ def test_the_watcher_sees_the_base_and_not_its_cache(base: Path) -> None:
 def test_which_files_make_the_watcher_reload(tmp_path: Path, relative: str, counts: bool) -> None:
     watcher = BaseWatcher(tmp_path, lambda: None, ignore=[tmp_path / ".replykb"])
     assert watcher.is_base_file(str(tmp_path / relative)) is counts
+
+
+def test_the_watcher_follows_a_symlink_switched_by_a_deploy(tmp_path: Path) -> None:
+    releases = tmp_path / "releases"
+    for release in ("v1", "v2"):
+        (releases / release / "returns").mkdir(parents=True)
+        (releases / release / "replykb.yaml").write_text("brand: Acme\n", encoding="utf-8")
+    current = tmp_path / "current"
+    current.symlink_to(releases / "v1")
+    changes = threading.Event()
+    watcher = BaseWatcher(current, changes.set, debounce_ms=100)
+    watcher.start()
+    try:
+        time.sleep(0.5)
+        switch = tmp_path / "current.tmp"  # ln -sfn v2 current.tmp && mv -T current.tmp current
+        switch.symlink_to(releases / "v2")
+        switch.replace(current)
+        assert changes.wait(20), "switching the link did not ask for a reload"
+        changes.clear()
+        time.sleep(1.5)  # watching the new release now
+        (releases / "v2" / "returns" / "new.yaml").write_text("id: x\n", encoding="utf-8")
+        assert changes.wait(20), "an edit in the new release did not ask for a reload"
+        changes.clear()
+        (releases / "v1" / "returns" / "old.yaml").write_text("id: y\n", encoding="utf-8")
+        assert not changes.wait(2), "an edit in the old release asked for a reload"
+    finally:
+        watcher.stop()

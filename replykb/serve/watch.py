@@ -65,22 +65,39 @@ class BaseWatcher:
         return relative.suffix.lower() in ANSWER_SUFFIXES
 
     def _run(self) -> None:
-        # Imported here: only a server that watches pays for it.
-        from watchfiles import watch
-
         try:
-            for changes in watch(
-                self.root,
-                watch_filter=lambda change, path: self.is_base_file(path),
-                debounce=self._debounce_ms,
-                stop_event=self._stop,
-                rust_timeout=1000,
-                raise_interrupt=False,
-            ):
-                logger.info("%d change(s) under %s: reloading the base", len(changes), self.root)
-                self._on_change()
+            while self._watch_target():
+                pass
         except Exception:
             # The server goes on without watching; SIGHUP and POST /v1/reload still work.
             logger.exception(
                 "watching %s stopped; reload with SIGHUP or POST /v1/reload", self.root
             )
+
+    def _watch_target(self) -> bool:
+        """Watch the folder ``root`` leads to until it leads elsewhere (a deploy that
+        switches a symlink, ``current -> releases/v2``: True, watch again) or the
+        watcher stops (False)."""
+        # Imported here: only a server that watches pays for it.
+        from watchfiles import watch
+
+        target = self._root = self.root.resolve()
+        for changes in watch(
+            target,
+            watch_filter=lambda change, path: self.is_base_file(path),
+            debounce=self._debounce_ms,
+            stop_event=self._stop,
+            rust_timeout=1000,
+            yield_on_timeout=True,  # an empty set each second: time to look at the link
+            raise_interrupt=False,
+        ):
+            if self.root.resolve() != target:
+                logger.info(
+                    "%s now leads to %s: reloading the base", self.root, self.root.resolve()
+                )
+                self._on_change()
+                return True
+            if changes:
+                logger.info("%d change(s) under %s: reloading the base", len(changes), self.root)
+                self._on_change()
+        return False

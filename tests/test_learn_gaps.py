@@ -299,6 +299,10 @@ def test_cli_needs_a_source(base_root: Path) -> None:
 def test_help_has_examples() -> None:
     result = CliRunner().invoke(cli, ["gaps", "--help"])
     assert result.exit_code == 0 and "replykb gaps --kb answers/ --log usage.db" in result.output
+    from replykb.learn.gaps import DEFAULT_SIMILARITY
+
+    # The help states the measured default; it must follow the library's.
+    assert f"(default: {DEFAULT_SIMILARITY:.2f}," in " ".join(result.output.split())
 
 
 def test_csv_input_with_a_default_channel(kb: KnowledgeBase, tmp_path: Path) -> None:

@@ -49,6 +49,7 @@ def _since(value: str | None) -> datetime | None:
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
     default=Path("drafts"),
     show_default=True,
     help="Folder for the drafts (outside the base; earlier drafts there are replaced).",
@@ -56,6 +57,7 @@ def _since(value: str | None) -> datetime | None:
 @click.option(
     "--min-size",
     type=click.IntRange(min=1),
+    metavar="N",
     default=3,
     show_default=True,
     help="Draft topics of at least this many messages; smaller ones are only listed.",
@@ -71,7 +73,9 @@ def _since(value: str | None) -> datetime | None:
     "--similarity",
     type=click.FloatRange(0.0, 1.0),
     default=None,
-    help="Cosine at which messages are one topic (default: measured, see the README).",
+    metavar="X",
+    help="Mean cosine at which messages are one topic (default: 0.70, measured on "
+    "CLINC150; lower groups more, with more noise).",
 )
 @CACHE_OPTION
 @JSON_OPTION
@@ -101,7 +105,7 @@ def gaps(
     Examples:
       replykb gaps --kb answers/ --log usage.db --out drafts/
       replykb gaps --kb answers/ --log usage.db --since 30d --min-size 5
-      replykb gaps --kb answers/ --input examples/backlog.jsonl --out drafts/
+      replykb gaps --kb answers/ --input examples/unanswered.jsonl --out drafts/
       replykb gaps --input tickets.csv --channel email --json > gaps.json
     """
     from ..batch import is_csv

@@ -17,7 +17,7 @@ from replykb import KnowledgeBase
 from replykb.cli import cli
 from replykb.learn import open_log
 from replykb.learn.events import LoggedSuggestion
-from replykb.learn.gaps import gaps_from_log
+from replykb.learn.gaps import gaps_from_log, gaps_from_records
 from replykb.models import LogSettings
 
 from .test_learn_gaps import ANSWERED, GIFT, PASSWORD, PICKUP, REFUND, REJECTED, SETTINGS
@@ -178,3 +178,23 @@ def test_a_rejected_confident_suggestion_is_a_gap_of_the_answer_used(
         (gap,) = gaps_from_log(log)
     assert gap.text == "When will I get my refund?" and gap.reason == "wrong"
     assert (gap.answer_id, gap.used_answer_id, gap.conversation_id) == ("refund", "password", "c20")
+
+
+def test_mining_a_file_is_not_logged(
+    logged: dict[str, Path],
+    tmp_path: Path,
+    real_embedder,  # type: ignore[no-untyped-def]
+) -> None:
+    from replykb.records import read_records
+
+    from .test_learn_gaps import records_file
+
+    log = open_log(tmp_path / "quiet.db")
+    kb = KnowledgeBase.load(
+        logged["root"], cache_dir=tmp_path / "cache", embedder=real_embedder, log=log
+    )
+    with records_file(tmp_path).open("rb") as stream:
+        found = list(gaps_from_records(kb, read_records(stream, csv_format=False)))
+    assert len(found) == 10
+    with log:
+        assert list(log.suggestions()) == []

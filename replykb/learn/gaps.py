@@ -161,8 +161,13 @@ def gaps_from_records(
     ``read`` and ``skipped`` (records that could not be read or triaged), ``problems``
     a line for each of those (``line 3: not valid JSON ...``).
     """
+    from ..kb import KnowledgeBase
     from .masking import Masker
 
+    if kb.observers:
+        # Triaging a file to mine it is not customers' traffic: a usage log (or any
+        # observer) of ``kb`` must not record it.
+        kb = KnowledgeBase(kb.base, kb.embedder, kb.index)
     mask = Masker(kb.settings.log.mask).mask  # the base's own extra patterns too
     tally = counts if counts is not None else Counter()
     notes = problems if problems is not None else []

@@ -394,3 +394,15 @@ def test_a_full_queue_makes_events_wait_and_loses_none(tmp_path: Path, caplog) -
     # One warning per stall (until the writer is idle again), not one per event.
     assert 1 <= len(stalls) <= 20, len(stalls)
     assert "new events wait for the writer" in stalls[0].getMessage()
+
+
+def test_a_reader_deletes_nothing(tmp_path: Path) -> None:
+    # `replykb usage` opens the log with the base's settings only to read it.
+    path = tmp_path / "usage.db"
+    with open_log(path, settings=LogSettings(retention_days=None)) as log:
+        log.record([suggestion(datetime.now(UTC) - timedelta(days=10), message="old")])
+    with open_log(path, settings=LogSettings(retention_days=1), create=False) as reader:
+        assert [row.message for row in reader.suggestions()] == ["old"]
+        assert reader.prune() == 0
+    with open_log(path, settings=LogSettings(retention_days=1)) as writer:
+        assert list(writer.suggestions()) == []

@@ -104,7 +104,10 @@ def open_log(
     :class:`UsageLogError` naming the log and the fix when it cannot be used, or with
     ``create=False`` when there is no log there yet."""
     settings = settings or LogSettings()
-    return UsageLog(lambda: open_store(url, root=root, create=create), settings)
+    # A reader (create=False) deletes nothing: retention is the writers' to enforce.
+    return UsageLog(
+        lambda: open_store(url, root=root, create=create), settings, enforce_retention=create
+    )
 
 
 def open_configured_log(
@@ -145,8 +148,10 @@ class UsageLog:
         *,
         prune_every: float = PRUNE_EVERY,
         queue_size: int = QUEUE_SIZE,
+        enforce_retention: bool = True,
     ) -> None:
         self.settings = settings
+        self._enforce_retention = enforce_retention
         self._queue_size = queue_size
         self._stalled = False  # the queue was full; one warning until the writer is idle
         self._open_store = open_store
@@ -364,7 +369,7 @@ class UsageLog:
 
     def _prune(self) -> int:
         self._pruned_at = time.monotonic()
-        if self.retention is None:
+        if self.retention is None or not self._enforce_retention:
             return 0
         return self._store.prune(datetime.now(UTC) - self.retention)
 

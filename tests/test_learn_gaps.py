@@ -272,6 +272,8 @@ def test_drafts_folder_rules(kb: KnowledgeBase, base_root: Path, tmp_path: Path)
     assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
     (out / "notes.txt").unlink()
     (out / "009-new-old.yaml").write_text(f"{HEADER} 9 of 9: old\nid: old\n", encoding="utf-8")
+    # What an interrupted run left: one of its temporary files.
+    (out / ".002-new-x.yaml.ab12cd34.tmp").write_text(f"{HEADER} 2 of 2: x\n", encoding="utf-8")
     written = write_drafts(report, kb.base, out)
     assert sorted(p.name for p in out.iterdir()) == ["001-new-can-i-pick-up-my-order.yaml"]
     assert written.clusters[0].file == "001-new-can-i-pick-up-my-order.yaml"
@@ -357,6 +359,7 @@ def test_an_email_is_grouped_by_its_newest_text(kb: KnowledgeBase, tmp_path: Pat
         ("Can I pick up my order in your store?", "can-i-pick-up-my-order"),
         ("¿Puedo recoger mi pedido en la tienda?", "puedo-recoger-mi-pedido-en-la"),
         ("Posso ritirare l'ordine in negozio?", "posso-ritirare-l-ordine-in-negozio"),
+        ("Può spedire in Svizzera? Però subito", "puo-spedire-in-svizzera-pero-subito"),
         ("能在店里取货吗", "new-topic"),
         ("refund", "refund-2"),  # the base has `refund`
     ],

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +65,18 @@ def write_drafts(report: GapReport, base: AnswerBase, folder: Path) -> GapReport
             name = f"{cluster.rank:0{width}d}-add-to-{cluster.answer_id}.yaml"
             texts[name] = draft_text(cluster, base, len(drafted))
         files[cluster.rank] = name
-    _remove_old_drafts(folder)
-    for name, text in texts.items():
-        _write_atomically(folder / name, text)
+    # Every new draft is written in full before any earlier one goes: a failed run
+    # (a full disk) leaves the earlier drafts as they were.
+    temporaries = _write_temporaries(folder, texts)
+    try:
+        _remove_old_drafts(folder, keep=set(temporaries.values()))
+        for name, temporary in temporaries.items():
+            os.replace(temporary, folder / name)
+    except OSError as error:
+        raise DataError(f"cannot write drafts to {folder}: {error.strerror or error}") from error
+    finally:
+        for temporary in temporaries.values():
+            temporary.unlink(missing_ok=True)
     clusters = [c.model_copy(update={"file": files.get(c.rank)}) for c in report.clusters]
     return report.model_copy(update={"clusters": clusters})
 
@@ -74,7 +84,9 @@ def write_drafts(report: GapReport, base: AnswerBase, folder: Path) -> GapReport
 def new_answer_id(cluster: GapCluster, taken: set[str]) -> str:
     """An id for a new topic from its most central message (``where-can-i-pick-up``),
     different from every id in ``taken``."""
-    words = re.findall(r"[a-z0-9]+", cluster.texts[0].casefold().encode("ascii", "ignore").decode())
+    # Accents dropped, not the letters that carry them ("però" -> "pero").
+    ascii_text = unicodedata.normalize("NFKD", cluster.texts[0]).encode("ascii", "ignore")
+    words = re.findall(r"[a-z0-9]+", ascii_text.decode().casefold())
     stem = "-".join(words[:6])[:60].strip("-") or "new-topic"
     if not re.fullmatch(SLUG_PATTERN, stem):
         stem = "new-topic"
@@ -213,7 +225,10 @@ def _check_folder(folder: Path, base: AnswerBase) -> None:
 
 
 def _is_draft(entry: Path) -> bool:
-    if not entry.is_file() or entry.is_symlink() or not entry.name.endswith(".yaml"):
+    """A draft of this command, or the temporary file of one an interrupted run left."""
+    name = entry.name
+    ours = name.endswith(".yaml") or (name.startswith(".") and name.endswith(".tmp"))
+    if not ours or entry.is_symlink() or not entry.is_file():
         return False
     try:
         with entry.open("rb") as stream:
@@ -222,21 +237,25 @@ def _is_draft(entry: Path) -> bool:
         return False
 
 
-def _remove_old_drafts(folder: Path) -> None:
+def _remove_old_drafts(folder: Path, keep: set[Path]) -> None:
     for entry in folder.iterdir():
-        if _is_draft(entry):
+        if entry not in keep and _is_draft(entry):
             entry.unlink()
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+def _write_temporaries(folder: Path, texts: dict[str, str]) -> dict[str, Path]:
+    """Each text in a hidden temporary file of ``folder``, flushed to disk; all or none."""
+    written: dict[str, Path] = {}
     try:
-        with temporary.open("x", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
+        for name, text in texts.items():
+            temporary = folder / f".{name}.{secrets.token_hex(4)}.tmp"
+            written[name] = temporary
+            with temporary.open("x", encoding="utf-8") as stream:
+                stream.write(text)
+                stream.flush()
+                os.fsync(stream.fileno())
     except OSError as error:
-        raise DataError(f"cannot write the draft {path}: {error.strerror or error}") from error
-    finally:
-        temporary.unlink(missing_ok=True)
+        for temporary in written.values():
+            temporary.unlink(missing_ok=True)
+        raise DataError(f"cannot write drafts to {folder}: {error.strerror or error}") from error
+    return written

@@ -141,6 +141,12 @@ def test_cors_is_off_unless_origins_are_listed(
     assert "authorization" in allowed.headers["access-control-allow-headers"].lower()
     answered = secured.post("/v1/suggest", json=SUGGEST, headers={**origin, **bearer()})
     assert answered.headers["access-control-allow-origin"] == "https://app.chatwoot.com"
+    refused = secured.options(
+        "/v1/suggest", headers={**preflight, "Origin": "https://evil.example"}
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error"]["message"] == "Disallowed CORS origin; see --cors-origin"
+    assert "access-control-allow-origin" not in refused.headers
     other = secured.post(
         "/v1/suggest", json=SUGGEST, headers={"Origin": "https://evil.example", **bearer()}
     )

@@ -7,7 +7,9 @@ import json
 from typing import TYPE_CHECKING
 
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import ApiError, error_body
@@ -160,12 +162,25 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
     return replayed
 
 
+class JsonCORS(CORSMiddleware):
+    """Starlette's CORS, with a refused preflight answered as JSON like every error."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code != 400:
+            return response
+        refused = bytes(response.body).decode("utf-8", "replace")  # "Disallowed CORS origin"
+        headers = {k: v for k, v in response.headers.items() if k.lower().startswith("access-")}
+        body = error_body(400, "CORSRefused", f"{refused}; see --cors-origin")
+        return JSONResponse(body, status_code=400, headers=headers)
+
+
 def install_security(app: FastAPI, settings: ServerSettings) -> None:
     """CORS (only when origins are listed) and the body limit, as ASGI middleware."""
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware,
+            JsonCORS,
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections import Counter
@@ -125,43 +126,49 @@ def gaps(
     if input_path is not None and since is not None:
         raise click.UsageError("--since reads a log's times; a file of messages has none")
     moment = _since(since)
-    # log=False: the messages triaged here are not customers' new traffic.
-    kb = KnowledgeBase.load(kb_path, cache_dir=cache_dir, log=False)
     counts: Counter[str] = Counter()
-    if input_path is not None:
-        try:
-            stream = input_path.open("rb")
-        except OSError as error:
-            raise DataError(f"{input_path}: cannot read ({error.strerror or error})") from error
-        with stream:
+    problems: list[str] = []
+    # The input or the log first: a wrong path fails before the model loads.
+    with contextlib.ExitStack() as stack:
+        if input_path is not None:
+            try:
+                stream = stack.enter_context(input_path.open("rb"))
+            except OSError as error:
+                raise DataError(f"{input_path}: cannot read ({error.strerror or error})") from error
+            log = None
+        else:
+            from ..learn.log import open_configured_log
+            from ..loader import load_answer_base
+
+            # create=False: a mistyped path is an error, not a new empty log.
+            log = open_configured_log(load_answer_base(kb_path), log_url, create=False)
+            if log is None:
+                raise click.UsageError(
+                    "no messages to read: give --input FILE or --log URL, or set `log:` in "
+                    f"{kb_path}/replykb.yaml"
+                )
+            stack.enter_context(log)
+        # log=False: the messages triaged here are not customers' new traffic.
+        kb = KnowledgeBase.load(kb_path, cache_dir=cache_dir, log=False)
+        if log is None:
+            assert input_path is not None
             records = read_records(stream, csv_format=is_csv(input_path), name=str(input_path))
-            problems: list[str] = []
             found = list(
                 gaps_from_records(kb, records, channel=channel, counts=counts, problems=problems)
             )
-        # Errors show even with -q; the first few are enough to find the rest.
-        for problem in problems[:_SHOWN_PROBLEMS]:
-            click.echo(f"replykb: {input_path}: {problem}", err=True)
-        if len(problems) > _SHOWN_PROBLEMS:
-            click.echo(
-                f"replykb: {input_path}: and {len(problems) - _SHOWN_PROBLEMS} more lines "
-                "that could not be read or triaged",
-                err=True,
-            )
-    else:
-        from ..learn.log import open_configured_log
-
-        # create=False: a mistyped path is an error, not a new empty log.
-        log = open_configured_log(kb.base, log_url, create=False)
-        if log is None:
-            raise click.UsageError(
-                "no messages to read: give --input FILE or --log URL, or set `log:` in "
-                f"{kb_path}/replykb.yaml"
-            )
-        with log:
+        else:
             logged = list(gaps_from_log(log, since=moment, counts=counts))
-        # The log spans versions of the base: what is answered now is no gap any more.
-        found = still_open(kb, logged, counts=counts)
+            # The log spans versions of the base: what is answered now is no gap any more.
+            found = still_open(kb, logged, counts=counts)
+    # Errors show even with -q; the first few are enough to find the rest.
+    for problem in problems[:_SHOWN_PROBLEMS]:
+        click.echo(f"replykb: {input_path}: {problem}", err=True)
+    if len(problems) > _SHOWN_PROBLEMS:
+        click.echo(
+            f"replykb: {input_path}: and {len(problems) - _SHOWN_PROBLEMS} more lines "
+            "that could not be read or triaged",
+            err=True,
+        )
     report = mine_gaps(
         kb,
         found,

@@ -414,7 +414,7 @@ def test_suggest_on_email_says_which_text_it_matched(example_kb, monkeypatch) ->
     from replykb.cli import cli
 
     # The session's knowledge base (answers/, real model) instead of loading it again.
-    monkeypatch.setattr(replykb.cli.suggest, "load_kb", lambda *_: example_kb)
+    monkeypatch.setattr(replykb.cli.suggest, "load_kb", lambda *_, **__: example_kb)
     text = thread("long_thread_en")
     args = ["suggest", text, "--kb", str(ANSWERS), "-c", "email", "--agent", "paola"]
 

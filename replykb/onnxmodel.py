@@ -151,8 +151,8 @@ class OnnxEmbedder:
         """onnxruntime's options for the exported graph; ``threads`` 0 is one per core.
 
         With ``prepack`` (always, outside benchmarks) the weights are copied once into
-        the layout of the matrix products: the session opens some 50 ms later, and every
-        message is encoded faster (see benchmarks/cold_start.py --warm). It is on in
+        the layout of the matrix products: the session opens later, and every message is
+        encoded faster (benchmarks/cold_start.py --warm measures both). It is on in
         every process, not only in servers, because the packed products add up in
         another order: a message's vector differs in its 7th digit from an unpacked
         session's, which could change a score's last printed digit, and every door (the

@@ -6,6 +6,13 @@
 #   docker build -t replykb --build-arg BASE=my-answers .  # a base folder of this checkout
 #   docker run -p 8000:8000 -e REPLYKB_TOKEN=s3cret replykb
 #
+# A usage log (for `replykb usage` and `replykb gaps`) goes on a volume at
+# /var/lib/replykb, the one folder the server's user may write, so it outlives the
+# container and never enters an image:
+#
+#   docker run -p 8000:8000 -e REPLYKB_TOKEN=s3cret -v replykb-log:/var/lib/replykb \
+#       replykb replykb serve --host 0.0.0.0 --port 8000 --log /var/lib/replykb/usage.db
+#
 # The image holds one version of the base: a new version of the answers is a new image
 # (or mount a base at /srv/replykb/answers; then the first start builds its cache).
 FROM python:3.11-slim
@@ -39,7 +46,11 @@ RUN replykb build /srv/replykb/answers --cache-dir /srv/replykb/cache
 
 # The server runs as a user of its own, without a login or a home folder.
 RUN useradd --system --uid 10001 --no-create-home --home-dir /nonexistent \
-        --shell /usr/sbin/nologin replykb
+        --shell /usr/sbin/nologin replykb \
+    && mkdir -p /var/lib/replykb && chown replykb /var/lib/replykb
+# The usage log's folder: a named volume starts as a copy of it, owned by the server's
+# user (a base's `log: usage.db` would be inside the read-only base and fail at start).
+VOLUME /var/lib/replykb
 USER replykb
 WORKDIR /srv/replykb
 

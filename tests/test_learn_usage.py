@@ -647,3 +647,29 @@ def test_reading_a_log_deletes_nothing_past_the_bases_retention(tmp_path: Path) 
         code, out, err = _run("usage", "--kb", str(root), "--json", "--now", "2026-11-23T00:00:00Z")
         assert code == 0, err
         assert json.loads(out)["totals"]["total"] == 9
+
+
+def test_events_after_the_reports_end_are_left_out(tmp_path: Path) -> None:
+    """--now is the report's end: a no_match and a feedback after it are not counted (R1)."""
+    log_path = tmp_path / "u.db"
+    after = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
+    with open_log(log_path) as log:
+        log.record(
+            [
+                _suggestion(DAY1, "x", "no_match", None),
+                _suggestion(after, "x", "no_match", None),
+                LoggedFeedback(at=DAY1, outcome="unused", answer_id=None, channel="x"),
+                LoggedFeedback(at=after, outcome="wrong", answer_id="refund-timing", channel="x"),
+            ]
+        )
+    code, out, err = _run(
+        "usage", "--kb", str(SHOP_BASE), "--log", str(log_path), "--json",
+        "--now", "2026-11-23T00:00:00Z", "--since", "7",
+    )  # fmt: skip
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["period"]["until"].startswith("2026-11-23T00:00:00")
+    assert report["totals"]["total"] == 1 and report["totals"]["no_match"] == 1
+    assert report["period"]["last_event"].startswith("2026-11-20T09:00:00")
+    assert report["feedback"]["total"] == 1 and report["feedback"]["unused"] == 1
+    assert "2 event(s) after the report's end 2026-11-23 00:00 UTC left out" in report["notes"]

@@ -103,10 +103,12 @@ def usage_report(
     notes: Sequence[str] = (),
 ) -> UsageReport:
     """Count ``suggestions`` and ``feedback`` (None: a source without outcomes) into a
-    report. Events before ``since`` count only towards the unused answers; ``errors``
-    are records of a plain file that could not be triaged."""
+    report. Events before ``since`` count only towards the unused answers; events after
+    ``until`` (the report's end, itself included) are left out and counted in a note;
+    ``errors`` are records of a plain file that could not be triaged."""
+    until = _utc(until)
     unused_from = None if unused_days is None else until - timedelta(days=unused_days)
-    tally = _Tally(base, since, unused_from)
+    tally = _Tally(base, since, unused_from, until)
     for event in suggestions:
         tally.suggestion(event)
     for error in errors:
@@ -115,7 +117,10 @@ def usage_report(
     if feedback is not None:
         outcomes = OutcomeTally(base)
         for item in feedback:
-            if since is None or item.at >= since:
+            at = _utc(item.at)
+            if at > until:
+                tally.after_end += 1
+            elif since is None or at >= since:
                 outcomes.add(item)
     first, last = tally.first, tally.last
     return UsageReport(
@@ -181,10 +186,16 @@ class _Tally:
     """Suggestion events counted per channel, day, version and answer."""
 
     def __init__(
-        self, base: AnswerBase, since: datetime | None, unused_from: datetime | None
+        self,
+        base: AnswerBase,
+        since: datetime | None,
+        unused_from: datetime | None,
+        until: datetime,
     ) -> None:
         self.margin = base.settings.match.margin
         self.since = since
+        self.until = until
+        self.after_end = 0  # events after the report's end (e.g. `--now` in the past)
         self.unused_from = unused_from
         self.base = base
         self.totals = _Group()
@@ -208,6 +219,9 @@ class _Tally:
 
     def suggestion(self, event: SuggestionEvent) -> None:
         at = None if event.at is None else _utc(event.at)
+        if at is not None and at > self.until:
+            self.after_end += 1
+            return  # not even for the unused answers: they are unused up to the end
         offered = self._offered(event)
         for answer_id in offered:
             if at is None:
@@ -231,6 +245,9 @@ class _Tally:
 
     def error(self, row: ErrorRow) -> None:
         at = None if row.at is None else _utc(row.at)
+        if at is not None and at > self.until:
+            self.after_end += 1
+            return
         for group in (self.totals, self.channels[row.channel]):
             group.errors += 1
         if at is not None:
@@ -293,6 +310,11 @@ class _Tally:
         notes = []
         if self.undated:
             notes.append(f"{self.undated} message(s) without a time are in no day's row")
+        if self.after_end:
+            notes.append(
+                f"{self.after_end} event(s) after the report's end "
+                f"{self.until:%Y-%m-%d %H:%M} UTC left out"
+            )
         for status, count in sorted(self.unknown_status.items()):
             notes.append(f"{count} suggestion(s) with an unknown status {status!r} left out")
         return notes

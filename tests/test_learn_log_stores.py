@@ -406,3 +406,64 @@ def test_a_reader_deletes_nothing(tmp_path: Path) -> None:
         assert reader.prune() == 0
     with open_log(path, settings=LogSettings(retention_days=1)) as writer:
         assert list(writer.suggestions()) == []
+
+
+# --- a damaged row ----------------------------------------------------------------------------
+
+DAMAGED_ROWS = {
+    "time": (
+        "INSERT INTO suggestions (at,fingerprint,channel,status,candidates,latency_ms) "
+        "VALUES ('2026-11-29 garbage','f','x','no_match','[]',1)",
+        "suggestions row id 2: `at` '2026-11-29 garbage' is not a time",
+    ),
+    "candidates": (
+        "INSERT INTO suggestions (at,fingerprint,channel,status,candidates,latency_ms) "
+        "VALUES ('2026-11-29T10:00:00.000000+00:00','f','x','no_match','not json',1)",
+        "suggestions row id 2: `candidates` 'not json' is not a JSON list of [answer id, score]",
+    ),
+    "status": (
+        "INSERT INTO suggestions (at,fingerprint,channel,status,candidates,latency_ms) "
+        "VALUES ('2026-11-29T10:00:00.000000+00:00','f','x','matched','[]',1)",
+        "suggestions row id 2: `status` 'matched' is not one of confident, ambiguous, no_match",
+    ),
+    "outcome": (
+        "INSERT INTO feedback (at,outcome,channel) "
+        "VALUES ('2026-11-29T10:00:00.000000+00:00','meh','x')",
+        "feedback row id 2: `outcome` 'meh' is not one of sent, edited, wrong, unused",
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGED_ROWS))
+@pytest.mark.parametrize("command", ["usage", "gaps"])
+def test_a_damaged_row_is_a_clear_error_naming_the_row(
+    damage: str, command: str, tmp_path: Path, example_cache: Path
+) -> None:
+    """A row another tool (or a hand edit) wrote badly: one line naming the log, the
+    table, the row id and the fix; never "unexpected ValueError ... a bug in replykb"."""
+    from click.testing import CliRunner
+
+    from replykb.cli import cli
+    from tests.conftest import EXAMPLE_BASE
+
+    path = tmp_path / "bad.db"
+    with open_log(path) as log:
+        log.record(
+            [
+                suggestion(datetime(2026, 11, 28, tzinfo=UTC)),
+                feedback(datetime(2026, 11, 28, tzinfo=UTC)),
+            ]
+        )
+    insert, message = DAMAGED_ROWS[damage]
+    with sqlite3.connect(path) as connection:
+        connection.execute(insert)
+    connection.close()
+    result = CliRunner().invoke(
+        cli,
+        [command, "--kb", str(EXAMPLE_BASE), "--cache-dir", str(example_cache), "--log", str(path)],
+    )
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("replykb: error:")]
+    assert len(errors) == 1 and "bug" not in result.stderr, result.stderr
+    assert errors[0].startswith(f"replykb: error: usage log {path}: {message}; fix or delete")
+    assert "DELETE FROM" in errors[0]

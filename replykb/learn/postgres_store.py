@@ -186,12 +186,12 @@ class PostgresStore:
     # --- reading ------------------------------------------------------------------------
 
     def suggestions(self, since: datetime | None) -> Iterator[LoggedSuggestion]:
-        for row in self._select(SUGGESTIONS, SUGGESTION_COLUMNS, since):
-            yield suggestion_from_row(row)
+        for row in self._select(SUGGESTIONS, ("id", *SUGGESTION_COLUMNS), since):
+            yield suggestion_from_row(row, self.location)
 
     def feedback(self, since: datetime | None) -> Iterator[LoggedFeedback]:
-        for row in self._select(FEEDBACK, FEEDBACK_COLUMNS, since):
-            yield feedback_from_row(row)
+        for row in self._select(FEEDBACK, ("id", *FEEDBACK_COLUMNS), since):
+            yield feedback_from_row(row, self.location)
 
     def _select(
         self, table: str, columns: Sequence[str], since: datetime | None

@@ -198,12 +198,12 @@ class SQLiteStore:
     # --- reading ------------------------------------------------------------------------
 
     def suggestions(self, since: datetime | None) -> Iterator[LoggedSuggestion]:
-        for row in self._select("suggestions", SUGGESTION_COLUMNS, since):
-            yield suggestion_from_row(row, json.loads)
+        for row in self._select("suggestions", ("id", *SUGGESTION_COLUMNS), since):
+            yield suggestion_from_row(row, self.location, json.loads)
 
     def feedback(self, since: datetime | None) -> Iterator[LoggedFeedback]:
-        for row in self._select("feedback", FEEDBACK_COLUMNS, since):
-            yield feedback_from_row(row)
+        for row in self._select("feedback", ("id", *FEEDBACK_COLUMNS), since):
+            yield feedback_from_row(row, self.location)
 
     def _select(
         self, table: str, columns: Sequence[str], since: datetime | None

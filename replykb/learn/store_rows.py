@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_args
 
+from ..errors import UsageLogError
+from ..triage_models import OutcomeKind
 from .events import LoggedFeedback, LoggedSuggestion
 
 SUGGESTION_COLUMNS = (
@@ -42,9 +44,53 @@ def stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
+STATUSES = ("confident", "ambiguous", "no_match")
+OUTCOMES: tuple[str, ...] = get_args(OutcomeKind)
+
+
+class _Damaged(ValueError):
+    """A column of a row that does not decode: ``column`` and why."""
+
+    def __init__(self, column: str, value: Any, why: str) -> None:
+        shown = repr(value)
+        super().__init__(f"`{column}` {shown[:80]}{'...' if len(shown) > 80 else ''} {why}")
+
+
 def _time(value: Any) -> datetime:
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise _Damaged("at", value, "is not a time") from None
     return moment.astimezone(UTC)
+
+
+def _candidates(value: Any, decode: Callable[[Any], Any]) -> list[tuple[str, float]]:
+    try:
+        pairs = [tuple(pair) for pair in decode(value)]
+    except (TypeError, ValueError):
+        raise _Damaged("candidates", value, "is not a JSON list of [answer id, score]") from None
+    for pair in pairs:
+        if len(pair) != 2 or not isinstance(pair[0], str) or not isinstance(pair[1], int | float):
+            raise _Damaged("candidates", value, "is not a JSON list of [answer id, score]")
+    return pairs
+
+
+def _one_of(values: dict[str, Any], column: str, allowed: tuple[str, ...]) -> None:
+    if values[column] not in allowed:
+        raise _Damaged(column, values[column], f"is not one of {', '.join(allowed)}")
+
+
+def damaged_row(location: str, table: str, row_id: Any, error: ValueError) -> UsageLogError:
+    """The error for a row that does not decode. A reader stops on it rather than
+    skipping it: a report that quietly leaves rows out gives a team wrong numbers it
+    cannot see (a warning on stderr is lost in a cron job), while this names the row
+    to fix and everything else in the log stays readable once it is fixed."""
+    return UsageLogError(
+        f"usage log {location}: {table} row id {row_id}: {error}; fix or delete that row "
+        f"(e.g. DELETE FROM {table} WHERE id = {row_id}), then read the log again"
+    )
 
 
 def suggestion_values(row: LoggedSuggestion, *, native: bool = False) -> tuple[Any, ...]:
@@ -83,17 +129,30 @@ def feedback_values(row: LoggedFeedback, *, native: bool = False) -> tuple[Any, 
 
 
 def suggestion_from_row(
-    row: tuple[Any, ...], candidates: Callable[[Any], Any] = lambda value: value
+    row: tuple[Any, ...],
+    location: str,
+    candidates: Callable[[Any], Any] = lambda value: value,
 ) -> LoggedSuggestion:
-    values = dict(zip(SUGGESTION_COLUMNS, row, strict=True))
-    values["at"] = _time(values["at"])
-    values["candidates"] = [tuple(pair) for pair in candidates(values["candidates"])]
-    # Rows this package wrote from validated events: not validated again (a log of
-    # 100k events reads several times faster).
+    """A row read as ``("id", *SUGGESTION_COLUMNS)``; a damaged row is a UsageLogError."""
+    values = dict(zip(SUGGESTION_COLUMNS, row[1:], strict=True))
+    try:
+        values["at"] = _time(values["at"])
+        values["candidates"] = _candidates(values["candidates"], candidates)
+        _one_of(values, "status", STATUSES)
+    except _Damaged as error:
+        raise damaged_row(location, "suggestions", row[0], error) from None
+    # The columns that could break a reader are checked above; the rest were written
+    # from validated events: not validated again (a log of 100k events reads several
+    # times faster).
     return LoggedSuggestion.model_construct(**values)
 
 
-def feedback_from_row(row: tuple[Any, ...]) -> LoggedFeedback:
-    values = dict(zip(FEEDBACK_COLUMNS, row, strict=True))
-    values["at"] = _time(values["at"])
+def feedback_from_row(row: tuple[Any, ...], location: str) -> LoggedFeedback:
+    """A row read as ``("id", *FEEDBACK_COLUMNS)``; a damaged row is a UsageLogError."""
+    values = dict(zip(FEEDBACK_COLUMNS, row[1:], strict=True))
+    try:
+        values["at"] = _time(values["at"])
+        _one_of(values, "outcome", OUTCOMES)
+    except _Damaged as error:
+        raise damaged_row(location, "feedback", row[0], error) from None
     return LoggedFeedback.model_construct(**values)

@@ -4,6 +4,7 @@ the base's files and not its cache."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from fastapi.testclient import TestClient
 from replykb import KnowledgeBase
 from replykb.errors import AnswerBaseError
 from replykb.loader import load_answer_base
+from replykb.models import MatchSettings
 from replykb.serve import BaseHolder, ServerSettings, create_app
 from replykb.serve.watch import BaseWatcher
 
@@ -129,6 +131,43 @@ def test_an_unchanged_base_is_kept(served: tuple[BaseHolder, TestClient]) -> Non
     assert response["status"] == "unchanged"
     assert holder.current is before
     assert response["loaded_at"] == client.get("/readyz").json()["loaded_at"]
+
+
+def tuned(kb: KnowledgeBase, change: str) -> KnowledgeBase:
+    """The same base files as ``kb``, matched as after `replykb tune`: the tuned model
+    lives in the cache (the base's fingerprint does not change), with its own index and,
+    when calibrated, its own threshold (``QuestionIndex.match``)."""
+    if change == "model":
+        index = dataclasses.replace(kb.index, model_id="sha256:" + "7" * 64 + "+config:tuned")
+    else:
+        index = dataclasses.replace(kb.index, match=MatchSettings(threshold=0.99, margin=0.02))
+    return KnowledgeBase(kb.base, kb.embedder, index)
+
+
+@pytest.mark.parametrize("change", ["model", "threshold"])
+def test_a_reload_after_tuning_serves_the_tuned_model(
+    example_kb: KnowledgeBase, change: str
+) -> None:
+    serving = [example_kb]
+    holder = BaseHolder(lambda: serving[0], initial=example_kb)
+    message = {"message": "where is my refund??", "channel": "chat"}
+    with TestClient(create_app(holder, ServerSettings()), raise_server_exceptions=False) as client:
+        before = client.post("/v1/suggest", json=message).json()
+        serving[0] = tuned(example_kb, change)
+        assert serving[0].base.fingerprint == example_kb.base.fingerprint
+        response = client.post("/v1/reload")
+        after = client.post("/v1/suggest", json=message).json()
+        again = client.post("/v1/reload").json()
+    holder.close()
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "reloaded"
+    assert response.json()["fingerprint"] == example_kb.base.fingerprint
+    assert holder.current.kb is serving[0]
+    assert again["status"] == "unchanged"  # the same tuned model twice: nothing to swap
+    assert before["match"]["status"] == "confident"
+    # The tuned model's calibrated threshold is the one in force after the reload.
+    expected = "no_match" if change == "threshold" else "confident"
+    assert after["match"]["status"] == expected
 
 
 def test_reload_without_waiting_is_202(served: tuple[BaseHolder, TestClient]) -> None:

@@ -37,10 +37,26 @@ class Loaded:
     kb: KnowledgeBase
     fingerprint: str
     loaded_at: datetime
+    # What replies depend on beyond the base's files (see :func:`served_identity`).
+    identity: tuple[str, str, str]
 
     @classmethod
     def of(cls, kb: KnowledgeBase) -> Loaded:
-        return cls(kb=kb, fingerprint=kb.base.fingerprint, loaded_at=datetime.now(UTC))
+        return cls(
+            kb=kb,
+            fingerprint=kb.base.fingerprint,
+            loaded_at=datetime.now(UTC),
+            identity=served_identity(kb),
+        )
+
+
+def served_identity(kb: KnowledgeBase) -> tuple[str, str, str]:
+    """What a base serves with: its files' fingerprint, the model it matches with and the
+    match settings in force. The fingerprint alone covers only the base's files, and
+    `replykb tune` changes neither: it swaps the model (and its calibrated threshold)
+    in the cache, which a reload must pick up. All three are read from the loaded base,
+    so telling "unchanged" costs no encoding."""
+    return (kb.base.fingerprint, kb.index.model_id, kb.settings.match.model_dump_json())
 
 
 @dataclass(frozen=True)
@@ -189,15 +205,19 @@ class BaseHolder:
                 error="unexpected error while loading the base, see the server log",
                 kind=type(error).__name__,
             )
-        if kb.base.fingerprint == old.fingerprint:
+        new = Loaded.of(kb)
+        if new.identity == old.identity:
             logger.info("reload: the base is unchanged (%s)", old.fingerprint[:12])
             return ReloadOutcome("unchanged", old, datetime.now(UTC))
-        new = Loaded.of(kb)
+        _, old_model, old_match = old.identity
+        _, new_model, new_match = new.identity
         logger.info(
-            "reloaded the base: %s (%d answers), was %s",
+            "reloaded the base: %s (%d answers), was %s%s%s",
             new.fingerprint[:12],
             len(kb.answers),
             old.fingerprint[:12],
+            "; the model changed" if new_model != old_model else "",
+            "; the match settings changed" if new_match != old_match else "",
         )
         return ReloadOutcome("reloaded", new, datetime.now(UTC))
 

@@ -150,7 +150,17 @@ def test_every_file_a_readme_command_reads_is_in_a_clone() -> None:
     assert not missing, "README commands read files a clone does not have:\n" + "\n".join(missing)
 
 
-@pytest.mark.parametrize("script", ["clinc150.py", "speed.py", "batch_speed.py", "check_speed.py"])
+@pytest.mark.parametrize(
+    "script",
+    [
+        "clinc150.py",
+        "speed.py",
+        "batch_speed.py",
+        "check_speed.py",
+        "server_speed.py",
+        "gaps_clinc150.py",
+    ],
+)
 def test_benchmarks_say_where_to_get_clinc150(tmp_path: Path, script: str) -> None:
     import subprocess
     import sys

@@ -271,12 +271,46 @@ def test_drafts_folder_rules(kb: KnowledgeBase, base_root: Path, tmp_path: Path)
         write_drafts(report, kb.base, out)
     assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
     (out / "notes.txt").unlink()
-    (out / "009-new-old.yaml").write_text(f"{HEADER} 9 of 9: old\nid: old\n", encoding="utf-8")
     # What an interrupted run left: one of its temporary files.
     (out / ".002-new-x.yaml.ab12cd34.tmp").write_text(f"{HEADER} 2 of 2: x\n", encoding="utf-8")
     written = write_drafts(report, kb.base, out)
     assert sorted(p.name for p in out.iterdir()) == ["001-new-can-i-pick-up-my-order.yaml"]
     assert written.clusters[0].file == "001-new-can-i-pick-up-my-order.yaml"
+    # A draft without its digest line (hand-made, or from before digests) may hold a
+    # person's work: it stays.
+    (out / "009-new-old.yaml").write_text(f"{HEADER} 9 of 9: old\nid: old\n", encoding="utf-8")
+    written = write_drafts(report, kb.base, out)
+    assert written.kept == ["009-new-old.yaml"]
+    assert (out / "009-new-old.yaml").read_text(encoding="utf-8").endswith("id: old\n")
+
+
+def test_an_edited_draft_survives_the_next_run(
+    cli_run: dict[str, object], base_root: Path, tmp_path: Path
+) -> None:
+    messages = cli_run["messages"]
+    assert isinstance(messages, Path)
+    out = tmp_path / "drafts"
+    args = ["gaps", "--kb", str(base_root), "--input", str(messages), "--out", str(out)]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    new = out / "001-new-can-i-pick-up-my-order.yaml"
+    add = out / "002-add-to-refund.yaml"
+    untouched = add.read_bytes()
+    edited = new.read_text(encoding="utf-8").replace(
+        TODO_ANSWER, "Yes: pick it up at the store desk with your order number."
+    )
+    new.write_text(edited, encoding="utf-8")
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    # The person's answer is there, byte for byte; no second draft of the same topic.
+    assert new.read_text(encoding="utf-8") == edited
+    assert sorted(p.name for p in out.iterdir()) == [new.name, add.name]
+    assert add.read_bytes() == untouched  # an unchanged draft is replaced by the same
+    assert f"{new} was edited: kept, not replaced" in result.stderr
+    assert f"{new.name}  new answer: 5 messages" in result.stdout
+    assert "(your edited draft, kept)" in result.stdout
+    listing = json.loads(CliRunner().invoke(cli, [*args, "--json"]).stdout)
+    assert listing["kept"] == [new.name]
+    assert new.read_text(encoding="utf-8") == edited
 
 
 @pytest.mark.parametrize(

@@ -180,6 +180,12 @@ def gaps(
     report = write_drafts(report, kb.base, out).model_copy(
         update={"answered_now": counts["answered_now"], "no_text": counts["no_text"]}
     )
+    for name in report.kept:
+        click.echo(
+            f"replykb: {out / name} was edited: kept, not replaced; move it into the base "
+            "when it is finished, or delete it for a fresh draft",
+            err=True,
+        )
     if as_json:
         listing = {"out": str(out), **report.model_dump(mode="json")}
         click.echo(json.dumps(listing, indent=2, ensure_ascii=False))
@@ -215,6 +221,7 @@ def gaps(
             click.echo(
                 f"{cluster.file}  {what}: {_count(cluster.messages, 'message')}, "
                 f"{_count(cluster.conversations, 'conversation')}: {cluster.texts[0]!r}"
+                + (" (your edited draft, kept)" if cluster.file in report.kept else "")
             )
     small = [c for c in report.clusters if not c.drafted]
     if small and not quiet:

@@ -8,14 +8,20 @@ answer and its file. Each draft opens with comments saying how many messages and
 conversations it covers and showing representative messages; file names start with the
 topic's rank by volume (``001-...``), so a sorted listing reads largest first.
 
-The folder holds drafts only: files from an earlier run are replaced, anything else in
+The folder holds drafts only: drafts of an earlier run are replaced, anything else in
 it stops the run (nothing of a person's is deleted), and it may not be inside the base,
 whose loader would read the question lists as broken answers. Each file is written to a
 temporary name and renamed, so a draft is whole or absent.
+
+A draft's second line holds a digest of the rest of its text, so a later run replaces
+only drafts still exactly as written. A draft a person has started editing is kept, and
+no new draft is written for its topic (same new id, or same answer to extend): the team
+finishes the one they started rather than finding it gone or doubled.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import secrets
@@ -39,6 +45,8 @@ TODO_ANSWER = (
 MAX_QUESTIONS = 30
 MAX_TESTS = 5
 _SHOWN = 160
+# The second line of a draft; the digest covers every other line.
+_DIGEST_LINE = re.compile(r"# Draft digest sha256:([0-9a-f]{64})\b.*\n?")
 
 __all__ = ["HEADER", "TODO_ANSWER", "draft_text", "new_answer_id", "write_drafts"]
 
@@ -48,6 +56,7 @@ def write_drafts(report: GapReport, base: AnswerBase, folder: Path) -> GapReport
     missing), and return the report with each topic's ``file``. Raises
     :class:`DataError` when the folder cannot be used."""
     _check_folder(folder, base)
+    edited = _edited_drafts(folder)
     taken = {answer.id for answer in base.answers}
     drafted = report.drafted
     width = max(3, len(str(len(drafted))))
@@ -57,12 +66,17 @@ def write_drafts(report: GapReport, base: AnswerBase, folder: Path) -> GapReport
         if cluster.kind == "new_answer":
             answer_id = new_answer_id(cluster, taken)
             taken.add(answer_id)
-            name = f"{cluster.rank:0{width}d}-new-{answer_id}.yaml"
-            texts[name] = draft_text(
-                cluster, base, len(drafted), new_id=answer_id, near=report.near
-            )
+            key, name = ("id", answer_id), f"{cluster.rank:0{width}d}-new-{answer_id}.yaml"
         else:
+            key = ("answer_id", cluster.answer_id or "")
             name = f"{cluster.rank:0{width}d}-add-to-{cluster.answer_id}.yaml"
+        if key in edited:  # the topic's draft a person is writing: theirs stands
+            files[cluster.rank] = edited[key]
+            continue
+        name = _free_name(name, set(edited.values()))
+        if cluster.kind == "new_answer":
+            texts[name] = draft_text(cluster, base, len(drafted), new_id=key[1], near=report.near)
+        else:
             texts[name] = draft_text(cluster, base, len(drafted))
         files[cluster.rank] = name
     # Every new draft is written in full before any earlier one goes: a failed run
@@ -78,7 +92,8 @@ def write_drafts(report: GapReport, base: AnswerBase, folder: Path) -> GapReport
         for temporary in temporaries.values():
             temporary.unlink(missing_ok=True)
     clusters = [c.model_copy(update={"file": files.get(c.rank)}) for c in report.clusters]
-    return report.model_copy(update={"clusters": clusters})
+    kept = sorted(set(edited.values()))
+    return report.model_copy(update={"clusters": clusters, "kept": kept})
 
 
 def new_answer_id(cluster: GapCluster, taken: set[str]) -> str:
@@ -151,7 +166,27 @@ def draft_text(
     if left > 0:
         lines.append(f"# {left} more distinct messages are not copied here.")
     dumped = yaml.dump(body, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000)
-    return "\n".join(lines) + "\n" + dumped
+    return _with_digest("\n".join(lines) + "\n" + dumped)
+
+
+def _with_digest(text: str) -> str:
+    """``text`` with the digest line inserted after its first line."""
+    first, _, rest = text.partition("\n")
+    digest = hashlib.sha256(f"{first}\n{rest}".encode()).hexdigest()
+    return (
+        f"{first}\n# Draft digest sha256:{digest}: replykb gaps replaces this file only while "
+        f"it is unchanged; once edited it is kept.\n{rest}"
+    )
+
+
+def _unchanged(text: str) -> bool:
+    """Whether a draft's text is still exactly what replykb gaps wrote."""
+    first, _, rest = text.partition("\n")
+    found = _DIGEST_LINE.match(rest)
+    if found is None:
+        return False
+    body = rest[found.end() :]
+    return hashlib.sha256(f"{first}\n{body}".encode()).hexdigest() == found.group(1)
 
 
 class _Dumper(yaml.SafeDumper):
@@ -237,10 +272,55 @@ def _is_draft(entry: Path) -> bool:
         return False
 
 
+def _edited_drafts(folder: Path) -> dict[tuple[str, str], str]:
+    """The drafts of ``folder`` a person has changed since they were written (or that
+    carry no digest), by the topic they draft: ``("id", new id)`` or ``("answer_id",
+    answer to extend)``, else their own name; each maps to its file name."""
+    edited: dict[tuple[str, str], str] = {}
+    for entry in sorted(folder.iterdir()):
+        if entry.name.endswith(".tmp") or not _is_draft(entry):
+            continue
+        try:
+            text = entry.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            text = ""  # unreadable as written: not ours to delete
+        if _unchanged(text):
+            continue
+        try:
+            body = yaml.safe_load(text)
+        except yaml.YAMLError:
+            body = None
+        key = ("file", entry.name)
+        if isinstance(body, dict):
+            for field in ("id", "answer_id"):
+                if isinstance(body.get(field), str):
+                    key = (field, body[field])
+                    break
+        edited.setdefault(key, entry.name)
+    return edited
+
+
+def _free_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``name`` with ``-2``, ``-3``... when an edited draft holds it."""
+    stem, number, candidate = name.removesuffix(".yaml"), 2, name
+    while candidate in taken:
+        candidate, number = f"{stem}-{number}.yaml", number + 1
+    return candidate
+
+
 def _remove_old_drafts(folder: Path, keep: set[Path]) -> None:
+    """Remove the drafts still exactly as an earlier run wrote them, and the temporary
+    files an interrupted run left; an edited draft stays."""
     for entry in folder.iterdir():
-        if entry not in keep and _is_draft(entry):
-            entry.unlink()
+        if entry in keep or not _is_draft(entry):
+            continue
+        if not entry.name.endswith(".tmp"):
+            try:
+                if not _unchanged(entry.read_text(encoding="utf-8")):
+                    continue
+            except (OSError, UnicodeDecodeError):
+                continue
+        entry.unlink()
 
 
 def _write_temporaries(folder: Path, texts: dict[str, str]) -> dict[str, Path]:

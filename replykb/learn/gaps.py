@@ -132,6 +132,8 @@ class GapReport(BaseModel):
     similarity: float
     near: float  # the score from which a group extends an answer
     clusters: list[GapCluster] = Field(default_factory=list)
+    # Drafts in --out a person had edited: kept as they are, not replaced (drafts.py).
+    kept: list[str] = Field(default_factory=list)
 
     @property
     def drafted(self) -> list[GapCluster]:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import re
 import sys
 import traceback
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -134,6 +137,54 @@ QUIET_OPTION = click.option(
     callback=_quiet_logs,
     help="Only results and errors: no progress, log lines or summaries.",
 )
+
+
+@dataclass(frozen=True)
+class Since:
+    """A ``--since`` value: ``days`` before the report's end, or a ``moment`` (UTC)."""
+
+    days: int | None = None
+    moment: datetime | None = None
+
+    def start(self, end: datetime) -> datetime:
+        """The first time included, for a report that ends at ``end``."""
+        if self.moment is not None:
+            return self.moment
+        return end - timedelta(days=self.days or 0)
+
+
+class SinceType(click.ParamType[Since]):
+    """``--since`` for every command that reads the usage log: ``7`` or ``7d`` (days
+    before the end), a date ``2026-11-01`` (midnight UTC), or an ISO 8601 time (without
+    a zone: UTC)."""
+
+    name = "DAYS|DATE"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Since:
+        if isinstance(value, Since):
+            return value
+        text = str(value).strip()
+        if days := re.fullmatch(r"(\d{1,5})\s*d?", text):
+            return Since(days=int(days.group(1)))
+        try:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                moment = datetime.combine(date.fromisoformat(text), datetime.min.time())
+            else:
+                moment = datetime.fromisoformat(text)
+        except ValueError:
+            self.fail(
+                f"{value!r}: give a number of days (7 or 7d), a date (2026-11-01) or an "
+                "ISO 8601 time (2026-11-01T09:00:00Z)",
+                param,
+                ctx,
+            )
+        utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        return Since(moment=utc)
+
+
+SINCE = SinceType()
 
 
 class _EchoHandler(logging.Handler):

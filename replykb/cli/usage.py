@@ -6,18 +6,25 @@ usage_file for ``--input``) and prints the report as text, JSON or HTML.
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from ._common import CACHE_OPTION, JSON_OPTION, QUIET_OPTION, base_options, fail, is_stdout
+from ._common import (
+    CACHE_OPTION,
+    JSON_OPTION,
+    QUIET_OPTION,
+    SINCE,
+    Since,
+    base_options,
+    fail,
+    is_stdout,
+)
 
 if TYPE_CHECKING:
     from ..learn.usage_models import UsageReport
-    from ..models import AnswerBase
 
 
 @click.command()
@@ -40,8 +47,8 @@ if TYPE_CHECKING:
 @click.option("--channel", help="With --input: the channel of records that name none.")
 @click.option(
     "--since",
-    metavar="DAYS|DATE",
-    help="Only events of the last DAYS days, or since DATE (2026-11-01, or an ISO 8601 "
+    type=SINCE,
+    help="Only events of the last DAYS days (7 or 7d), or since DATE (2026-11-01, or an ISO 8601 "
     "time; UTC). Default: everything in the log.",
 )
 @click.option(
@@ -75,7 +82,7 @@ def usage(
     log_url: str | None,
     input_path: Path | None,
     channel: str | None,
-    since: str | None,
+    since: Since | None,
     unused_days: int,
     now: str | None,
     html_path: Path | None,
@@ -104,7 +111,7 @@ def usage(
     if input_path is not None and log_url is not None:
         fail("give --log or --input, not both")
     end = _moment(now, "--now") if now is not None else datetime.now(UTC)
-    start = _since(since, end)
+    start = None if since is None else since.start(end)
     if input_path is not None:
         if html_path is not None:
             _refuse_to_overwrite(input_path, html_path)  # before the slow triage
@@ -135,17 +142,21 @@ def _log_report(
     kb_path: Path, log_url: str | None, since: datetime | None, until: datetime, unused_days: int
 ) -> UsageReport:
     from ..errors import UsageLogError
-    from ..learn.log import open_log
+    from ..learn.log import open_configured_log
     from ..learn.usage import report_from_log
     from ..loader import load_answer_base
 
     base = load_answer_base(kb_path)  # the log is read with the base alone: no model
-    url, root = _log_location(base, log_url)
-    # create=False: a log that is not there is an error, not a new empty log. No
-    # retention: a report reads, it never deletes (the writers enforce retention_days,
-    # and --log may name a log kept by other settings than this base's).
-    reading = base.settings.log.model_copy(update={"retention_days": None})
-    with open_log(url, settings=reading, root=root, create=False) as log:
+    # --log (relative to the working folder), else the base's `log:` (relative to the
+    # base). create=False: a log that is not there is an error, not a new empty log; a
+    # reader never prunes, so the base's retention_days deletes nothing here.
+    opened = open_configured_log(base, log_url, create=False)
+    if opened is None:
+        raise UsageLogError(
+            f"{base.root}/replykb.yaml sets no usage log: give --log URL, add `log: "
+            "usage.db` to replykb.yaml, or report on a file of messages with --input FILE"
+        )
+    with opened as log:
         report = report_from_log(
             log, base, location=log.location, since=since, until=until, unused_days=unused_days
         )
@@ -186,21 +197,6 @@ def _refuse_to_overwrite(source: Path, html_path: Path) -> None:
         fail(f"--html {html_path} is the {source} the report was read from; name another file")
 
 
-def _log_location(base: AnswerBase, log_url: str | None) -> tuple[str, Path | None]:
-    """The log to read: --log (relative to the working folder), else the base's
-    ``log.url`` (relative to the base folder)."""
-    from ..errors import UsageLogError
-
-    if log_url is not None:
-        return log_url, None
-    if base.settings.log.url is None:
-        raise UsageLogError(
-            f"{base.root}/replykb.yaml sets no usage log: give --log URL, add `log: "
-            "usage.db` to replykb.yaml, or report on a file of messages with --input FILE"
-        )
-    return base.settings.log.url, base.root
-
-
 def _moment(value: str, option: str) -> datetime:
     """An ISO 8601 time with its time zone (a report's end must not shift with the
     machine's zone)."""
@@ -212,23 +208,3 @@ def _moment(value: str, option: str) -> datetime:
         why = "has no time zone" if moment is not None else "is not an ISO 8601 time"
         fail(f"{option} {value!r} {why}: write it like 2026-11-23T00:00:00Z or with +01:00")
     return moment.astimezone(UTC)
-
-
-def _since(value: str | None, end: datetime) -> datetime | None:
-    """``--since 7`` or ``7d`` (days before the end), ``2026-11-01`` (midnight UTC), or an ISO
-    8601 time (without a zone: UTC)."""
-    if value is None:
-        return None
-    text = value.strip()
-    if days := re.fullmatch(r"(\d{1,5})\s*d?", text):  # 7 or 7d, as `replykb gaps` takes
-        return end - timedelta(days=int(days.group(1)))
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        fail(
-            f"--since {value!r}: give a number of days (7) or a date (2026-11-01) or an "
-            "ISO 8601 time (2026-11-01T09:00:00Z)"
-        )
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -336,3 +336,30 @@ def test_customer_text_is_logged_only_when_asked(
     assert (phrase in logged) is log_messages
     if log_messages:
         assert "suggest on x:" in logged and "suggest on chat:" in logged
+
+
+def test_logged_messages_are_masked_with_the_bases_patterns(
+    example_kb: KnowledgeBase, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`--log-messages` writes the message as the usage log stores it: phones, e-mails
+    and the base's own `log: mask` patterns replaced by tokens."""
+    log_settings = example_kb.settings.log.model_copy(update={"mask": {"order": [r"FH\d{7}"]}})
+    settings = example_kb.settings.model_copy(update={"log": log_settings})
+    base = example_kb.base.model_copy(update={"settings": settings})
+    kb = KnowledgeBase(base, example_kb.embedder, example_kb.index)
+    holder = BaseHolder(lambda: kb, initial=kb)
+    message = "refund for FH1234567? call me on +39 347 123 4567 or mario.rossi@example.com"
+    app = create_app(holder, ServerSettings(log_messages=True))
+    with caplog.at_level("INFO"), TestClient(app) as client:
+        response = client.post("/v1/suggest", json={"message": message, "channel": "x"})
+        batch = {"items": [{"message": message, "channel": "chat"}]}
+        assert client.post("/v1/suggest/batch", json=batch).status_code == 200
+    holder.close()
+    assert response.status_code == 200
+    assert response.json()["message"] == message  # the caller gets its text back unmasked
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("suggest on")]
+    assert len(lines) == 2, lines
+    for line in lines:
+        assert "for 'refund for <order>? call me on <phone> or <email>'" in line, line
+        for secret in ("1234567", "347 123 4567", "mario.rossi", "example.com"):
+            assert secret not in line

@@ -44,7 +44,8 @@ TOKEN_ENVVAR = "REPLYKB_TOKEN"
 @click.option(
     "--log-messages",
     is_flag=True,
-    help="Write customers' messages in the server's log lines (never without it).",
+    help="Write customers' messages in the server's log lines, masked as the usage log "
+    "masks them (never without it).",
 )
 @click.option("--no-watch", is_flag=True, help="Do not reload when the base's files change.")
 @click.option(

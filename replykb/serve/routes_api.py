@@ -141,7 +141,8 @@ def _log_suggestion(request: Request, loaded: Loaded, result: TriageResult) -> N
             match.status,
             match.answer_id,
             match.score,
-            result.suggestion.message,
+            # Masked as the usage log masks it: the server's log is personal data too.
+            loaded.masker.mask(result.suggestion.message),
             loaded.fingerprint[:12],
         )
 

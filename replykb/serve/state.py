@@ -18,12 +18,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
 from ..errors import ReplyKBError
 
 if TYPE_CHECKING:
     from ..kb import KnowledgeBase
+    from ..learn.masking import Masker
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,14 @@ class Loaded:
             loaded_at=datetime.now(UTC),
             identity=served_identity(kb),
         )
+
+    @cached_property
+    def masker(self) -> Masker:
+        """The usage log's masker with this base's `log: mask` patterns, for customer text
+        a server writes in its own log (`--log-messages`); built on first use."""
+        from ..learn.masking import Masker
+
+        return Masker(self.kb.settings.log.mask)
 
 
 def served_identity(kb: KnowledgeBase) -> tuple[str, str, str]:

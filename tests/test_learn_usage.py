@@ -696,3 +696,21 @@ def test_a_bad_since_is_refused_with_the_forms_it_takes(log_path: Path, since: s
     code, out, err = _usage(log_path, "--since", since)
     assert code == 2 and out == ""
     assert f"Invalid value for '--since': {since!r}: give a number of days (7 or 7d)" in err
+
+
+def test_feedback_event_names_one_class_the_kbs_event() -> None:
+    """The report's protocol for an outcome row is OutcomeRow; FeedbackEvent is only
+    the knowledge base's event (an import of the wrong one type-checks but misleads)."""
+    import importlib
+    import pkgutil
+
+    import replykb.learn
+    from replykb.triage_models import FeedbackEvent
+
+    for module in pkgutil.iter_modules(replykb.learn.__path__):
+        if module.name.startswith("usage"):
+            loaded = importlib.import_module(f"replykb.learn.{module.name}")
+            assert getattr(loaded, "FeedbackEvent", FeedbackEvent) is FeedbackEvent, module.name
+    from replykb.learn.usage import OutcomeRow
+
+    assert OutcomeRow.__name__ == "OutcomeRow"

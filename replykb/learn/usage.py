@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from ..models import Match
 from ..triage import close_answers
-from .usage_events import ErrorRow, FeedbackEvent, SuggestionEvent, UsageLogReader
+from .usage_events import ErrorRow, OutcomeRow, SuggestionEvent, UsageLogReader
 from .usage_models import (
     AnswerUsage,
     Period,
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ErrorRow",
-    "FeedbackEvent",
+    "OutcomeRow",
     "SuggestionEvent",
     "UsageLogReader",
     "UsageReport",
@@ -92,7 +92,7 @@ def report_from_log(
 def usage_report(
     base: AnswerBase,
     suggestions: Iterable[SuggestionEvent],
-    feedback: Iterable[FeedbackEvent] | None,
+    feedback: Iterable[OutcomeRow] | None,
     *,
     source: ReportSource,
     location: str,

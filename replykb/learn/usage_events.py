@@ -30,8 +30,9 @@ class SuggestionEvent(Protocol):
     def candidates(self) -> Sequence[tuple[str, float]]: ...
 
 
-class FeedbackEvent(Protocol):
-    """The fields of a logged outcome the report reads (the log's LoggedFeedback)."""
+class OutcomeRow(Protocol):
+    """The fields of a logged outcome the report reads (the log's LoggedFeedback). Not
+    named *FeedbackEvent*: that is the knowledge base's event (triage_models)."""
 
     @property
     def at(self) -> datetime: ...
@@ -55,7 +56,7 @@ class UsageLogReader(Protocol):
     """What the report needs of a usage log (replykb.learn's UsageLog)."""
 
     def suggestions(self, since: datetime | None = None) -> Iterable[SuggestionEvent]: ...
-    def feedback(self, since: datetime | None = None) -> Iterable[FeedbackEvent]: ...
+    def feedback(self, since: datetime | None = None) -> Iterable[OutcomeRow]: ...
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from .usage_edits import (
     without_jinja,
     word_diff,
 )
-from .usage_events import FeedbackEvent
+from .usage_events import OutcomeRow
 from .usage_models import DiffPart, Outcomes, Reference, RepeatedEdit, TypicalEdit, UsedInstead
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class OutcomeTally:
         self._renderer: Renderer | None = None
         self._replies: dict[tuple[str, str, str | None], _Rendered | None] = {}
 
-    def add(self, item: FeedbackEvent) -> None:
+    def add(self, item: OutcomeRow) -> None:
         self.by_outcome[item.outcome] += 1
         rejected = item.outcome in ("wrong", "unused")
         if item.used_answer_id is not None and (rejected or item.answer_id is None):
@@ -82,7 +82,7 @@ class OutcomeTally:
         if item.outcome == "edited" and item.edited_text:
             self.edits[item.answer_id].append(self._edit(item, item.edited_text))
 
-    def _edit(self, item: FeedbackEvent, text: str) -> _Edit:
+    def _edit(self, item: OutcomeRow, text: str) -> _Edit:
         if item.conversation_id is not None:
             conversation = f"id:{item.conversation_id}"
         else:  # an event without a conversation id is a conversation of its own
@@ -97,7 +97,7 @@ class OutcomeTally:
         return _Edit(shown, key, against, reference, item.agent, conversation)
 
     def _reference(
-        self, item: FeedbackEvent, edited: str
+        self, item: OutcomeRow, edited: str
     ) -> tuple[Reference | None, str | None, Frame | None]:
         """The reply the agent was given, rendered again, and its frame (usage_edits.py);
         else the answer's text closest to the edit; nothing for an answer not in the base."""
@@ -114,7 +114,7 @@ class OutcomeTally:
         chosen = closest_text(edited, texts)
         return names[chosen], texts[chosen], None
 
-    def _render(self, answer: Answer, item: FeedbackEvent) -> _Rendered | None:
+    def _render(self, answer: Answer, item: OutcomeRow) -> _Rendered | None:
         from ..render import Renderer
 
         if self._renderer is None:

@@ -48,20 +48,32 @@ def free_port() -> int:
 class ServerProcess:
     """``replykb serve`` as a user runs it, on 127.0.0.1 and a free port."""
 
-    def __init__(self, base: Path, cache: Path, log: Path, *options: str, token: str | None):
+    def __init__(
+        self,
+        base: Path,
+        cache: Path,
+        log: Path,
+        *options: str,
+        token: str | None,
+        env: dict[str, str] | None = None,
+    ):
+        """``env``: variables to set for the process (others of the test run's are kept,
+        but the server's own $REPLYKB_TOKEN and $REPLYKB_LOG only when given here)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.token = token
         self.log_path = log
-        env = {**os.environ, "REPLYKB_CACHE_DIR": str(cache), "TQDM_DISABLE": "1"}
-        env.pop("REPLYKB_TOKEN", None)
+        variables = {**os.environ, "REPLYKB_CACHE_DIR": str(cache), "TQDM_DISABLE": "1"}
+        variables.pop("REPLYKB_TOKEN", None)
+        variables.pop("REPLYKB_LOG", None)
+        variables.update(env or {})
         if token is not None:
-            env["REPLYKB_TOKEN"] = token
+            variables["REPLYKB_TOKEN"] = token
         command = [sys.executable, "-m", "replykb", "serve", "--kb", str(base)]
         command += ["--port", str(self.port), *options]
         self._log = log.open("wb")
         self.process = subprocess.Popen(
-            command, stdout=self._log, stderr=subprocess.STDOUT, env=env
+            command, stdout=self._log, stderr=subprocess.STDOUT, env=variables
         )
 
     def wait_ready(self, timeout: float = 120) -> dict[str, Any]:

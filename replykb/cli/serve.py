@@ -13,12 +13,13 @@ from pathlib import Path
 
 import click
 
-from ._common import CACHE_OPTION, base_options, fail
+from ._common import CACHE_OPTION, QUIET_OPTION, base_options, fail
 
 logger = logging.getLogger("replykb.serve")
 
 _LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 TOKEN_ENVVAR = "REPLYKB_TOKEN"
+LOG_ENVVAR = "REPLYKB_LOG"
 
 
 @click.command()
@@ -40,7 +41,15 @@ TOKEN_ENVVAR = "REPLYKB_TOKEN"
     metavar="URL",
     help="Allow browser pages from this origin (repeat it); no CORS without it.",
 )
-@click.option("--log", "log_url", metavar="URL", help="Usage log (a SQLite path or URL).")
+@click.option(
+    "--log",
+    "log_url",
+    metavar="URL",
+    envvar=LOG_ENVVAR,
+    show_envvar=True,
+    help="Usage log (a SQLite path or URL); default: the base's `log:` setting. The "
+    "variable suits containers: point it at a mounted volume.",
+)
 @click.option(
     "--log-messages",
     is_flag=True,
@@ -55,6 +64,7 @@ TOKEN_ENVVAR = "REPLYKB_TOKEN"
     show_default=True,
     help="Largest request body (413 above it).",
 )
+@QUIET_OPTION
 def serve(
     kb_path: Path,
     cache_dir: Path | None,
@@ -66,13 +76,15 @@ def serve(
     log_messages: bool,
     no_watch: bool,
     max_body_bytes: int,
+    quiet: bool,
 ) -> None:
     """Serve the base over HTTP: the API, the agent console at /, metrics, hot reload.
 
     The base is loaded before the server listens (a base that does not load stops it,
     exit 1). When its files change (or on SIGHUP, or POST /v1/reload), the new base is
     loaded in the background and swapped in; one that fails to load leaves the old
-    one serving and shows in /readyz.
+    one serving and shows in /readyz. With -q only warnings and errors are logged: no
+    start-up lines, no access log, no reload lines.
 
     \b
     Examples:
@@ -80,6 +92,7 @@ def serve(
       REPLYKB_TOKEN=s3cret replykb serve --kb answers/ --host 0.0.0.0 --port 8080
       replykb serve --kb answers/ --cors-origin https://app.chatwoot.com
       replykb serve --kb answers/ --log usage.sqlite --no-watch
+      REPLYKB_LOG=/var/lib/replykb/usage.db replykb serve --kb answers/ -q
       curl -s localhost:8000/v1/suggest -H 'content-type: application/json' \\
         -d '{"message": "where is my refund??", "channel": "x", "agent": "paola"}'
     """
@@ -146,7 +159,15 @@ def serve(
     # reload thread and the usage log are closed below and the exit code says "stopped
     # as asked" (0) rather than "killed".
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
-    config = uvicorn.Config(app, host=host, port=port, log_level="info", lifespan="off")
+    # -q: uvicorn's own start-up lines and its access log go too, warnings stay.
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning" if quiet else "info",
+        access_log=not quiet,
+        lifespan="off",
+    )
     try:
         uvicorn.Server(config).run(sockets=[listener])
     finally:

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from replykb import KnowledgeBase
 from replykb.cli import cli
 from replykb.learn import open_log
-from replykb.learn.events import LoggedSuggestion
+from replykb.learn.events import LoggedFeedback, LoggedSuggestion
 from replykb.learn.gaps import gaps_from_log, gaps_from_records
 from replykb.models import LogSettings
 
@@ -70,7 +70,8 @@ def test_the_log_gives_each_gap_once_masked(logged: dict[str, Path]) -> None:
     tally: Counter[str] = Counter()
     with open_log(logged["usage.db"]) as log:
         found = list(gaps_from_log(log, counts=tally))
-    assert tally["read"] == len(PICKUP + GIFT + ANSWERED + REJECTED)
+    # The logged suggestions, and the outcome that carries a message never suggested on.
+    assert tally["read"] == len(PICKUP + GIFT + ANSWERED + REJECTED) + 1
     reasons = Counter(m.reason for m in found)
     assert reasons == {"no_match": len(PICKUP + GIFT), "wrong": 3, "unused": 1}, found
     assert {m.used_answer_id for m in found if m.reason == "wrong"} == {"refund"}
@@ -86,7 +87,7 @@ def test_cli_drafts_from_the_log(logged: dict[str, Path], tmp_path: Path) -> Non
     result = CliRunner().invoke(cli, [*args, "--out", str(out), "--json"])
     assert result.exit_code == 0, result.output
     listing = json.loads(result.stdout)
-    assert listing["read"] == 11 and listing["gaps"] == 11 and listing["answered_now"] == 0
+    assert listing["read"] == 12 and listing["gaps"] == 11 and listing["answered_now"] == 0
     names = sorted(p.name for p in out.iterdir())
     assert names == ["001-new-can-i-pick-up-my-order.yaml", "002-add-to-refund.yaml"]
     text = (out / names[0]).read_text(encoding="utf-8")
@@ -198,3 +199,70 @@ def test_mining_a_file_is_not_logged(
     assert len(found) == 10
     with log:
         assert list(log.suggestions()) == []
+
+
+@pytest.mark.parametrize("outcome", ["unused", "wrong"])
+def test_an_outcome_carrying_its_message_is_not_a_second_gap(
+    logged: dict[str, Path], tmp_path: Path, outcome: str
+) -> None:
+    """The console and the Chatwoot app send the customer's message with the outcome:
+    a no_match suggestion plus the agent's outcome on it is ONE message not answered
+    well; an outcome whose suggestion is not in the log still counts by its message."""
+    at = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    text = "can I pay with a gift card"
+    log_path = tmp_path / "pair.db"
+    with open_log(log_path) as log:
+        log.record(
+            [
+                LoggedSuggestion(
+                    at=at,
+                    fingerprint="f",
+                    channel="chat",
+                    status="no_match",
+                    answer_id=None,
+                    score=None,
+                    candidates=[],
+                    latency_ms=1.0,
+                    conversation_id="c1",
+                    message=text,
+                ),
+                LoggedFeedback(
+                    at=at + timedelta(minutes=1),
+                    outcome=outcome,
+                    channel="chat",  # type: ignore[arg-type]
+                    conversation_id="c1",
+                    message=text,
+                    source="console",
+                ),
+                LoggedFeedback(
+                    at=at + timedelta(minutes=2),
+                    outcome=outcome,
+                    channel="chat",  # type: ignore[arg-type]
+                    conversation_id="c2",
+                    message=UNLOGGED,
+                    source="console",
+                ),
+            ]
+        )
+    with open_log(log_path, create=False) as log:
+        found = list(gaps_from_log(log))
+    assert sorted((g.text, g.reason, g.conversation_id) for g in found) == [
+        (text, outcome, "c1"),
+        (UNLOGGED, outcome, "c2"),
+    ]
+    result = CliRunner().invoke(
+        cli,
+        [
+            "gaps",
+            "--kb",
+            str(logged["root"]),
+            "--log",
+            str(log_path),
+            "--out",
+            str(tmp_path / "d"),
+            "--min-size",
+            "1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"2 of 2 messages not answered well ({outcome} 2)")

@@ -241,20 +241,13 @@ def gaps_from_log(
     tally = counts if counts is not None else Counter()
     rejections: list[LoggedFeedback] = []
     for feedback in log.feedback(since):
-        reason = _reason(feedback.outcome)
-        if reason is None:
+        if _reason(feedback.outcome) is None:
             continue
-        if feedback.message:  # an outcome that carries its message counts by itself
-            yield GapMessage(
-                text=feedback.message,
-                reason=reason,
-                channel=feedback.channel,
-                conversation_id=feedback.conversation_id,
-                answer_id=feedback.answer_id,
-                used_answer_id=feedback.used_answer_id,
-            )
-        elif feedback.conversation_id is not None:
+        if feedback.conversation_id is not None:
             rejections.append(feedback)
+        elif feedback.message:  # no suggestion to find: the outcome counts by itself
+            tally["read"] += 1
+            yield _from_feedback(feedback, feedback.message)
     rejected_in: set[str | None] = {feedback.conversation_id for feedback in rejections}
     kept: list[LoggedSuggestion] = []
     by_conversation: dict[str | None, list[int]] = {}
@@ -265,29 +258,50 @@ def gaps_from_log(
         if logged.conversation_id in rejected_in:
             by_conversation.setdefault(logged.conversation_id, []).append(len(kept))
         kept.append(logged)
-    rejected: dict[int, tuple[GapReason, str | None]] = {}
+    # One customer message is one gap: the feedback on a logged suggestion marks that
+    # suggestion (its own copy of the message is used only when the suggestion has no
+    # text); a feedback whose suggestion is not in the log counts by its message.
+    rejected: dict[int, LoggedFeedback] = {}
     for feedback in rejections:
         position = _suggestion_of(kept, by_conversation.get(feedback.conversation_id, []), feedback)
         if position is not None:
-            rejected[position] = (_reason(feedback.outcome) or "wrong", feedback.used_answer_id)
+            rejected[position] = feedback
+        elif feedback.message:  # its suggestion is not in the log (or not in --since)
+            tally["read"] += 1
+            yield _from_feedback(feedback, feedback.message)
     for position, logged in enumerate(kept):
+        text = logged.message
         if position in rejected:
-            reason, used = rejected[position]
+            feedback = rejected[position]
+            reason: GapReason = _reason(feedback.outcome) or "wrong"
+            used = feedback.used_answer_id
+            text = text or feedback.message
         elif logged.status in ("no_match", "ambiguous"):
             reason, used = logged.status, None
         else:
             continue
-        if not logged.message:
+        if not text:
             tally["no_text"] += 1
             continue
         yield GapMessage(
-            text=logged.message,
+            text=text,
             reason=reason,
             channel=logged.channel,
             conversation_id=logged.conversation_id,
             answer_id=logged.answer_id,
             used_answer_id=used,
         )
+
+
+def _from_feedback(feedback: LoggedFeedback, text: str) -> GapMessage:
+    return GapMessage(
+        text=text,
+        reason=_reason(feedback.outcome) or "wrong",
+        channel=feedback.channel,
+        conversation_id=feedback.conversation_id,
+        answer_id=feedback.answer_id,
+        used_answer_id=feedback.used_answer_id,
+    )
 
 
 def still_open(

@@ -211,16 +211,15 @@ class KnowledgeBase:
         under its own name (an alias resolved).
 
         Raises :class:`MessageError` for a field that cannot be used (an ``edited``
-        outcome without ``edited_text``) and :class:`UnknownNameError` for a channel,
-        agent or answer the base does not define.
+        outcome without ``edited_text``, an answer id that is not an id) and
+        :class:`UnknownNameError` for a channel or agent the base does not define. An
+        answer id the base lacks is recorded: after a reload removed the answer the
+        agent was looking at, their outcome still counts (`replykb usage` lists it).
         """
         feedback = read_feedback(feedback)
         channel, _ = self.renderer.channel(feedback.channel)
         if feedback.agent is not None and feedback.agent not in self.settings.agents:
             raise UnknownNameError("agent", feedback.agent, self.settings.agents)
-        for answer_id in (feedback.answer_id, feedback.used_answer_id):
-            if answer_id is not None:
-                self.base.answer(answer_id)
         if channel != feedback.channel:
             feedback = feedback.model_copy(update={"channel": channel})
         at = datetime.now(UTC)

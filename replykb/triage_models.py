@@ -7,11 +7,13 @@ Above models.py (it uses its Customer, Match, Reply and Suggestion); below kb.py
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -22,7 +24,7 @@ from pydantic import (
 
 from .details import checked_details, whole_number_text
 from .errors import MessageError
-from .models import Customer, Match, MatchStatus, Reply, Suggestion
+from .models import SLUG_PATTERN, Customer, Match, MatchStatus, Reply, Suggestion
 from .render.windows import moment
 
 
@@ -84,8 +86,23 @@ def _moment(value: object) -> object:
     return None if value is None else moment(value)
 
 
+def _answer_id(value: str) -> str:
+    # Only the form is checked: an id the current base lacks is kept (an answer removed
+    # by a reload while the agent looked at it); `replykb usage` lists such ids.
+    if len(value) > 200 or not re.fullmatch(SLUG_PATTERN, value):
+        shown = repr(value[:60]) + ("..." if len(value) > 60 else "")
+        raise ValueError(f"{shown} is not an answer id (lowercase letters, digits, - and _)")
+    return value
+
+
 RequestText = Annotated[str, BeforeValidator(_text)]
+AnswerId = Annotated[str, BeforeValidator(_text), AfterValidator(_answer_id)]
 RequestId = Annotated[str, BeforeValidator(_text_or_whole_number)]
+# Who a reply is for and when: one rule per field for every request that carries them
+# (TriageRequest here, the server's RenderRequest), so a rule changes for both at once.
+CustomerField = Annotated[str | Customer | None, BeforeValidator(_customer)]
+DetailsField = Annotated[dict[str, str] | None, BeforeValidator(_details)]
+MomentField = Annotated[datetime | None, BeforeValidator(_moment)]
 
 
 class TriageRequest(BaseModel):
@@ -96,12 +113,12 @@ class TriageRequest(BaseModel):
     message: RequestText
     channel: RequestText
     agent: RequestText | None = None
-    customer: Annotated[str | Customer | None, BeforeValidator(_customer)] = None
+    customer: CustomerField = None
     conversation_id: RequestId | None = None
     # The ticket's details the answer may print ({"order_id": "FH1234567"}).
-    details: Annotated[dict[str, str] | None, BeforeValidator(_details)] = None
+    details: DetailsField = None
     # When the customer last wrote: the reply's window (WhatsApp 24 h, Messenger...).
-    last_customer_message_at: Annotated[datetime | None, BeforeValidator(_moment)] = None
+    last_customer_message_at: MomentField = None
     # Echoed in the result, for the caller to pair them: its own id, the input's line.
     id: RequestId | None = None
     line: int | None = Field(default=None, ge=1)
@@ -190,7 +207,8 @@ OutcomeKind = Literal["sent", "edited", "wrong", "unused"]
 class Feedback(BaseModel):
     """What an agent (or a helpdesk) did with a suggestion: ``KnowledgeBase.feedback``.
 
-    ``answer_id`` is the answer that was suggested (``None`` after a ``no_match``);
+    ``answer_id`` is the answer that was suggested (``None`` after a ``no_match``; an
+    id the current base lacks is accepted, see ``KnowledgeBase.feedback``);
     ``edited_text`` the text actually sent, required when ``outcome`` is ``edited``;
     ``used_answer_id`` the answer the agent used instead (``wrong``, ``unused``);
     ``message`` the customer's message, for when the suggestion itself was not logged;
@@ -202,11 +220,11 @@ class Feedback(BaseModel):
 
     outcome: OutcomeKind
     channel: RequestText
-    answer_id: RequestText | None = None
+    answer_id: AnswerId | None = None
     conversation_id: RequestId | None = None
     agent: RequestText | None = None
     edited_text: RequestText | None = None
-    used_answer_id: RequestText | None = None
+    used_answer_id: AnswerId | None = None
     message: RequestText | None = None
     source: RequestText | None = None
 

@@ -122,11 +122,15 @@ def test_feedback_lands_with_its_fields(logged) -> None:  # type: ignore[no-unty
         ({"outcome": "sent", "channel": "x", "answr_id": "a"}, MessageError, "unknown field"),
         ({"outcome": "sent", "channel": "telex"}, UnknownNameError, "unknown channel 'telex'"),
         ({"outcome": "sent", "channel": "x", "agent": "bob"}, UnknownNameError, "unknown agent"),
-        ({"outcome": "sent", "channel": "x", "answer_id": "nope"}, UnknownNameError, "answer"),
         (
-            {"outcome": "wrong", "channel": "x", "used_answer_id": "nope"},
-            UnknownNameError,
-            "unknown answer 'nope'",
+            {"outcome": "sent", "channel": "x", "answer_id": "Refund Timing"},
+            MessageError,
+            "`answer_id` 'Refund Timing' is not an answer id",
+        ),
+        (
+            {"outcome": "wrong", "channel": "x", "used_answer_id": ""},
+            MessageError,
+            "`used_answer_id` '' is not an answer id",
         ),
     ],
     ids=[
@@ -333,3 +337,36 @@ def test_a_postgres_log_whose_database_goes_away_never_breaks_a_suggestion(  # t
     assert log.dropped == 1
     assert f"usage log {url}: 1 event lost (1 in all since it opened)" in caplog.text
     log.close()
+
+
+def test_an_outcome_for_an_answer_a_reload_removed_is_recorded(shop_kb, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The agent looked at `old-refunds`, a reload removed it, then they reported what
+    they did: the outcome is kept (not a 422), and the report names the id as not in
+    the base."""
+    import json
+
+    from click.testing import CliRunner
+
+    from replykb.cli import cli
+    from tests.conftest import SHOP_BASE
+
+    path = tmp_path / "usage.db"
+    with open_log(path) as log:
+        kb = KnowledgeBase(shop_kb.base, shop_kb.embedder, shop_kb.index, observers=[log])
+        checked = kb.feedback(
+            {
+                "outcome": "wrong",
+                "channel": "x",
+                "answer_id": "old-refunds",
+                "used_answer_id": "refund-timing",
+            }
+        )
+        assert checked.answer_id == "old-refunds"
+        assert [(r.outcome, r.answer_id) for r in log.feedback()] == [("wrong", "old-refunds")]
+    result = CliRunner().invoke(
+        cli, ["usage", "--kb", str(SHOP_BASE), "--log", str(path), "--json"]
+    )
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["feedback"]["wrong"] == 1
+    assert "feedback names 1 answer(s) not in the base: old-refunds" in report["notes"]

@@ -460,11 +460,11 @@ def test_feedback_goes_to_the_library(client: TestClient, example_kb: KnowledgeB
                 "outcome": "wrong",
                 "channel": "x",
                 "answer_id": "refund-timing",
-                "used_answer_id": "nope",
+                "used_answer_id": "Not An Id",
             },
             "used_answer_id",
         ),
-        ({"outcome": "wrong", "channel": "x", "answer_id": "nope"}, "answer_id"),
+        ({"outcome": "wrong", "channel": "x", "answer_id": "Not An Id"}, "answer_id"),
         ({"outcome": "sent", "channel": "x", "agent": "nobody"}, "agent"),
     ]:
         refused = client.post("/v1/feedback", json=body)
@@ -477,6 +477,11 @@ def test_feedback_goes_to_the_library(client: TestClient, example_kb: KnowledgeB
         library_error(lambda: example_kb.feedback({"outcome": "edited", "channel": "x"})),
         MessageError,
     )
+    # An answer a reload removed is still a recorded outcome (the report lists its id).
+    gone = client.post(
+        "/v1/feedback", json={"outcome": "wrong", "channel": "x", "answer_id": "gone"}
+    )
+    assert gone.status_code == 202, gone.text
 
 
 @pytest.mark.parametrize(

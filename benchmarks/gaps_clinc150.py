@@ -49,7 +49,7 @@ from replykb.learn.gaps import (
     GapReport,
     mine_gaps,
 )
-from replykb.learn.gaps_cluster import agglomerative, communities
+from replykb.learn.gaps_cluster import agglomerative
 
 OOS = "oos"
 
@@ -68,6 +68,40 @@ def write_base(root: Path, train: list[list[str]], intents: set[str], per_intent
     for intent, texts in questions.items():
         answer = {"questions": texts, "answer": f"The answer for {intent}."}
         (root / f"{answer_id(intent)}.yaml").write_text(yaml.safe_dump(answer))
+
+
+def communities(vectors: Any, threshold: float, *, min_size: int = 1) -> list[list[int]]:
+    """Greedy community detection (sentence-transformers' ``util.community_detection``,
+    ported to NumPy so no torch is imported): the row with the most neighbours at cosine
+    ``threshold`` or more takes them all, then the next among the rows left, and so on;
+    a community left with fewer than ``min_size`` rows is dropped and its rows stay on
+    their own."""
+    count = len(vectors)
+    if count == 0:
+        return []
+    similarity = np.asarray(vectors, dtype=np.float32) @ np.asarray(vectors, dtype=np.float32).T
+    close = similarity >= threshold
+    sizes = close.sum(axis=1)
+    order = np.lexsort((np.arange(count), -sizes))
+    taken = np.zeros(count, dtype=bool)
+    labels = np.zeros(count, dtype=np.int64)
+    label = 0
+    for row in order:
+        if taken[row] or sizes[row] < min_size:
+            continue
+        members = np.flatnonzero(close[row] & ~taken)
+        if len(members) < min_size:
+            continue
+        label += 1
+        labels[members] = label
+        taken[members] = True
+    for row in np.flatnonzero(~taken):
+        label += 1
+        labels[row] = label
+    groups: dict[int, list[int]] = {}
+    for row, group in enumerate(labels.tolist()):
+        groups.setdefault(int(group), []).append(row)
+    return sorted(groups.values(), key=lambda rows: rows[0])
 
 
 def hdbscan(vectors: Any, _similarity: float, *, min_size: int = 3) -> list[list[int]]:

@@ -2,10 +2,10 @@
 
 The library uses :func:`agglomerative` (average linkage, cut at a cosine threshold):
 it was chosen by measurement (benchmarks/gaps_clinc150.py, figures in the README)
-against :func:`communities` (the greedy community detection of sentence-transformers'
-``util.community_detection``, ported to NumPy so no torch is imported) and scikit-learn's
-HDBSCAN (benchmark only). Agglomerative clustering also puts every message in some
-group, so the small groups can be listed rather than silently dropped.
+against greedy community detection (sentence-transformers' ``util.community_detection``)
+and scikit-learn's HDBSCAN, which live in that benchmark only. Agglomerative clustering
+also puts every message in some group, so the small groups can be listed rather than
+silently dropped.
 
 Every function takes L2-normalized vectors and returns groups of row numbers, each
 sorted, the groups in order of their first row; the result depends only on the
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 Linkage = Literal["average", "complete", "single"]
 
-__all__ = ["Linkage", "agglomerative", "communities"]
+__all__ = ["Linkage", "agglomerative"]
 
 
 def agglomerative(
@@ -39,8 +39,8 @@ def agglomerative(
         return []
     if count == 1:
         return [[0]]
-    # scipy comes with sentence-transformers (a dependency); imported here so that
-    # loading the module costs nothing when no gaps are mined.
+    # scipy (declared in pyproject) is imported here so that loading the module costs
+    # nothing when no gaps are mined.
     from scipy.cluster.hierarchy import fcluster
     from scipy.cluster.hierarchy import linkage as build_tree
     from scipy.spatial.distance import pdist
@@ -48,35 +48,6 @@ def agglomerative(
     distances = np.clip(pdist(np.asarray(vectors, dtype=np.float64), "cosine"), 0.0, 2.0)
     tree = build_tree(distances, method=linkage)
     labels = fcluster(tree, t=1.0 - threshold, criterion="distance")
-    return _groups(labels)
-
-
-def communities(vectors: Vectors, threshold: float, *, min_size: int = 1) -> list[list[int]]:
-    """Greedy community detection: the row with the most neighbours at cosine ``threshold``
-    or more takes them all, then the next among the rows left, and so on; a community
-    left with fewer than ``min_size`` rows is dropped and its rows stay on their own."""
-    count = len(vectors)
-    if count == 0:
-        return []
-    similarity = np.asarray(vectors, dtype=np.float32) @ np.asarray(vectors, dtype=np.float32).T
-    close = similarity >= threshold
-    sizes = close.sum(axis=1)
-    order = np.lexsort((np.arange(count), -sizes))
-    taken = np.zeros(count, dtype=bool)
-    labels = np.zeros(count, dtype=np.int64)
-    label = 0
-    for row in order:
-        if taken[row] or sizes[row] < min_size:
-            continue
-        members = np.flatnonzero(close[row] & ~taken)
-        if len(members) < min_size:
-            continue
-        label += 1
-        labels[members] = label
-        taken[members] = True
-    for row in np.flatnonzero(~taken):
-        label += 1
-        labels[row] = label
     return _groups(labels)
 
 

@@ -3,23 +3,24 @@ browser tests and the Chatwoot example's tests (S2's)."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 
 from .conftest import EXAMPLE_BASE
+from .serve_helpers import ServerProcess, free_port
+
+__all__ = ["Server", "chromium", "free_port", "load_example", "missing", "replykb_server"]
 
 # Chromium as the system ships it (apt: chromium); Playwright never downloads one here.
 CHROMIUM_ARGS = [
@@ -82,38 +83,21 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 class Server:
-    """A running `replykb serve`: its URL, and calls to its API as any client makes."""
+    """A running `replykb serve` (serve_helpers.ServerProcess): its URL, and calls to
+    its API as any client makes."""
 
-    def __init__(self, url: str, token: str | None, log: Path | None) -> None:
-        self.url = url
-        self.token = token
+    def __init__(self, process: ServerProcess, log: Path | None) -> None:
+        self.process = process
+        self.url = process.url + "/"
+        self.token = process.token
         self.log = log
 
     def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        headers = {"Accept": "application/json"}
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        request = urllib.request.Request(
-            self.url + path.lstrip("/"),
-            data=None if body is None else json.dumps(body).encode(),
-            headers=headers,
-            method=method,
+        status, content, _ = self.process.request(
+            method, "/" + path.lstrip("/"), body, headers={"Accept": "application/json"}
         )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"null")
+        return status, json.loads(content or b"null")
 
     def ok(self, method: str, path: str, body: Any = None) -> Any:
         status, data = self.call(method, path, body)
@@ -149,50 +133,26 @@ def replykb_server(
     log: bool = True,
     base: Path = EXAMPLE_BASE,
 ) -> Iterator[Server]:
-    """`replykb serve --kb <base> --cache-dir <cache>` on a free loopback port, until the
-    block ends. ``cache``: conftest's ``example_cache`` (built once: the server starts
-    without encoding)."""
-    port = free_port()
+    """`replykb serve --kb <base>` with ``cache`` (conftest's ``example_cache``: the
+    server starts without encoding) on a free loopback port, until the block ends."""
     log_path = tmp / "usage.sqlite" if log else None
-    command = [sys.executable, "-m", "replykb", "serve", "--kb", str(base)]
-    command += ["--cache-dir", str(cache)]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--no-watch"]
-    if log_path is not None:
-        command += ["--log", str(log_path)]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    env.pop("REPLYKB_TOKEN", None)
-    if token is not None:
-        env["REPLYKB_TOKEN"] = token  # not on the command line, as the help advises
-    output = (tmp / "server.out").open("w+b")
-    process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}/"
+    options = ["--no-watch", *(["--log", str(log_path)] if log_path else [])]
+    process = ServerProcess(base, cache, tmp / "server.out", *options, token=token)
     try:
-        _wait_ready(process, url, output)
-        yield Server(url, token, log_path)
+        try:
+            process.wait_ready(READY_SECONDS)
+        except AssertionError as error:
+            pytest.fail(str(error), pytrace=False)
+        yield Server(process, log_path)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        output.close()
+        process.stop()
 
 
-def _wait_ready(process: subprocess.Popen[bytes], url: str, output: Any) -> None:
-    deadline = time.monotonic() + READY_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            output.seek(0)
-            text = output.read().decode(errors="replace")
-            pytest.fail(f"replykb serve exited {process.returncode}:\n{text}", pytrace=False)
-        try:
-            with urllib.request.urlopen(url + "readyz", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (OSError, urllib.error.HTTPError):
-            pass
-        time.sleep(0.2)
-    output.seek(0)
-    text = output.read().decode(errors="replace")
-    pytest.fail(f"replykb serve not ready after {READY_SECONDS} s:\n{text}", pytrace=False)
+def load_example(path: Path) -> ModuleType:
+    """An example script as a module (its dataclasses look their module up)."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -9,9 +9,7 @@ outcome the example reports, read back from the server's usage log.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import threading
 import time
 import urllib.error
@@ -20,12 +18,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-from .console_helpers import Server, free_port, replykb_server
+from .console_helpers import Server, free_port, load_example, replykb_server
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "chatwoot_webhook.py"
 TOKEN = "webhook-test-token"
@@ -33,16 +30,7 @@ REFUND = "my refund still hasn't arrived, sent it back 2 weeks ago"
 ORDER = "where is my parcel?? ordered it last week"
 
 
-def load_example() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("chatwoot_webhook", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-webhook_example = load_example()
+webhook_example = load_example(EXAMPLE)
 
 
 @pytest.fixture(scope="module")

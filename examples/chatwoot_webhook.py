@@ -28,6 +28,7 @@ import argparse
 import difflib
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -41,6 +42,9 @@ from typing import Any
 
 # A webhook body is one message and its conversation; Chatwoot's are a few KB.
 MAX_BODY_BYTES = 1_000_000
+# A body over the limit is read and dropped up to this size, so the sender reads the
+# 413; a larger one is refused without reading it.
+DRAIN_BYTES = 16 * MAX_BODY_BYTES
 # Conversations awaiting the agent's reply; the oldest is forgotten first.
 MAX_PENDING = 1000
 # A suggestion the agent has not answered within this time is forgotten.
@@ -48,16 +52,30 @@ PENDING_SECONDS = 24 * 3600
 TIMEOUT_SECONDS = 10
 
 
-def chatwoot_channel(conversation: dict[str, Any]) -> str:
-    """The replykb channel for a Chatwoot conversation (the console maps the same way).
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
-    An X inbox holds tweets (``additional_attributes.type == "tweet"``) and direct
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def chatwoot_channel(conversation: dict[str, Any]) -> str:
+    """The replykb channel for a Chatwoot conversation, by the same rules as the
+    console's ``chatwootChannel`` (replykb/serve/static/chatwoot.js; one test runs
+    the same payloads through both).
+
+    The inbox type is the conversation's ``channel`` (webhook payloads), else its
+    ``meta.channel`` (the API's conversations); Chatwoot fills both from the inbox. An X
+    inbox holds tweets (``additional_attributes.type == "tweet"``) and direct
     messages; a Facebook page inbox holds Messenger conversations, and Instagram ones
     when the account is linked through the page; those take the private presets (their
     limits and 24-hour windows), not the public comment ones.
     """
-    inbox = conversation.get("channel") or (conversation.get("meta") or {}).get("channel") or ""
-    kind = (conversation.get("additional_attributes") or {}).get("type")
+    inbox = _text(conversation.get("channel")) or _text(
+        _object(conversation.get("meta")).get("channel")
+    )
+    kind = _text(_object(conversation.get("additional_attributes")).get("type"))
     if inbox == "Channel::TwitterProfile":
         return "x" if kind == "tweet" else "x_dm"
     if inbox == "Channel::FacebookPage":
@@ -71,9 +89,15 @@ def chatwoot_channel(conversation: dict[str, Any]) -> str:
     }.get(inbox, "chat")  # WebWidget, Api, Telegram, Line...
 
 
+# Whitespace as the console's feedback.js counts it (JavaScript's \s): Python's \s
+# plus the zero-width no-break space, so both doors agree on every text.
+_SPACES = re.compile(r"[\s\ufeff]+")
+
+
 def normalised(text: str) -> str:
-    """The text as compared: runs of spaces and line breaks are one space."""
-    return " ".join(text.split())
+    """The text as compared: runs of spaces and line breaks are one space (the console
+    compares the same way: an agent who only re-wraps a reply sent it as is)."""
+    return " ".join(part for part in _SPACES.split(text) if part)
 
 
 class ServerError(Exception):
@@ -376,6 +400,9 @@ def make_server(bridge: ChatwootBridge, *, host: str, port: int) -> ThreadingHTT
             except ValueError:
                 length = -1
             if length < 0 or length > MAX_BODY_BYTES:
+                self.close_connection = True
+                if 0 < length <= DRAIN_BYTES:
+                    self.drain(length)  # else the sender, still writing, gets a reset
                 self.answer(413 if length > MAX_BODY_BYTES else 400)
                 return
             try:
@@ -395,6 +422,13 @@ def make_server(bridge: ChatwootBridge, *, host: str, port: int) -> ThreadingHTT
                 self.answer(502)
                 return
             self.answer(200, done)
+
+        def drain(self, length: int) -> None:
+            while length > 0:
+                chunk = self.rfile.read(min(length, 65536))
+                if not chunk:
+                    return
+                length -= len(chunk)
 
         def answer(self, status: int, done: str = "") -> None:
             body = json.dumps({"done": done}).encode()

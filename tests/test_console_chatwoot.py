@@ -22,11 +22,12 @@ from typing import Any
 
 import pytest
 
-from .console_helpers import Server, chromium, replykb_server
+from .console_helpers import Server, chromium, load_example, replykb_server
 
 REFUND = "where's my refund?? sent the parcel back 2 weeks ago"
 ORDER = "where is my parcel?? ordered it last week"
 CONVERSATION_ID = 1234
+webhook_example = load_example(Path(__file__).parent.parent / "examples" / "chatwoot_webhook.py")
 
 
 @pytest.fixture(scope="module")
@@ -234,6 +235,24 @@ def open_dashboard(
     return page, frame
 
 
+def console_frame(page: Any, server: Server) -> Any:
+    """The console's frame inside the dashboard (to run code in it)."""
+    (frame,) = [f for f in page.frames if f.url.startswith(server.url)]
+    return frame
+
+
+def context_seq(page: Any, server: Server) -> int:
+    """How many messages from Chatwoot the console has handled (used or ignored)."""
+    return int(console_frame(page, server).evaluate("document.body.dataset.contextSeq || 0"))
+
+
+def wait_handled(page: Any, server: Server, count: int) -> None:
+    """Wait until the console has handled ``count`` messages from Chatwoot in all."""
+    console_frame(page, server).wait_for_function(
+        "n => Number(document.body.dataset.contextSeq || 0) >= n", arg=count
+    )
+
+
 def expected_suggestion(
     server: Server, message: str, channel: str, asked: int, **extra: Any
 ) -> Any:
@@ -312,8 +331,9 @@ def test_another_conversation_is_suggested_and_the_same_one_keeps_the_agents_edi
     from playwright.sync_api import expect
 
     frame.locator("#reply-text").fill("Ciao Giulia, ti scrivo io. Paola")
+    seen = context_seq(page, server)
     page.evaluate("window.sendContext()")  # Chatwoot re-sends the same conversation
-    page.wait_for_timeout(300)
+    wait_handled(page, server, seen + 1)
     assert frame.locator("#reply-text").input_value() == "Ciao Giulia, ti scrivo io. Paola"
 
     other, asked = app_context("Channel::Sms", latest="I forgot my password", conversation_id=1300)
@@ -391,6 +411,7 @@ def test_other_messages_from_the_parent_are_ignored(
     data, _ = app_context("Channel::Email")
     page, frame = open_dashboard(context, server, dashboard, data)
     before = frame.locator("#reply-text").input_value()
+    seen = context_seq(page, server)
     page.evaluate(
         """() => {
         const w = document.getElementById('dashboard-app--frame-0-0').contentWindow;
@@ -400,7 +421,7 @@ def test_other_messages_from_the_parent_are_ignored(
         w.postMessage('{"event": "appContext", "data": {"conversation": 5}}', '*');
     }"""
     )
-    page.wait_for_timeout(300)
+    wait_handled(page, server, seen + 4)
     assert frame.locator("#reply-text").input_value() == before
     assert page.errors == []
 
@@ -427,3 +448,92 @@ def test_copy_and_feedback_work_inside_chatwoot(
         "paola",
         "console",
     )
+
+
+# --- the console and the webhook example apply the same rules ------------------------
+
+# Conversations as Chatwoot sends them (webhook: `channel`; the API, so the dashboard
+# app: `meta.channel`), odd ones included, and the channel both doors must pick.
+CHANNEL_CASES = [
+    ({"channel": "Channel::TwitterProfile", "additional_attributes": {"type": "tweet"}}, "x"),
+    ({"meta": {"channel": "Channel::TwitterProfile"}, "additional_attributes": {}}, "x_dm"),
+    (
+        {
+            "channel": "Channel::FacebookPage",
+            "meta": {"channel": "Channel::FacebookPage"},
+            "additional_attributes": {"type": "instagram_direct_message"},
+        },
+        "instagram_dm",
+    ),
+    ({"meta": {"channel": "Channel::FacebookPage"}}, "messenger"),
+    ({"channel": "Channel::Instagram"}, "instagram_dm"),
+    ({"channel": "Channel::Email", "meta": {"channel": "Channel::Sms"}}, "email"),
+    ({"channel": "", "meta": {"channel": "Channel::TwilioSms"}}, "sms"),
+    ({"channel": {"type": "x"}, "meta": {"channel": "Channel::Whatsapp"}}, "whatsapp"),
+    ({"channel": "Channel::TwitterProfile", "additional_attributes": "tweet"}, "x_dm"),
+    ({"meta": "Channel::Email"}, "chat"),
+    ({"channel": "Channel::WebWidget"}, "chat"),
+    ({"channel": "Channel::Api"}, "chat"),
+    ({}, "chat"),
+]
+
+
+def test_the_console_and_the_webhook_pick_the_same_channel(context: Any, server: Server) -> None:
+    page = context.new_page()
+    page.goto(server.url)
+    conversations = [conversation for conversation, _ in CHANNEL_CASES]
+    in_console = page.evaluate(
+        """async (conversations) => {
+        const chatwoot = await import("./static/chatwoot.js");
+        return conversations.map((c) => chatwoot.chatwootChannel(c));
+    }""",
+        conversations,
+    )
+    in_webhook = [webhook_example.chatwoot_channel(c) for c in conversations]
+    expected = [channel for _, channel in CHANNEL_CASES]
+    assert in_console == in_webhook == expected
+
+
+# What the agent sends, made from the suggested reply, and the outcome both doors report.
+OUTCOME_CASES = [
+    ("as suggested", lambda text: text, "sent"),
+    ("a line break added", lambda text: text + "\n", "sent"),
+    ("lines re-wrapped", lambda text: text.replace(" ", "\n", 3), "sent"),
+    ("spaces doubled", lambda text: text.replace(" ", "  "), "sent"),
+    ("odd spaces", lambda text: "\ufeff" + text.replace(" ", "\u00a0\x1f", 2), "sent"),
+    ("a word added", lambda text: text + " Grazie!", "edited"),
+    ("a letter changed", lambda text: text.replace("e", "E", 1), "edited"),
+    ("two words joined", lambda text: text.replace(" ", "", 1), "edited"),
+]
+
+
+def test_the_console_and_the_webhook_tell_sent_from_edited_alike(
+    context: Any, server: Server
+) -> None:
+    suggested = server.ok("POST", "v1/suggest", {"message": REFUND, "channel": "email"})
+    assert suggested["reply"]["private_reply"] is None
+    text = suggested["reply"]["text"]
+    pending = webhook_example.Pending(
+        channel="email",
+        agent=None,
+        message=REFUND,
+        status="confident",
+        replies={suggested["match"]["answer_id"]: [text]},
+        note="",
+    )
+    page = context.new_page()
+    page.goto(server.url)
+    page.wait_for_function("document.querySelectorAll('#channel option').length > 0")
+    page.locator("#message").fill(REFUND)
+    page.locator("#channel").select_option("email")
+    page.locator("#suggest").click()
+    page.locator("#fb-sent:not([disabled])").wait_for()
+    assert page.locator("#reply-text").input_value() == text
+    for name, make, outcome in OUTCOME_CASES:
+        sent = make(text)
+        assert sent != text or outcome == "sent", name
+        page.locator("#reply-text").fill(sent)
+        in_console = "sent" if page.locator("#fb-sent").is_enabled() else "edited"
+        assert page.locator("#fb-edited").is_enabled() == (in_console == "edited"), name
+        in_webhook = webhook_example.ChatwootBridge.outcome(pending, sent)["outcome"]
+        assert (name, in_console, in_webhook) == (name, outcome, outcome)

@@ -13,12 +13,24 @@ const DETAIL_NAME = /^[a-z][a-z0-9_]{0,39}$/;
 export const MAX_DETAILS = 32;
 const MAX_DETAIL_CHARS = 500;
 
-// Chatwoot inbox types -> replykb channels, as examples/chatwoot_webhook.py maps them.
-// A Facebook page inbox holds Messenger conversations (and Instagram ones when the
-// account is linked through the page), an X inbox tweets and direct messages.
+// Chatwoot inbox types -> replykb channels, by the same rules as
+// examples/chatwoot_webhook.py's chatwoot_channel (tests/test_console_chatwoot.py runs
+// one table of payloads through both). The inbox type is the conversation's `channel`
+// (webhook payloads) or else its `meta.channel` (the API's conversations, which the
+// dashboard app gets); Chatwoot fills both from the inbox, so they agree when both are
+// there. A Facebook page inbox holds Messenger conversations (and Instagram ones when
+// the account is linked through the page), an X inbox tweets and direct messages.
+function text(value) {
+  return typeof value === "string" ? value : "";
+}
+
+function object(value) {
+  return value && typeof value === "object" && !Array.isArray(value) ? value : {};
+}
+
 export function chatwootChannel(conversation) {
-  const type = (conversation.meta && conversation.meta.channel) || conversation.channel || "";
-  const kind = (conversation.additional_attributes && conversation.additional_attributes.type) || "";
+  const type = text(conversation.channel) || text(object(conversation.meta).channel);
+  const kind = text(object(conversation.additional_attributes).type);
   switch (type) {
     case "Channel::TwitterProfile":
       return kind === "tweet" ? "x" : "x_dm";
@@ -82,19 +94,36 @@ export function chatwootDetails(conversation) {
 
 // Listens to the parent (Chatwoot) for the conversation and asks for it now, when the
 // window gets the focus and every few seconds while visible; returns the asking.
+function appContext(data) {
+  let payload = data;
+  if (typeof payload === "string") {
+    try {
+      payload = JSON.parse(payload);
+    } catch {
+      return null;
+    }
+  }
+  if (!payload || payload.event !== "appContext" || !payload.data || typeof payload.data !== "object") return null;
+  return payload.data;
+}
+
+// Every message from the parent, once handled (used or ignored), bumps the body's
+// data-context-seq: a test (or a curious developer) can wait for it instead of a delay.
+let contextSeq = 0;
+function handled() {
+  contextSeq += 1;
+  document.body.dataset.contextSeq = String(contextSeq);
+}
+
 export function listenToChatwoot(onContext) {
   window.addEventListener("message", (event) => {
     if (event.source !== window.parent) return;
-    let payload = event.data;
-    if (typeof payload === "string") {
-      try {
-        payload = JSON.parse(payload);
-      } catch {
-        return;
-      }
+    const context = appContext(event.data);
+    if (!context) {
+      handled();
+      return;
     }
-    if (!payload || payload.event !== "appContext" || !payload.data || typeof payload.data !== "object") return;
-    onContext(payload.data);
+    Promise.resolve(onContext(context)).finally(handled);
   });
   const fetchInfo = () => window.parent.postMessage(CHATWOOT_FETCH, "*");
   const poll = () => {

@@ -10,27 +10,14 @@ import {
   listenToChatwoot,
 } from "./chatwoot.js";
 import { $, clear, debounce, element, formatTime, show } from "./dom.js";
+import { edited, openWrongBox, report, updateFeedbackButtons } from "./feedback.js";
 import { addDetailRow, buildRequest, setLastMessage, showRequestError } from "./form.js";
 import { copyFrom, formText, showMeter, showWindow } from "./reply.js";
+import { state } from "./state.js";
 
 const PREFS_KEY = "replykb.console";
 const LENGTH_DEBOUNCE_MS = 150;
 
-const state = {
-  channels: {}, // name -> {limit, count, public, private_channel, ...}
-  agents: {}, // id -> {name, ...}
-  answers: [], // [{id, ...}] for "which answer was right"
-  request: null, // the body of the suggestion shown
-  suggestion: null, // the Suggestion shown
-  chosen: null, // the Reply in the editor (the reply, an alternative or a candidate)
-  chosenFrom: null, // "reply" | "alternative" | "candidate"
-  original: { reply: "", private: "" }, // the texts as suggested, to tell edits
-  reported: false,
-  seq: 0, // suggestion requests: only the newest one is shown
-  chatwootKey: null, // conversation + message shown from Chatwoot
-  chatwootConversation: null, // its conversation id
-  chatwootForce: false, // "Reload conversation": apply even over the agent's edits
-};
 let ready = null; // resolves when channels and agents are loaded
 
 // --- the base: channels, agents, answers -----------------------------------------
@@ -341,108 +328,6 @@ const measurePrivate = debounce(() => {
   const pair = state.chosen && state.chosen.private_reply;
   if (pair) measure("private-text", "private-meter", pair.channel);
 }, LENGTH_DEBOUNCE_MS);
-
-// --- feedback --------------------------------------------------------------------
-
-function edited() {
-  return (
-    $("reply-text").value !== state.original.reply || $("private-text").value !== state.original.private
-  );
-}
-
-function editedText() {
-  const parts = [];
-  if ($("reply-text").value !== state.original.reply) parts.push($("reply-text").value);
-  if ($("private-text").value !== state.original.private) parts.push($("private-text").value);
-  return parts.join("\n\n");
-}
-
-function updateFeedbackButtons() {
-  const suggestion = state.suggestion;
-  const noMatch = suggestion && suggestion.match && suggestion.match.status === "no_match";
-  const hasReply = Boolean(state.chosen);
-  const isEdited = hasReply && edited();
-  const locked = state.reported;
-  $("fb-sent").disabled = locked || !hasReply || isEdited;
-  $("fb-edited").disabled = locked || !hasReply || !isEdited;
-  $("fb-wrong").disabled = locked || noMatch || !hasReply;
-  $("fb-unused").disabled = locked || !suggestion;
-  $("fb-wrong-send").disabled = locked;
-  show($("fb-wrong"), !noMatch);
-  show($("fb-sent"), hasReply);
-  show($("fb-edited"), hasReply);
-  $("fb-sent").title = isEdited ? "You edited the reply: report it as sent edited" : "";
-}
-
-function feedbackBody(kind, usedAnswerId) {
-  const suggestion = state.suggestion;
-  const request = state.request;
-  const chosen = state.chosen;
-  const body = {
-    outcome: kind,
-    channel: suggestion.channel,
-    answer_id: null,
-    conversation_id: request.conversation_id,
-    agent: request.agent,
-    message: request.message,
-    source: "console",
-  };
-  const fromCandidate = state.chosenFrom === "candidate";
-  if (kind === "unused") {
-    // Nothing suggested was used: after a no_match the agent wrote the reply, or
-    // picked one of the closest answers (used_answer_id).
-    body.answer_id = suggestion.match.status === "no_match" ? null : (chosen && chosen.answer_id) || suggestion.match.answer_id;
-    body.used_answer_id = fromCandidate && chosen ? chosen.answer_id : usedAnswerId || null;
-    return body;
-  }
-  if (fromCandidate) {
-    // A closest answer after a no_match, sent as is or edited: no suggested answer
-    // was used, this one was instead.
-    body.outcome = "unused";
-    body.used_answer_id = chosen.answer_id;
-    if (kind === "edited") body.edited_text = editedText();
-    return body;
-  }
-  body.answer_id = chosen ? chosen.answer_id : suggestion.match.answer_id;
-  if (kind === "edited") body.edited_text = editedText();
-  if (kind === "wrong") body.used_answer_id = usedAnswerId || null;
-  return body;
-}
-
-const OUTCOME_TEXT = {
-  sent: "sent as is",
-  edited: "sent edited",
-  wrong: "wrong answer",
-  unused: "no suggested answer used",
-};
-
-async function report(kind, usedAnswerId) {
-  if (!state.suggestion || state.reported) return;
-  const body = feedbackBody(kind, usedAnswerId);
-  const status = $("feedback-status");
-  status.textContent = "Sending…";
-  try {
-    const result = await api("POST", "v1/feedback", body);
-    state.reported = true;
-    const what = OUTCOME_TEXT[body.outcome] || body.outcome;
-    const extra = body.used_answer_id ? ` (used ${body.used_answer_id})` : "";
-    status.textContent =
-      result && result.recorded === false
-        ? `Noted: ${what}${extra}. This server keeps no usage log, so it was not stored.`
-        : `Recorded: ${what}${extra}. Thank you.`;
-    status.dataset.outcome = body.outcome;
-    show($("wrong-box"), false);
-  } catch (error) {
-    status.textContent = `Not recorded: ${error.message}`;
-  }
-  updateFeedbackButtons();
-}
-
-function openWrongBox() {
-  if ($("fb-wrong").disabled) return;
-  show($("wrong-box"), true);
-  $("right-answer").focus();
-}
 
 // --- Chatwoot dashboard app ------------------------------------------------------
 

@@ -264,9 +264,6 @@ def test_one_agent_making_the_same_change_in_two_conversations_repeats_it(tmp_pa
 )
 def test_since_on_the_command_line(log_path: Path, since: str, total: int) -> None:
     code, out, err = _usage(log_path, "--since", since, "--json")
-    if total == 0:
-        assert code == 2 and "holds no events since" in err
-        return
     assert code == 0, err
     assert json.loads(out)["totals"]["total"] == total
 
@@ -467,9 +464,7 @@ def test_html_escapes_every_text_from_the_log(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--log", "{missing}"], "nope.db: no usage log there"),
-        (["--log", "{folder}"], "no usage log there"),
-        (["--log", "{empty}"], "holds no events"),
-        (["--log", "{log}", "--since", "2027-01-01"], "holds no events since 2027-01-01"),
+        (["--log", "{folder}"], "is a folder; name a file in it"),
         (["--log", "{log}", "--now", "2026-11-23T00:00:00"], "has no time zone"),
         (["--log", "{log}", "--now", "tomorrow"], "is not an ISO 8601 time"),
         (["--log", "{log}", "--input", "{log}"], "give --log or --input, not both"),
@@ -714,3 +709,26 @@ def test_feedback_event_names_one_class_the_kbs_event() -> None:
     from replykb.learn.usage import OutcomeRow
 
     assert OutcomeRow.__name__ == "OutcomeRow"
+
+
+@pytest.mark.parametrize(
+    ("args", "note"),
+    [
+        ([], "the usage log holds no events; is it the log the server writes?"),
+        (["--since", "2027-01-01"], "holds no events since 2027-01-01 00:00 UTC; try an earlier"),
+    ],
+)
+def test_a_log_without_events_is_an_empty_report_not_an_error(
+    tmp_path: Path, args: list[str], note: str
+) -> None:
+    """A freshly deployed server's log: a cron'd `replykb usage --html` exits 0 (A1)."""
+    empty = tmp_path / "empty.db"
+    open_log(empty).close()
+    page = tmp_path / "usage.html"
+    code, out, err = _usage(empty, "--html", str(page), *args)
+    assert code == 0, err
+    assert "Messages: 0" in out and note in out
+    assert err.startswith(f"replykb: warning: {empty}: ") and note in err
+    assert note in page.read_text(encoding="utf-8")
+    code, out, err = _usage(empty, "--json", *args)
+    assert code == 0 and note in json.loads(out)["notes"][0]

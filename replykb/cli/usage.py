@@ -161,9 +161,13 @@ def _log_report(
             log, base, location=log.location, since=since, until=until, unused_days=unused_days
         )
     if not report.totals.total and not (report.feedback or {}).get("total"):
+        # An empty report, not an error: a freshly deployed server's log has no events
+        # yet, and a cron'd `replykb usage --html` must not fail on it.
         period = "" if since is None else f" since {since:%Y-%m-%d %H:%M} UTC"
         hint = "try an earlier --since" if since is not None else "is it the log the server writes?"
-        raise UsageLogError(f"{log.location}: the usage log holds no events{period}; {hint}")
+        note = f"the usage log holds no events{period}; {hint}"
+        report = report.model_copy(update={"notes": [note, *report.notes]})
+        click.echo(f"replykb: warning: {log.location}: {note}", err=True)
     return report
 
 

@@ -83,7 +83,8 @@ class SQLiteStore:
         self.path = Path(path)
         self.location = str(self.path)
         self._lock = threading.Lock()
-        if not create and not self.path.is_file():
+        if not create and not self.path.is_file() and not self.path.is_dir():
+            # (A folder gets _connect's "is a folder; name a file in it".)
             raise UsageLogError(
                 f"usage log {self.path}: no usage log there; give the log the server or "
                 "`replykb suggest --log` writes to (log.url in replykb.yaml, or --log)"

@@ -364,6 +364,31 @@ def test_render_and_length_refuse_bad_fields(client: TestClient) -> None:
     assert error["message"] == "no `text`"
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("customer", 3),
+        ("customer", {"name": ["Marco"]}),
+        ("details", {"order_id": ["FH1"]}),
+        ("details", "FH1"),
+        ("last_customer_message_at", "2026-11-02T08:00:00"),
+        ("last_customer_message_at", "yesterday"),
+        ("conversation_id", 1.5),
+    ],
+)
+def test_suggest_and_render_refuse_a_bad_reply_field_alike(
+    client: TestClient, field: str, value: object
+) -> None:
+    """The reply's context (customer, details, window, conversation) has one rule per
+    field for both doors: the same value gets the same 422 and message."""
+    suggest = client.post("/v1/suggest", json={"message": "hi", "channel": "x", field: value})
+    render = client.post("/v1/render", json={"answer_id": "exchange", "channel": "x", field: value})
+    assert suggest.status_code == render.status_code == 422, (suggest.text, render.text)
+    assert error_of(suggest)["field"] == error_of(render)["field"] == field
+    assert error_of(suggest)["message"] == error_of(render)["message"]
+    assert error_of(suggest)["message"].startswith(f"`{field}`"), error_of(suggest)
+
+
 @pytest.mark.parametrize("body", [b"{bad json", b'{"message": "hi", "channel": "x"', b"\xff\xfe"])
 def test_malformed_json_is_400(client: TestClient, body: bytes) -> None:
     response = client.post(

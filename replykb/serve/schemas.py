@@ -9,19 +9,18 @@ only the server gives (lengths, answer summaries, readiness, reloads, errors).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from ..models import Customer
 from ..triage_models import (
+    CustomerField,
+    DetailsField,
+    MomentField,
     RequestId,
     RequestText,
     TriageOutcome,
     TriageRequest,
-    _customer,
-    _details,
-    _moment,
 )
 
 # --- request bodies -----------------------------------------------------------------
@@ -58,11 +57,13 @@ class RenderRequest(BaseModel):
     answer_id: RequestText
     channel: RequestText
     agent: RequestText | None = None
-    customer: Annotated[str | Customer | None, BeforeValidator(_customer)] = None
+    # The reply-context fields of TriageRequest, with its rules (triage_models.py);
+    # declared here again (not inherited) to keep `answer_id` first, as `message` is there.
+    customer: CustomerField = None
     conversation_id: RequestId | None = None
-    details: Annotated[dict[str, str] | None, BeforeValidator(_details)] = None
-    last_customer_message_at: Annotated[datetime | None, BeforeValidator(_moment)] = None
-    now: Annotated[datetime | None, BeforeValidator(_moment)] = None
+    details: DetailsField = None
+    last_customer_message_at: MomentField = None
+    now: MomentField = None
 
 
 class LengthRequest(BaseModel):

@@ -11,7 +11,10 @@
 # container and never enters an image:
 #
 #   docker run -p 8000:8000 -e REPLYKB_TOKEN=s3cret -v replykb-log:/var/lib/replykb \
-#       replykb replykb serve --host 0.0.0.0 --port 8000 --log /var/lib/replykb/usage.db
+#       -e REPLYKB_LOG=/var/lib/replykb/usage.db replykb
+#
+# (REPLYKB_LOG is `replykb serve --log`; the image sets none: without a volume a log
+# would die with the container.)
 #
 # The image holds one version of the base: a new version of the answers is a new image
 # (or mount a base at /srv/replykb/answers; then the first start builds its cache).

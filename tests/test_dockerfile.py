@@ -144,10 +144,10 @@ def test_the_healthcheck_asks_healthz_on_the_served_port() -> None:
 
 
 def documented_log() -> str:
-    """The usage log path of the header's `docker run ... --log PATH` example."""
+    """The usage log path of the header's `docker run -e REPLYKB_LOG=PATH` example."""
     header = DOCKERFILE.read_text(encoding="utf-8").split("\nFROM ", 1)[0]
-    found = re.findall(r"--log (\S+)", header)
-    assert found, "the Dockerfile's header shows no `--log` for a usage log"
+    found = re.findall(r"-e REPLYKB_LOG=(\S+)", header)
+    assert found, "the Dockerfile's header shows no usage log (-e REPLYKB_LOG=...)"
     return str(found[0])
 
 
@@ -164,6 +164,7 @@ def test_the_documented_usage_log_is_on_a_volume_the_server_may_write() -> None:
         for i in of("RUN")
         if i.line < user.line
     ), f"{name} cannot write {folder}"
+    assert "REPLYKB_LOG" not in env(), "without a volume the log would die with the container"
 
 
 def test_the_server_listens_on_all_interfaces_at_the_exposed_port() -> None:
@@ -411,14 +412,13 @@ def test_the_recipe_builds_a_cache_that_the_server_starts_from(tmp_path: Path) -
     # As the header documents it: the usage log on the volume (created by the image).
     usage_log = Path(in_image(image, documented_log()))
     usage_log.parent.mkdir(parents=True)
-    command += ["--log", str(usage_log)]
     log = tmp_path / "serve.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
             [*prefix, *command],
             stdout=output,
             stderr=output,
-            env={**environment, "REPLYKB_TOKEN": "s3cret"},
+            env={**environment, "REPLYKB_TOKEN": "s3cret", "REPLYKB_LOG": str(usage_log)},
             cwd=in_image(image, of("WORKDIR")[-1].arguments),
         )
     try:

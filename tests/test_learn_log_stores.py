@@ -467,3 +467,50 @@ def test_a_damaged_row_is_a_clear_error_naming_the_row(
     assert len(errors) == 1 and "bug" not in result.stderr, result.stderr
     assert errors[0].startswith(f"replykb: error: usage log {path}: {message}; fix or delete")
     assert "DELETE FROM" in errors[0]
+
+
+# --- nothing lost to one bad event --------------------------------------------------------------
+
+
+def test_a_nul_character_loses_nothing(log_url: str) -> None:
+    """PostgreSQL refuses U+0000 in text: the one event carrying it used to fail its whole
+    batch (A1: 5 of 11 suggestions stored). Every event is stored, the NUL shown as U+FFFD."""
+    now = datetime.now(UTC)
+    with open_log(log_url) as log:
+        log.record(
+            [
+                *(suggestion(now, message=f"where is my refund {i}") for i in range(5)),
+                suggestion(now, message="where is my refund\x00 please", conversation_id="nul"),
+                *(suggestion(now, message=f"where is my order {i}") for i in range(5)),
+                feedback(now, outcome="edited", edited_text="a\x00b", conversation_id="n\x00l"),
+            ]
+        )
+        assert log.flush()
+        rows = list(log.suggestions())
+        outcomes = list(log.feedback())
+        assert log.dropped == 0
+    assert len(rows) == 11
+    assert [r.message for r in rows if r.conversation_id == "nul"] == [
+        "where is my refund\ufffd please"
+    ]
+    assert [(f.edited_text, f.conversation_id) for f in outcomes] == [("a\ufffdb", "n\ufffdl")]
+
+
+def test_one_event_the_store_refuses_does_not_take_the_batch_with_it(tmp_path: Path) -> None:
+    """A store that refuses one event (whatever the reason): the writer retries the batch
+    event by event, stores the others and counts only that one as lost."""
+    from replykb.learn.sqlite_store import SQLiteStore
+
+    class RefusesOne(SQLiteStore):
+        def write(self, rows):  # type: ignore[no-untyped-def]
+            if any(getattr(r, "message", None) == "poison" for r in rows):
+                raise ValueError("refused")
+            super().write(rows)
+
+    log = UsageLog(lambda: RefusesOne(tmp_path / "usage.db"), LogSettings())
+    now = datetime.now(UTC)
+    log.record([suggestion(now, message=text) for text in ["a", "b", "poison", "c", "d"]])
+    assert log.flush()
+    assert [r.message for r in log.suggestions()] == ["a", "b", "c", "d"]
+    assert log.dropped == 1
+    log.close()

@@ -296,27 +296,49 @@ class UsageLog:
                 "usage log %s: %d events not recorded: %s", self.location, len(items), error
             )
             return
-        for attempt in range(3):
+        if self._write(rows, attempts=3):
+            return
+        # The store may be fine and one event poison (text it refuses): write the events
+        # one by one so the others are kept; stop after a few failures in a row with
+        # none stored (the store is down, not one event).
+        lost = 0
+        stored_any = False
+        for index, row in enumerate(rows):
+            if not stored_any and lost >= 3:
+                lost += len(rows) - index
+                break
+            if self._write([row], attempts=1):
+                stored_any = True
+            else:
+                lost += 1
+        if lost:
+            self.dropped += lost
+            logger.error(
+                "usage log %s: %d event%s lost (%d in all since it opened): the store kept failing",
+                self.location,
+                lost,
+                "" if lost == 1 else "s",
+                self.dropped,
+            )
+
+    def _write(self, rows: list[Row], *, attempts: int) -> bool:
+        for attempt in range(attempts):
             try:
                 self._store.write(rows)
-                return
+                return True
             except Exception as error:
                 logger.error(
-                    "usage log %s: cannot write %d events (attempt %d of 3): %s",
+                    "usage log %s: cannot write %d event%s (attempt %d of %d): %s",
                     self.location,
                     len(rows),
+                    "" if len(rows) == 1 else "s",
                     attempt + 1,
+                    attempts,
                     error,
                 )
-                time.sleep(0.2 * 2**attempt)
-        self.dropped += len(rows)
-        logger.error(
-            "usage log %s: %d event%s lost (%d in all since it opened): the store kept failing",
-            self.location,
-            len(rows),
-            "" if len(rows) == 1 else "s",
-            self.dropped,
-        )
+                if attempt + 1 < attempts:
+                    time.sleep(0.2 * 2**attempt)
+        return False
 
     def _row(self, item: Row | SuggestEvent | FeedbackEvent) -> Row:
         keep, mask = self.settings.keep_text, self._masker.mask

@@ -93,22 +93,29 @@ def damaged_row(location: str, table: str, row_id: Any, error: ValueError) -> Us
     )
 
 
+def storable(value: Any) -> Any:
+    """Text as every store keeps it: PostgreSQL refuses a NUL character (U+0000) in
+    text and jsonb, and one such event would fail the whole batch it was written in;
+    it becomes U+FFFD, the character for "something unreadable was here"."""
+    return value.replace("\x00", "\ufffd") if isinstance(value, str) else value
+
+
 def suggestion_values(row: LoggedSuggestion, *, native: bool = False) -> tuple[Any, ...]:
     """The values to insert (all columns but ``id``); ``native`` keeps the time a
     datetime and the candidates a list (PostgreSQL's timestamptz and jsonb)."""
-    candidates = [[answer_id, score] for answer_id, score in row.candidates]
+    candidates = [[storable(answer_id), score] for answer_id, score in row.candidates]
     return (
         row.at if native else stamp(row.at),
-        row.fingerprint,
-        row.channel,
+        storable(row.fingerprint),
+        storable(row.channel),
         row.status,
-        row.answer_id,
+        storable(row.answer_id),
         row.score,
         candidates if native else json.dumps(candidates),
         row.latency_ms,
-        row.conversation_id,
-        row.agent,
-        row.message,
+        storable(row.conversation_id),
+        storable(row.agent),
+        storable(row.message),
     )
 
 
@@ -116,15 +123,15 @@ def feedback_values(row: LoggedFeedback, *, native: bool = False) -> tuple[Any, 
     return (
         row.at if native else stamp(row.at),
         row.outcome,
-        row.channel,
-        row.answer_id,
-        row.used_answer_id,
-        row.edited_text,
-        row.conversation_id,
-        row.agent,
-        row.source,
-        row.message,
-        row.fingerprint,
+        storable(row.channel),
+        storable(row.answer_id),
+        storable(row.used_answer_id),
+        storable(row.edited_text),
+        storable(row.conversation_id),
+        storable(row.agent),
+        storable(row.source),
+        storable(row.message),
+        storable(row.fingerprint),
     )
 
 

@@ -441,3 +441,38 @@ def test_add_draft_leaves_out_the_answers_own_questions(kb: KnowledgeBase) -> No
     assert "# 2 of these messages are already questions or tests of this answer" in text
     assert sorted(yaml.safe_load(text)["questions"]) == sorted(new)
     assert "file: account/password.yaml" in text
+
+
+def test_messages_the_base_puts_out_of_scope_are_not_drafted(
+    example_kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """answers/ lists "do you sell cars" under `out_of_scope:`: the team decided it has
+    no answer, so a draft of it would only fail `replykb check` (RKB405) once written."""
+    cars = ["do you sell cars", "do you sell cars?", "Do you sell cars", "do you sell any cars"]
+    messages = [
+        GapMessage(text=text, reason="no_match", conversation_id=f"c{n}")
+        for n, text in enumerate(cars)
+    ] + [GapMessage(text=m, reason="no_match", conversation_id=c) for m, c in PICKUP]
+    report = write_drafts(mine_gaps(example_kb, messages, min_size=2), example_kb.base, tmp_path)
+    assert report.out_of_scope == len(cars)
+    drafted = [text for cluster in report.drafted for text in cluster.texts]
+    assert not [text for text in drafted if "cars" in text]
+    assert any("pick up my order" in text for text in drafted)
+    # What the team would merge passes the out-of-scope check.
+    assert all("cars" not in p.read_text(encoding="utf-8") for p in tmp_path.iterdir())
+
+
+def test_cli_says_how_many_were_out_of_scope(tmp_path: Path) -> None:
+    messages = tmp_path / "m.jsonl"
+    messages.write_text('{"message": "do you sell cars", "channel": "x"}\n' * 2, encoding="utf-8")
+    out = tmp_path / "d"
+    example = Path(__file__).parent.parent / "answers"
+    args = ["gaps", "--kb", str(example), "--input", str(messages), "--out", str(out)]
+    args += ["--cache-dir", str(tmp_path / "cache")]
+    result = CliRunner().invoke(cli, [*args, "--min-size", "2"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(
+        "2 of 2 messages not answered well (none); 0 topics, 0 drafted in "
+    )
+    assert "; 2 out of scope by the base (its `out_of_scope:`)" in result.stdout.splitlines()[0]
+    assert list(out.iterdir()) == []

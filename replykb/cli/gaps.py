@@ -201,6 +201,11 @@ def gaps(
             + (f"; {_count(report.skipped, 'record')} skipped" if report.skipped else "")
             + (f"; {report.no_text} logged without text" if report.no_text else "")
             + (
+                f"; {report.out_of_scope} out of scope by the base (its `out_of_scope:`)"
+                if report.out_of_scope
+                else ""
+            )
+            + (
                 f"; {report.left_out} messages of rarer texts left out (narrow with --since)"
                 if report.left_out
                 else ""

@@ -27,7 +27,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..records import Record, RecordError
-from .gaps_cluster import agglomerative
+from .gaps_cluster import agglomerative, near_any
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -126,6 +126,8 @@ class GapReport(BaseModel):
     # From a log: gaps the base answers now (a draft merged since), and events without text.
     answered_now: int = 0
     no_text: int = 0
+    # Gaps near a message the base lists under `out_of_scope:` (not grouped nor drafted).
+    out_of_scope: int = 0
     # Messages of the rarest texts, left out past MAX_TEXTS distinct texts.
     left_out: int = 0
     min_size: int
@@ -427,7 +429,11 @@ def mine_gaps(
     vectors = np.concatenate(
         [kb.embedder.encode(texts[i : i + _BATCH]) for i in range(0, len(texts), _BATCH)]
     ).astype(np.float32)
-    free = [row for row, (pin, _) in enumerate(order) if not pin]
+    # Messages at the grouping similarity of one the base lists under `out_of_scope:`
+    # are the team's decision (no answer), not a gap: counted, never drafted (RKB405).
+    scoped = list(kb.settings.out_of_scope)
+    outside = near_any(vectors, kb.embedder.encode(scoped) if scoped else None, similarity)
+    free = [row for row, (pin, _) in enumerate(order) if not pin and not outside[row]]
     groups = [[free[r] for r in rows] for rows in grouping(vectors[free], similarity)]
     pinned: dict[str, list[int]] = {}
     for row, (pin, _) in enumerate(order):
@@ -447,6 +453,7 @@ def mine_gaps(
         read=total if read is None else read,
         gaps=total,
         skipped=skipped,
+        out_of_scope=sum(len(entries[e]) for r, e in enumerate(order) if outside[r] and not e[0]),
         min_size=min_size,
         similarity=similarity,
         near=bar,

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 Linkage = Literal["average", "complete", "single"]
 
-__all__ = ["Linkage", "agglomerative"]
+__all__ = ["Linkage", "agglomerative", "near_any"]
 
 
 def agglomerative(
@@ -49,6 +49,15 @@ def agglomerative(
     tree = build_tree(distances, method=linkage)
     labels = fcluster(tree, t=1.0 - threshold, criterion="distance")
     return _groups(labels)
+
+
+def near_any(vectors: Vectors, others: Vectors | None, threshold: float) -> npt.NDArray[np.bool_]:
+    """For each row of ``vectors``: whether its cosine with some row of ``others`` is at
+    least ``threshold`` (all False when there are no others)."""
+    if others is None or len(others) == 0 or len(vectors) == 0:
+        return np.zeros(len(vectors), dtype=bool)
+    similarity = np.asarray(vectors, dtype=np.float32) @ np.asarray(others, dtype=np.float32).T
+    return np.asarray(similarity.max(axis=1) >= threshold, dtype=bool)
 
 
 def _groups(labels: npt.NDArray[np.int64] | npt.NDArray[np.int32]) -> list[list[int]]:

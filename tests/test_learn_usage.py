@@ -732,3 +732,14 @@ def test_a_log_without_events_is_an_empty_report_not_an_error(
     assert note in page.read_text(encoding="utf-8")
     code, out, err = _usage(empty, "--json", *args)
     assert code == 0 and note in json.loads(out)["notes"][0]
+
+
+@pytest.mark.parametrize("command", ["usage", "gaps"])
+def test_usage_and_gaps_read_since_alike(command: str, log_path: Path) -> None:
+    """One parser for both commands: the same forms, the same refusal."""
+    result = CliRunner().invoke(cli, [command, "--log", str(log_path), "--since", "last week"])
+    assert result.exit_code == 2
+    assert (
+        "Invalid value for '--since': 'last week': give a number of days (7 or 7d), a date "
+        "(2026-11-01) or an ISO 8601 time (2026-11-01T09:00:00Z)"
+    ) in result.stderr

@@ -4,38 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from ..errors import DataError
-from ._common import CACHE_OPTION, JSON_OPTION, QUIET_OPTION, base_options
+from ._common import CACHE_OPTION, JSON_OPTION, QUIET_OPTION, SINCE, Since, base_options
 
-# As `replykb usage` reads it: 7 or 7d days, else a date or an ISO 8601 time.
-_DAYS = re.compile(r"(\d{1,5})d?")
 _SHOWN_PROBLEMS = 10
 
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
-def _since(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    if days := _DAYS.fullmatch(value.strip()):
-        return datetime.now(UTC) - timedelta(days=int(days.group(1)))
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r}: give a number of days (30 or 30d) or a date (2026-11-01)",
-            param_hint="--since",
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @click.command()
@@ -65,7 +47,7 @@ def _since(value: str | None) -> datetime | None:
 )
 @click.option(
     "--since",
-    metavar="DAYS|DATE",
+    type=SINCE,
     help="Only log events of the last DAYS days (30 or 30d), or since DATE (2026-11-01, "
     "or an ISO 8601 time; UTC).",
 )
@@ -87,7 +69,7 @@ def gaps(
     input_path: Path | None,
     out: Path,
     min_size: int,
-    since: str | None,
+    since: Since | None,
     channel: str | None,
     similarity: float | None,
     cache_dir: Path | None,
@@ -125,7 +107,7 @@ def gaps(
         raise click.UsageError("give --log or --input, not both")
     if input_path is not None and since is not None:
         raise click.UsageError("--since reads a log's times; a file of messages has none")
-    moment = _since(since)
+    moment = None if since is None else since.start(datetime.now(UTC))
     counts: Counter[str] = Counter()
     problems: list[str] = []
     # The input or the log first: a wrong path fails before the model loads.

@@ -8,9 +8,11 @@ import json
 import os
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -20,7 +22,16 @@ import pytest
 from .conftest import EXAMPLE_BASE
 from .serve_helpers import ServerProcess, free_port
 
-__all__ = ["Server", "chromium", "free_port", "load_example", "missing", "replykb_server"]
+__all__ = [
+    "Server",
+    "chromium",
+    "free_port",
+    "load_example",
+    "missing",
+    "replykb_server",
+    "serve_in_thread",
+    "stop_http",
+]
 
 # Chromium as the system ships it (apt: chromium); Playwright never downloads one here.
 CHROMIUM_ARGS = [
@@ -156,3 +167,15 @@ def load_example(path: Path) -> ModuleType:
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def serve_in_thread(http: ThreadingHTTPServer) -> str:
+    """Serve ``http`` (a stand-in for Chatwoot, or the webhook example) from a daemon
+    thread; its URL, without a trailing slash."""
+    threading.Thread(target=http.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{http.server_port}"
+
+
+def stop_http(http: ThreadingHTTPServer) -> None:
+    http.shutdown()
+    http.server_close()

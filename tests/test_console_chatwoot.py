@@ -12,7 +12,6 @@ conversation as Chatwoot's API renders it (messages' `message_type` as numbers).
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -22,7 +21,14 @@ from typing import Any
 
 import pytest
 
-from .console_helpers import Server, chromium, load_example, replykb_server
+from .console_helpers import (
+    Server,
+    chromium,
+    load_example,
+    replykb_server,
+    serve_in_thread,
+    stop_http,
+)
 
 REFUND = "where's my refund?? sent the parcel back 2 weeks ago"
 ORDER = "where is my parcel?? ordered it last week"
@@ -61,16 +67,14 @@ class Dashboard:
                 pass
 
         self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.origin = f"http://127.0.0.1:{self.http.server_port}"
-        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+        self.origin = serve_in_thread(self.http)
 
 
 @pytest.fixture(scope="module")
 def dashboard() -> Iterator[Dashboard]:
     running = Dashboard()
     yield running
-    running.http.shutdown()
-    running.http.server_close()
+    stop_http(running.http)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ outcome the example reports, read back from the server's usage log.
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -22,7 +21,14 @@ from typing import Any
 
 import pytest
 
-from .console_helpers import Server, free_port, load_example, replykb_server
+from .console_helpers import (
+    Server,
+    free_port,
+    load_example,
+    replykb_server,
+    serve_in_thread,
+    stop_http,
+)
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "chatwoot_webhook.py"
 TOKEN = "webhook-test-token"
@@ -61,8 +67,7 @@ class FakeChatwoot:
                 pass
 
         self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.http.server_port}"
-        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+        self.url = serve_in_thread(self.http)
 
     def notes(self) -> list[str]:
         return [body["content"] for _, body, _ in self.received]
@@ -74,8 +79,7 @@ class Webhook:
     def __init__(self, bridge: Any) -> None:
         self.bridge = bridge
         self.http = webhook_example.make_server(bridge, host="127.0.0.1", port=0)
-        self.url = f"http://127.0.0.1:{self.http.server_port}/"
-        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+        self.url = serve_in_thread(self.http) + "/"
 
     def post(self, body: Any, *, raw: bytes | None = None) -> tuple[int, str]:
         data = raw if raw is not None else json.dumps(body).encode()
@@ -93,8 +97,7 @@ class Webhook:
 def chatwoot() -> Iterator[FakeChatwoot]:
     fake = FakeChatwoot()
     yield fake
-    fake.http.shutdown()
-    fake.http.server_close()
+    stop_http(fake.http)
 
 
 @pytest.fixture
@@ -107,8 +110,7 @@ def webhook(server: Server, chatwoot: FakeChatwoot) -> Iterator[Webhook]:
     )
     running = Webhook(bridge)
     yield running
-    running.http.shutdown()
-    running.http.server_close()
+    stop_http(running.http)
 
 
 ASKED = (datetime.now(UTC) - timedelta(minutes=10)).replace(microsecond=0)
@@ -462,8 +464,7 @@ def test_a_wrong_token_or_a_stopped_server_is_said_in_the_note(
         try:
             assert running.post(event(REFUND)) == (200, "error")
         finally:
-            running.http.shutdown()
-            running.http.server_close()
+            stop_http(running.http)
         [note] = chatwoot.notes()
         assert note.startswith(said)
 
@@ -482,8 +483,7 @@ def test_chatwoot_unreachable_is_a_502_and_the_next_event_works(
         bridge.chatwoot_url = chatwoot.url
         assert running.post(event(REFUND, conversation_id=95)) == (200, "note")
     finally:
-        running.http.shutdown()
-        running.http.server_close()
+        stop_http(running.http)
 
 
 def test_the_example_refuses_to_start_without_chatwoot_settings(

@@ -514,3 +514,24 @@ def test_one_event_the_store_refuses_does_not_take_the_batch_with_it(tmp_path: P
     assert [r.message for r in log.suggestions()] == ["a", "b", "c", "d"]
     assert log.dropped == 1
     log.close()
+
+
+def test_new_log_settings_apply_to_the_next_events(tmp_path: Path) -> None:
+    """A server keeps one log across reloads: a `log: mask:` pattern or `keep_text: false`
+    the team adds applies to the next event without a restart (R1, personal data)."""
+    now = datetime.now(UTC)
+    with open_log(tmp_path / "usage.db") as log:
+        log.record([suggestion(now, message="agent codename Falcon refund", conversation_id="1")])
+        log.flush()
+        log.apply(LogSettings.model_validate({"mask": {"codename": ["Falcon"]}}))
+        log.record([suggestion(now, message="agent codename Falcon refund", conversation_id="2")])
+        log.flush()
+        log.apply(LogSettings(keep_text=False))
+        log.record([suggestion(now, message="agent codename Falcon refund", conversation_id="3")])
+        log.flush()
+        rows = {r.conversation_id: r.message for r in log.suggestions()}
+    assert rows == {
+        "1": "agent codename Falcon refund",
+        "2": "agent codename <codename> refund",
+        "3": None,
+    }

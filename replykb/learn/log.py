@@ -187,6 +187,17 @@ class UsageLog:
         days = self.settings.retention_days
         return None if days is None else timedelta(days=days)
 
+    def apply(self, settings: LogSettings) -> None:
+        """Take new ``log:`` settings (a reloaded base's): its masks, ``keep_text`` and
+        retention apply to every event written from now on. A server keeps one log
+        across reloads, so without this a mask a team adds would wait for a restart
+        while customers' text is stored unmasked. The log itself (its URL) stays."""
+        masker = Masker(settings.mask)  # a bad pattern fails here, before anything changes
+        with self._lock:
+            # The masker first: a writer between the two sees more masking, never less.
+            self._masker = masker
+            self.settings = settings
+
     # --- observer -----------------------------------------------------------------------
 
     def on_suggest(self, event: SuggestEvent) -> None:

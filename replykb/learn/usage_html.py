@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..errors import DataError
 from .usage_models import DiffPart, StatusCounts, UsageReport
-from .usage_text import events, percent, printable, stamp, unused_title
+from .usage_text import events, percent, printable, stamp, status_columns, unused_title
 
 COLOURS = {
     "confident": "#2e7d32",
@@ -212,22 +212,7 @@ def _rate_chart(title: str, rows: Sequence[StatusCounts]) -> str:
 
 
 def _status_table(table_id: str, label: str, rows: Sequence[StatusCounts], errors: bool) -> str:
-    header = [label, "messages", "confident", "ambiguous", "no match", "no-match %", "ambiguous %"]
-    body: list[list[object]] = []
-    for r in rows:
-        cells: list[object] = [
-            r.key,
-            r.total,
-            r.confident,
-            r.ambiguous,
-            r.no_match,
-            percent(r.no_match_rate),
-            percent(r.ambiguous_rate),
-        ]
-        if errors:
-            cells.append(r.errors)
-        body.append(cells)
-    return _table(table_id, [*header, *(["errors"] if errors else [])], body)
+    return _table(table_id, *status_columns(rows, label, errors))
 
 
 def _answers_section(report: UsageReport) -> list[str]:

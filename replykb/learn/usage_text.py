@@ -79,11 +79,17 @@ def _is_number(cell: object) -> bool:
     )
 
 
-def _status_rows(rows: Sequence[StatusCounts], label: str, errors: bool) -> list[str]:
-    header = [label, "MESSAGES", "CONFIDENT", "AMBIGUOUS", "NO MATCH", "NO-MATCH %", "AMBIGUOUS %"]
-    if errors:
-        header.append("ERRORS")
-    body = []
+STATUS_COLUMNS = ("messages", "confident", "ambiguous", "no match", "no-match %", "ambiguous %")
+
+
+def status_columns(
+    rows: Sequence[StatusCounts], label: str, errors: bool
+) -> tuple[list[str], list[list[object]]]:
+    """The status table's header and cells, laid out once for the text and the HTML
+    report (each only styles them): ``label`` names the first column, ``errors`` adds
+    the records that could not be triaged (a plain file)."""
+    header = [label, *STATUS_COLUMNS, *(["errors"] if errors else [])]
+    body: list[list[object]] = []
     for row in rows:
         cells: list[object] = [
             row.key,
@@ -97,7 +103,12 @@ def _status_rows(rows: Sequence[StatusCounts], label: str, errors: bool) -> list
         if errors:
             cells.append(row.errors)
         body.append(cells)
-    return table(header, body)
+    return header, body
+
+
+def _status_rows(rows: Sequence[StatusCounts], label: str, errors: bool) -> list[str]:
+    header, body = status_columns(rows, label, errors)
+    return table([name.upper() for name in header], body)
 
 
 def _shorten(text: str) -> str:

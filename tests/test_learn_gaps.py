@@ -475,4 +475,21 @@ def test_cli_says_how_many_were_out_of_scope(tmp_path: Path) -> None:
         "2 of 2 messages not answered well (none); 0 topics, 0 drafted in "
     )
     assert "; 2 out of scope by the base (its `out_of_scope:`)" in result.stdout.splitlines()[0]
-    assert list(out.iterdir()) == []
+    assert not out.exists()  # nothing drafted, no folder made
+
+
+def test_long_messages_are_cut_in_the_listing_and_no_empty_folder_is_made(
+    base_root: Path, tmp_path: Path
+) -> None:
+    long = "zebra crossing near the lake " * 30
+    messages = tmp_path / "m.jsonl"
+    messages.write_text(json.dumps({"message": long, "channel": "chat"}) + "\n", encoding="utf-8")
+    out = tmp_path / "not-yet"
+    args = ["gaps", "--kb", str(base_root), "--input", str(messages), "--out", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    (listed,) = [line for line in result.stdout.splitlines() if line.startswith("  1x ")]
+    assert listed.startswith("  1x 'zebra crossing near the lake") and "…'" in listed
+    assert len(listed) < 200
+    # Nothing drafted: the folder a user named is not created empty.
+    assert not out.exists()

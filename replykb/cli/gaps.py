@@ -93,7 +93,7 @@ def gaps(
     """
     from ..batch import is_csv
     from ..kb import KnowledgeBase
-    from ..learn.drafts import write_drafts
+    from ..learn.drafts import one_line, write_drafts
     from ..learn.gaps import (
         DEFAULT_SIMILARITY,
         gaps_from_log,
@@ -205,9 +205,10 @@ def gaps(
                 if cluster.kind == "new_answer"
                 else f"add questions to {cluster.answer_id}"
             )
+            first = one_line(cluster.texts[0], 120)
             click.echo(
                 f"{cluster.file}  {what}: {_count(cluster.messages, 'message')}, "
-                f"{_count(cluster.conversations, 'conversation')}: {cluster.texts[0]!r}"
+                f"{_count(cluster.conversations, 'conversation')}: {first!r}"
                 + (" (your edited draft, kept)" if cluster.file in report.kept else "")
             )
     small = [c for c in report.clusters if not c.drafted]
@@ -219,4 +220,4 @@ def gaps(
             if cluster.answer_id
             else ""
         )
-        click.echo(f"  {cluster.messages}x {cluster.texts[0]!r}{near}")
+        click.echo(f"  {cluster.messages}x {one_line(cluster.texts[0], 120)!r}{near}")

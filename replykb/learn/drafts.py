@@ -48,13 +48,15 @@ _SHOWN = 160
 # The second line of a draft; the digest covers every other line.
 _DIGEST_LINE = re.compile(r"# Draft digest sha256:([0-9a-f]{64})\b.*\n?")
 
-__all__ = ["HEADER", "TODO_ANSWER", "draft_text", "new_answer_id", "write_drafts"]
+__all__ = ["HEADER", "TODO_ANSWER", "draft_text", "new_answer_id", "one_line", "write_drafts"]
 
 
 def write_drafts(report: GapReport, base: AnswerBase, folder: Path) -> GapReport:
     """Write a draft for every drafted topic of ``report`` into ``folder`` (created if
     missing), and return the report with each topic's ``file``. Raises
     :class:`DataError` when the folder cannot be used."""
+    if not report.drafted and not folder.exists():
+        return report  # nothing to write: no empty folder left behind
     _check_folder(folder, base)
     edited = _edited_drafts(folder)
     taken = {answer.id for answer in base.answers}
@@ -128,7 +130,7 @@ def draft_text(
         f"{len(cluster.texts)} distinct."
     )
     lines.append("# Representative messages (masked):")
-    lines += [f"#   - {_one_line(text)}" for text in cluster.representatives]
+    lines += [f"#   - {one_line(text)}" for text in cluster.representatives]
     body: dict[str, Any]
     if new_id is not None:
         if cluster.answer_id is not None:
@@ -215,10 +217,10 @@ def _plain(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
-def _one_line(text: str) -> str:
-    """A message as a comment line: one line, no control characters, shortened."""
+def one_line(text: str, width: int = _SHOWN) -> str:
+    """A message as one line of at most ``width`` characters, no control characters."""
     flat = re.sub(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]+", " ", text).strip()
-    return flat if len(flat) <= _SHOWN else flat[: _SHOWN - 1] + "…"
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 def _s(count: int) -> str:

@@ -154,3 +154,29 @@ def test_the_command_on_a_file(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     assert (data["source"], data["totals"]["total"], data["feedback"]) == ("file", 2, None)
     assert data["channels"][0]["key"] == "x"
+
+
+def test_records_not_triaged_are_named_with_their_line_and_why(shop_kb, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A1: `errors 5` alone sent the team hunting; the report names the first lines."""
+    path = tmp_path / "bad.jsonl"
+    path.write_text(
+        '{"message": "I forgot my password", "channel": "x"}\n'
+        "not json\n"
+        '{"message": 5, "channel": "x"}\n'
+        '{"channel": "x"}\n'
+        "[1, 2]\n"
+        '{"message": "hi", "channel": "fax"}\n',
+        encoding="utf-8",
+    )
+    report = report_from_file(shop_kb, path)
+    assert report.totals.errors == 5
+    named = [note for note in report.notes if note.startswith("not triaged: ")]
+    assert [note.split(":", 2)[1] for note in named] == [
+        " line 2",
+        " line 3",
+        " line 4",
+        " line 5",
+        " line 6",
+    ]
+    assert "unknown channel 'fax'" in named[-1]
+    assert all(note in render_text(report) for note in named)

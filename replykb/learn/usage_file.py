@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 TIME_FIELDS = ("at", "time", "timestamp", "date", "created_at", "sent_at")
 UNKNOWN_CHANNEL = "(none)"
+SHOWN_ERRORS = 5  # records not triaged named in the notes, with why (the rest: counted)
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ def report_from_file(
             at, record_channel = reader.placed.pop(outcome.position)
             if outcome.status == "error":
                 errors.append(ErrorRow(at=at, channel=record_channel))
+                reader.failed(outcome.line, outcome.error)
                 continue
             match = outcome.suggestion.match
             triaged.append(
@@ -127,6 +129,11 @@ class _Reader:
         self.placed: dict[int, tuple[datetime | None, str]] = {}
         self.before_since = 0
         self.bad_time: list[int] = []
+        self.errors: list[str] = []  # the first few records that could not be triaged
+
+    def failed(self, line: int | None, error: str) -> None:
+        if len(self.errors) < SHOWN_ERRORS:
+            self.errors.append(f"line {line}: {error}" if line is not None else error)
 
     def read(self, records: Iterator[Record | RecordError]) -> Iterator[Record | RecordError]:
         position = 0
@@ -163,7 +170,7 @@ class _Reader:
         return f" since {self.since:%Y-%m-%d}" if self.before_since else ""
 
     def notes(self) -> list[str]:
-        notes = []
+        notes = [f"not triaged: {error}" for error in self.errors]
         if self.before_since:
             notes.append(f"{self.before_since} message(s) before --since left out")
         if self.bad_time:

@@ -141,7 +141,8 @@ class KnowledgeBase:
         embedder, index = open_index(base, cache_dir, model=model, embedder=embedder)
         kb = cls(base, embedder, index, observers=observers)
         if log is not False:
-            # Imported here: a base without a log never loads the log's stores.
+            # Imported here: a base without a log never loads the log's stores. The one
+            # import up DESIGN's layers (learn sits above kb), for the `load(log=)` contract.
             from .learn.log import UsageLog, open_configured_log
 
             opened = log if isinstance(log, UsageLog) else open_configured_log(base, log)

@@ -14,6 +14,7 @@ import yaml
 from click.testing import CliRunner
 
 from replykb import KnowledgeBase
+from replykb.batch import triage_records
 from replykb.checks import run_checks
 from replykb.cli import cli
 from replykb.learn.drafts import HEADER, TODO_ANSWER, write_drafts
@@ -80,7 +81,13 @@ def records_file(folder: Path) -> Path:
     ]
     lines += [
         json.dumps(
-            {"message": m, "conversation_id": c, "outcome": "wrong", "used_answer_id": "refund"}
+            {
+                "message": m,
+                "channel": "chat",
+                "conversation_id": c,
+                "outcome": "wrong",
+                "used_answer_id": "refund",
+            }
         )
         for m, c in REJECTED
     ]
@@ -493,3 +500,32 @@ def test_long_messages_are_cut_in_the_listing_and_no_empty_folder_is_made(
     assert len(listed) < 200
     # Nothing drafted: the folder a user named is not created empty.
     assert not out.exists()
+
+
+def test_a_record_without_channel_is_skipped_as_replykb_suggest_skips_it(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """No hidden default channel: the same file is read the same way by every command."""
+    path = tmp_path / "m.jsonl"
+    path.write_text(
+        json.dumps({"message": PICKUP[0][0]})
+        + "\n"
+        + json.dumps({"message": PICKUP[1][0], "channel": "chat"})
+        + "\n",
+        encoding="utf-8",
+    )
+    tally: Counter[str] = Counter()
+    problems: list[str] = []
+    with path.open("rb") as stream:
+        found = list(
+            gaps_from_records(
+                kb, read_records(stream, csv_format=False), counts=tally, problems=problems
+            )
+        )
+    assert [m.text for m in found] == [PICKUP[1][0]]
+    assert tally == {"read": 2, "skipped": 1}
+    (problem,) = problems
+    assert problem.startswith("line 1: ") and "channel" in problem, problem
+    with path.open("rb") as stream:
+        batch = list(triage_records(kb, read_records(stream, csv_format=False)))
+    assert batch[0].status == "error" and f"line 1: {batch[0].error}" == problem

@@ -27,6 +27,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..records import Record, RecordError
+from ..triage_models import TriageFailure
 from .gaps_cluster import agglomerative, near_any
 
 if TYPE_CHECKING:
@@ -159,12 +160,14 @@ def gaps_from_records(
 ) -> Iterator[GapMessage]:
     """The messages of a JSONL/CSV file that the base does not answer confidently.
 
-    Each record needs a ``message``; ``channel`` (default: the given one, else the
-    base's first), ``conversation_id``, and ``outcome`` (``wrong``/``unused``: kept
-    even when confident; ``used_answer_id`` with it) are optional. ``counts`` receives
+    Each record is triaged as ``replykb suggest --input`` triages it (batch.py): it
+    needs a ``message`` and a ``channel`` (``channel`` is the default for records
+    naming none); ``conversation_id`` and ``outcome`` (``wrong``/``unused``: kept even
+    when confident; ``used_answer_id`` with it) are optional. ``counts`` receives
     ``read`` and ``skipped`` (records that could not be read or triaged), ``problems``
     a line for each of those (``line 3: not valid JSON ...``).
     """
+    from ..batch import triage_records
     from ..kb import KnowledgeBase
     from .masking import Masker
 
@@ -175,44 +178,30 @@ def gaps_from_records(
     mask = Masker(kb.settings.log.mask).mask  # the base's own extra patterns too
     tally = counts if counts is not None else Counter()
     notes = problems if problems is not None else []
-    default_channel = channel or _first_channel(kb)
-    pending: list[tuple[dict[str, Any], GapReason | None, str | None]] = []
-    for record in records:
-        if isinstance(record, RecordError):
-            if not record.blank:
-                tally["skipped"] += 1
-                notes.append(f"line {record.line}: {record.error}")
-            continue
-        tally["read"] += 1
-        fields = record.fields
-        request = {
-            "message": fields.get("message"),
-            "channel": fields.get("channel") or default_channel,
-            "conversation_id": _text_or_none(fields.get("conversation_id")),
-            "line": record.line,
-        }
-        used = _text_or_none(fields.get("used_answer_id"))
-        pending.append((request, _reason(fields.get("outcome")), used))
-        if len(pending) == _BATCH:
-            yield from _triaged(kb, pending, tally, mask, notes)
-            pending = []
-    yield from _triaged(kb, pending, tally, mask, notes)
+    # What triage does not carry, by the record's position (a chunk's worth at a time).
+    extras: dict[int, tuple[GapReason | None, str | None, str | None]] = {}
 
+    def remembered() -> Iterator[Record | RecordError]:
+        position = 0
+        for record in records:
+            if isinstance(record, RecordError) and record.blank:
+                continue
+            if isinstance(record, Record):
+                tally["read"] += 1
+                fields = record.fields
+                extras[position] = (
+                    _reason(fields.get("outcome")),
+                    _text_or_none(fields.get("used_answer_id")),
+                    _text_or_none(fields.get("conversation_id")),
+                )
+            position += 1
+            yield record
 
-def _triaged(
-    kb: KnowledgeBase,
-    pending: list[tuple[dict[str, Any], GapReason | None, str | None]],
-    tally: Counter[str],
-    mask: Callable[[str], str],
-    notes: list[str],
-) -> Iterator[GapMessage]:
-    if not pending:
-        return
-    results = kb.suggest_many([request for request, _, _ in pending], batch_size=_BATCH)
-    for (request, outcome, used), result in zip(pending, results, strict=True):
-        if result.status == "error":
+    for result in triage_records(kb, remembered(), channel=channel, batch_size=_BATCH):
+        outcome, used, conversation = extras.pop(result.position, (None, None, None))
+        if isinstance(result, TriageFailure):
             tally["skipped"] += 1
-            notes.append(f"line {request['line']}: {result.error}")
+            notes.append(f"line {result.line}: {result.error}")
             continue
         suggestion = result.suggestion
         status = suggestion.match.status
@@ -224,7 +213,7 @@ def _triaged(
             text=mask(text),
             reason=reason,
             channel=suggestion.channel,
-            conversation_id=request["conversation_id"],
+            conversation_id=conversation,
             answer_id=_suggested(suggestion.match),
             used_answer_id=used,
         )
@@ -356,11 +345,6 @@ def _suggested(match: Match) -> str | None:
     if match.answer_id is not None:
         return match.answer_id
     return match.candidates[0][0] if match.candidates else None
-
-
-def _first_channel(kb: KnowledgeBase) -> str:
-    channels = kb.settings.channels
-    return "chat" if "chat" in channels else next(iter(channels))
 
 
 def _text_or_none(value: object) -> str | None:

@@ -238,6 +238,29 @@ def test_sighup_reloads_the_edited_base(server: ServerProcess, base: Path) -> No
     assert "reloaded the base" in server.log()
 
 
+MASKED_CODE = "kiwi-code-5512"
+
+
+def test_a_reloaded_base_s_log_masks_apply_to_the_next_events(
+    server: ServerProcess, base: Path
+) -> None:
+    """A team adds a `log: mask:` pattern and the base reloads: the server keeps its one
+    usage log, and the very next message is stored masked (checked at SIGTERM below)."""
+    settings = base / "replykb.yaml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8") + "log:\n  mask:\n    code: ['kiwi-code-\\d+']\n",
+        encoding="utf-8",
+    )
+    expected = load_answer_base(base).fingerprint
+    server.process.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 120
+    while server.json("GET", "/readyz")["fingerprint"] != expected:
+        assert time.monotonic() < deadline, f"no reload after SIGHUP:\n{server.log()}"
+        time.sleep(0.2)
+    message = f"where is my refund?? my code is {MASKED_CODE}"
+    server.json("POST", "/v1/suggest", {"message": message, "channel": "chat"})
+
+
 def test_feedback_is_recorded_in_the_usage_log(server: ServerProcess) -> None:
     status, body, _ = server.request(
         "POST",
@@ -269,7 +292,10 @@ def test_sigterm_stops_it_cleanly_and_the_log_holds_every_base_s_suggestions(
         suggestions = list(usage.suggestions())
         feedback = list(usage.feedback())
     fingerprints = {s.fingerprint for s in suggestions}
-    assert load_answer_base(base).fingerprint in fingerprints and len(fingerprints) == 2
+    assert load_answer_base(base).fingerprint in fingerprints and len(fingerprints) == 3
+    messages = [s.message or "" for s in suggestions]
+    assert "where is my refund?? my code is <code>" in messages
+    assert not any(MASKED_CODE in m for m in messages)
     assert [(f.outcome, f.channel, f.source) for f in feedback] == [("edited", "x", "api")]
 
 

@@ -111,14 +111,18 @@ def serve(
     use_server_sessions()
     # The usage log (--log, else the base's `log:` setting) is opened once, by the first
     # load, and every reloaded base shares it: a reload never reopens or loses it. A
-    # change of the base's `log:` takes a restart.
+    # reloaded base's masks, keep_text and retention apply to the next events at once
+    # (customers' text must not wait for a restart to be masked); a new `log.url` or a
+    # log turned on takes a restart.
     first = KnowledgeBase.load(kb_path, cache_dir=cache_dir, log=log_url)
     usage_log = first.usage_log
 
     def load() -> KnowledgeBase:
         if usage_log is None:
             return KnowledgeBase.load(kb_path, cache_dir=cache_dir, log=False)
-        return KnowledgeBase.load(kb_path, cache_dir=cache_dir, log=usage_log)
+        reloaded = KnowledgeBase.load(kb_path, cache_dir=cache_dir, log=usage_log)
+        usage_log.apply(reloaded.settings.log)
+        return reloaded
 
     holder = BaseHolder(load, initial=first)
     settings = ServerSettings(

@@ -529,3 +529,18 @@ def test_a_record_without_channel_is_skipped_as_replykb_suggest_skips_it(
     with path.open("rb") as stream:
         batch = list(triage_records(kb, read_records(stream, csv_format=False)))
     assert batch[0].status == "error" and f"line 1: {batch[0].error}" == problem
+
+
+def test_a_draft_whose_id_was_changed_is_kept_in_place(kb: KnowledgeBase, tmp_path: Path) -> None:
+    messages = [GapMessage(text=m, reason="no_match", conversation_id=c) for m, c in PICKUP]
+    report = mine_gaps(kb, messages, min_size=3)
+    write_drafts(report, kb.base, tmp_path)
+    (draft,) = tmp_path.iterdir()
+    edited = draft.read_text(encoding="utf-8").replace(
+        "id: can-i-pick-up-my-order", "id: store-pickup"
+    )
+    draft.write_text(edited, encoding="utf-8")
+    again = write_drafts(report, kb.base, tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == [draft.name]
+    assert draft.read_text(encoding="utf-8") == edited
+    assert again.kept == [draft.name] and again.clusters[0].file == draft.name

@@ -72,10 +72,11 @@ def write_drafts(report: GapReport, base: AnswerBase, folder: Path) -> GapReport
         else:
             key = ("answer_id", cluster.answer_id or "")
             name = f"{cluster.rank:0{width}d}-add-to-{cluster.answer_id}.yaml"
-        if key in edited:  # the topic's draft a person is writing: theirs stands
-            files[cluster.rank] = edited[key]
+        # The topic's draft a person is writing (same id or answer, or the same file
+        # when they changed the id in it): theirs stands, no second draft beside it.
+        if key in edited or name in edited.values():
+            files[cluster.rank] = edited.get(key, name)
             continue
-        name = _free_name(name, set(edited.values()))
         if cluster.kind == "new_answer":
             texts[name] = draft_text(cluster, base, len(drafted), new_id=key[1], near=report.near)
         else:
@@ -300,14 +301,6 @@ def _edited_drafts(folder: Path) -> dict[tuple[str, str], str]:
                     break
         edited.setdefault(key, entry.name)
     return edited
-
-
-def _free_name(name: str, taken: set[str]) -> str:
-    """``name``, or ``name`` with ``-2``, ``-3``... when an edited draft holds it."""
-    stem, number, candidate = name.removesuffix(".yaml"), 2, name
-    while candidate in taken:
-        candidate, number = f"{stem}-{number}.yaml", number + 1
-    return candidate
 
 
 def _remove_old_drafts(folder: Path, keep: set[Path]) -> None:

@@ -15,8 +15,8 @@ temporary name and renamed, so a draft is whole or absent.
 
 A draft's second line holds a digest of the rest of its text, so a later run replaces
 only drafts still exactly as written. A draft a person has started editing is kept, and
-no new draft is written for its topic (same new id, or same answer to extend): the team
-finishes the one they started rather than finding it gone or doubled.
+no new draft is written for its topic (same new id, same answer to extend, or same file
+name): the team finishes the one they started rather than finding it gone or doubled.
 """
 
 from __future__ import annotations

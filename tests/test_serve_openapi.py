@@ -208,3 +208,16 @@ def test_metrics_and_the_console_are_documented_with_their_types(
     assert "text/plain" in spec["paths"]["/metrics"]["get"]["responses"]["200"]["content"]
     assert client.get("/metrics").headers["content-type"].startswith("text/plain")
     assert "text/html" in spec["paths"]["/"]["get"]["responses"]["200"]["content"]
+
+
+def test_no_page_loads_a_third_party_script(served: tuple[Any, TestClient, dict[str, Any]]) -> None:
+    """FastAPI's /docs and /redoc pull Swagger UI or ReDoc from a CDN onto the origin where
+    the console keeps the token: the server has neither; the schema stays served."""
+    _, client, _ = served
+    for path in ("/docs", "/redoc", "/docs/oauth2-redirect"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert response.json()["error"]["status"] == 404
+    assert client.get("/openapi.json").json()["info"]["title"] == "replykb"
+    page = client.get("/").text
+    assert "cdn" not in page.lower() and "https://" not in page

@@ -48,7 +48,10 @@ def create_app(holder: BaseHolder, settings: ServerSettings | None = None) -> Fa
         title="replykb",
         version=__version__,
         description=DESCRIPTION,
-        docs_url="/docs",
+        # No Swagger or ReDoc page: FastAPI loads them from a CDN, which would run a
+        # third party's script on the origin where the console keeps the token, and
+        # fail offline. The schema is at /openapi.json for any OpenAPI viewer.
+        docs_url=None,
         redoc_url=None,
     )
     app.state.settings = settings

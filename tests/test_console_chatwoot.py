@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -225,7 +226,8 @@ def open_dashboard(
     context: Any, server: Server, dashboard: Dashboard, data: dict[str, Any]
 ) -> tuple[Any, Any]:
     """Chatwoot's conversation page with the console as its dashboard app."""
-    path = f"/app/accounts/3/conversations/{data['conversation']['id']}/{time.monotonic_ns()}"
+    conversation = quote(str(data["conversation"]["id"]), safe="")
+    path = f"/app/accounts/3/conversations/{conversation}/{time.monotonic_ns()}"
     dashboard.pages[path] = DASHBOARD % {"console": server.url, "context": json.dumps(data)}
     page = context.new_page()
     errors: list[str] = []
@@ -407,6 +409,172 @@ def test_a_conversation_without_a_customer_message_suggests_nothing(
     assert "no message from the customer yet" in frame.locator("#chatwoot-text").text_content()
     assert frame.locator("#status-line").is_hidden()
     assert frame.locator("#message").input_value() == ""
+
+
+def customer_named(data: dict[str, Any], name: str) -> dict[str, Any]:
+    """The same context with another customer (the contact and the conversation's sender)."""
+    data = json.loads(json.dumps(data))
+    data["contact"]["name"] = name
+    data["conversation"]["meta"]["sender"]["name"] = name
+    for item in data["conversation"]["messages"]:
+        if item["message_type"] == 0:
+            item["sender"]["name"] = name
+    return data
+
+
+def without_customer_message(data: dict[str, Any]) -> dict[str, Any]:
+    """The same context where the customer has written nothing yet."""
+    data = json.loads(json.dumps(data))
+    messages = [m for m in data["conversation"]["messages"] if m["message_type"] != 0]
+    data["conversation"]["messages"] = messages
+    data["conversation"]["last_non_activity_message"] = messages[-1]
+    return data
+
+
+def post_context(page: Any, data: dict[str, Any]) -> None:
+    page.evaluate("data => { window.appContext = data; window.sendContext(); }", data)
+
+
+def wait_held(page: Any, held: list[Any], count: int) -> None:
+    """Wait until ``count`` suggestion requests are held by the test's route."""
+    deadline = time.monotonic() + 30
+    while len(held) < count:
+        assert time.monotonic() < deadline, f"{len(held)} of {count} requests reached the route"
+        page.wait_for_timeout(20)
+
+
+def wait_settled(page: Any, server: Server) -> None:
+    """Wait until the console has finished every context Chatwoot posted."""
+    console_frame(page, server).wait_for_function("document.body.dataset.contextPending === '0'")
+
+
+def assert_nothing_suggested(page: Any, server: Server, frame: Any, conversation: int) -> None:
+    """The agent sees no reply, no choice, no feedback: nothing to copy or report."""
+    from playwright.sync_api import expect
+
+    expect(frame.locator("#result-empty")).to_have_text(
+        "No customer message in this conversation yet: nothing to suggest."
+    )
+    for hidden in ("#status-line", "#alternatives", "#candidates", "#reply-part", "#private-part"):
+        expect(frame.locator(hidden)).to_be_hidden()
+    expect(frame.locator("#feedback")).to_be_hidden()
+    assert frame.locator("#reply-text").input_value() == ""
+    assert frame.locator("#private-text").input_value() == ""
+    assert frame.locator("#reply-meter").text_content() == ""
+    assert frame.locator("#status-badge").text_content() == ""
+    assert frame.locator("#alternative-list > *, #candidate-list > *").count() == 0
+    assert frame.locator("#feedback-status").text_content() == ""
+    for button in (
+        "#copy-reply",
+        "#copy-private",
+        "#fb-sent",
+        "#fb-edited",
+        "#fb-wrong",
+        "#fb-unused",
+    ):
+        expect(frame.locator(button)).to_be_disabled()
+    assert f"conversation #{conversation}: no message from the customer yet" in (
+        frame.locator("#chatwoot-text").text_content()
+    )
+    assert page.errors == []
+
+
+@pytest.mark.parametrize(
+    ("inbox", "latest", "status"),
+    [
+        ("Channel::Email", REFUND, "confident"),
+        ("Channel::Sms", "delivery", "ambiguous"),
+        ("Channel::WebWidget", "who won the football last night", "no_match"),
+    ],
+)
+def test_a_conversation_without_a_customer_message_clears_the_previous_customers_reply(
+    context: Any,
+    server: Server,
+    dashboard: Dashboard,
+    inbox: str,
+    latest: str,
+    status: str,
+) -> None:
+    # A1: Anna's reply stayed on screen (and could be copied and reported as sent)
+    # after the agent opened Marco's conversation, where Marco had not written yet.
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=dashboard.origin)
+    anna, _ = app_context(inbox, latest=latest, conversation_id=1500)
+    page, frame = open_dashboard(context, server, dashboard, customer_named(anna, "Anna"))
+    frame.locator(f"#status-badge.status-{status}").wait_for()
+    assert frame.locator("#reply-text").input_value() or status == "no_match"
+    marco, _ = app_context("Channel::Email", conversation_id=1501)
+    post_context(page, without_customer_message(customer_named(marco, "Marco")))
+    from playwright.sync_api import expect
+
+    expect(frame.locator("#conversation-id")).to_have_value("1501")
+    assert frame.locator("#customer").input_value() == "Marco"
+    assert_nothing_suggested(page, server, frame, 1501)
+    # Nor do the keyboard shortcuts (copy, sent as is, edited).
+    page.evaluate("navigator.clipboard.writeText('nothing copied')")
+    for key in ("Alt+KeyC", "Alt+KeyS", "Alt+KeyE"):
+        frame.locator("#message").press(key)
+
+    # Marco writes: a suggestion for him comes, and only then can it be copied.
+    post_context(page, customer_named(marco, "Marco"))
+    frame.locator("#status-line:not([hidden])").wait_for()
+    expect(frame.locator("#copy-reply")).to_be_enabled()
+    expect(frame.locator("#fb-sent")).to_be_enabled()
+    assert "Marco" in frame.locator("#reply-text").input_value()
+    assert page.evaluate("navigator.clipboard.readText()") == "nothing copied"
+    assert frame.locator("#copy-reply.copied").count() == 0
+    assert [row for row in server.feedback() if row.conversation_id == "1501"] == []
+
+
+@pytest.mark.parametrize("next_has_message", [False, True], ids=["no-message", "message"])
+def test_a_late_suggestion_for_the_previous_conversation_is_not_shown(
+    context: Any, server: Server, dashboard: Dashboard, next_has_message: bool
+) -> None:
+    first, _ = app_context("Channel::Email", conversation_id=1510)
+    page, frame = open_dashboard(context, server, dashboard, customer_named(first, "Anna"))
+    held: list[Any] = []
+    # The server answers when the test says.
+    page.route("**/v1/suggest", lambda route: held.append(route))
+    anna, _ = app_context("Channel::Email", latest="I forgot my password", conversation_id=1511)
+    post_context(page, customer_named(anna, "Anna"))
+    frame.locator("#result-empty:has-text('Asking for a reply for conversation #1511')").wait_for()
+    wait_held(page, held, 1)
+    marco, _ = app_context("Channel::Sms", latest=ORDER, conversation_id=1512)
+    if not next_has_message:
+        marco = without_customer_message(marco)
+    post_context(page, customer_named(marco, "Marco"))
+    from playwright.sync_api import expect
+
+    expect(frame.locator("#conversation-id")).to_have_value("1512")
+    if next_has_message:
+        wait_held(page, held, 2)
+        held[1].continue_()  # Marco's suggestion first
+        frame.locator("#status-line:not([hidden])").wait_for()
+        marcos_reply = frame.locator("#reply-text").input_value()
+        assert "Marco" in marcos_reply
+    with page.expect_response("**/v1/suggest"):
+        held[0].continue_()  # then Anna's, late
+    wait_settled(page, server)  # Anna's late answer handled too
+    assert frame.locator("#customer").input_value() == "Marco"
+    if next_has_message:
+        assert frame.locator("#reply-text").input_value() == marcos_reply
+        assert "Anna" not in frame.locator("#reply-text").input_value()
+        assert frame.locator("#reply-label").text_content() != "Reply on email (reset-password)"
+    else:
+        assert_nothing_suggested(page, server, frame, 1512)
+    assert frame.locator("#busy").is_hidden()
+
+
+@pytest.mark.parametrize(("conversation_id", "shown"), [(None, ""), ({"a": 1}, ""), ("77", "77")])
+def test_a_conversation_id_that_is_no_number_is_not_sent_or_shown(
+    context: Any, server: Server, dashboard: Dashboard, conversation_id: Any, shown: str
+) -> None:
+    data, _ = app_context("Channel::Email")
+    data["conversation"]["id"] = conversation_id
+    _, frame = open_dashboard(context, server, dashboard, data)
+    assert frame.locator("#conversation-id").input_value() == shown
+    text = frame.locator("#chatwoot-text").text_content()
+    assert ("#undefined" not in text) and ("[object" not in text) and ("#null" not in text)
+    assert (f"conversation #{shown}" if shown else "this conversation") in text
 
 
 def test_other_messages_from_the_parent_are_ignored(

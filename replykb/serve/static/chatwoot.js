@@ -66,6 +66,14 @@ export function lastIncoming(messages) {
   return best;
 }
 
+// A conversation id as Chatwoot gives it (a number; a digit string is accepted) as
+// the text the request carries, or null when it is anything else.
+export function chatwootId(value) {
+  if (typeof value === "number" && Number.isSafeInteger(value) && value > 0) return String(value);
+  if (typeof value === "string" && /^[1-9][0-9]{0,15}$/.test(value)) return value;
+  return null;
+}
+
 export function chatwootAgent(currentAgent, agents) {
   if (!currentAgent || typeof currentAgent.name !== "string") return null;
   const name = currentAgent.name.trim().toLowerCase();
@@ -108,11 +116,18 @@ function appContext(data) {
 }
 
 // Every message from the parent, once handled (used or ignored), bumps the body's
-// data-context-seq: a test (or a curious developer) can wait for it instead of a delay.
+// data-context-seq, and data-context-pending counts those still being handled (a
+// suggestion on its way): a test (or a curious developer) can wait for them instead
+// of a delay.
 let contextSeq = 0;
+let contextPending = 0;
 function handled() {
   contextSeq += 1;
   document.body.dataset.contextSeq = String(contextSeq);
+}
+function pending(change) {
+  contextPending += change;
+  document.body.dataset.contextPending = String(contextPending);
 }
 
 export function listenToChatwoot(onContext) {
@@ -123,7 +138,11 @@ export function listenToChatwoot(onContext) {
       handled();
       return;
     }
-    Promise.resolve(onContext(context)).finally(handled);
+    pending(1);
+    Promise.resolve(onContext(context)).finally(() => {
+      pending(-1);
+      handled();
+    });
   });
   const fetchInfo = () => window.parent.postMessage(CHATWOOT_FETCH, "*");
   const poll = () => {

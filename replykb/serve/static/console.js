@@ -6,6 +6,7 @@ import {
   chatwootAgent,
   chatwootChannel,
   chatwootDetails,
+  chatwootId,
   lastIncoming,
   listenToChatwoot,
 } from "./chatwoot.js";
@@ -13,6 +14,7 @@ import { $, clear, debounce, element, formatTime, show } from "./dom.js";
 import { edited, openWrongBox, report, updateFeedbackButtons } from "./feedback.js";
 import { addDetailRow, buildRequest, setLastMessage, showRequestError } from "./form.js";
 import { copyFrom, formText, showMeter, showWindow } from "./reply.js";
+import { clearResult } from "./result.js";
 import { state } from "./state.js";
 
 const PREFS_KEY = "replykb.console";
@@ -227,10 +229,11 @@ async function useCandidate(answerId, button) {
       details: request.details,
       last_customer_message_at: request.last_customer_message_at,
     });
+    if (state.request !== request) return; // the agent moved on meanwhile
     choose(reply, "candidate");
     $("reply-text").focus();
   } catch (error) {
-    $("feedback-status").textContent = error.message;
+    if (state.request === request) $("feedback-status").textContent = error.message;
   } finally {
     button.disabled = false;
   }
@@ -268,6 +271,8 @@ function choose(reply, from) {
   show($("reply-part"), Boolean(reply));
   const pair = reply && reply.private_reply ? reply.private_reply : null;
   show($("private-part"), Boolean(pair));
+  $("copy-reply").disabled = !reply;
+  $("copy-private").disabled = !pair;
   if (reply) {
     $("reply-label").textContent = `Reply on ${reply.channel} (${reply.answer_id})`;
     $("reply-form").textContent = formText(reply.form);
@@ -312,12 +317,13 @@ const meterSeq = { "reply-meter": 0, "private-meter": 0 };
 
 async function measure(textareaId, meterId, channel) {
   const seq = ++meterSeq[meterId];
+  const chosen = state.chosen;
   try {
     const result = await api("POST", "v1/length", { text: $(textareaId).value, channel });
-    if (seq !== meterSeq[meterId]) return;
+    if (seq !== meterSeq[meterId] || state.chosen !== chosen) return;
     showMeter(meterId, result);
   } catch (error) {
-    if (seq === meterSeq[meterId]) $(meterId).textContent = `Length unknown: ${error.message}`;
+    if (seq === meterSeq[meterId] && state.chosen === chosen) $(meterId).textContent = `Length unknown: ${error.message}`;
   }
 }
 
@@ -343,37 +349,44 @@ async function applyChatwootContext(context) {
   if (!conversation || typeof conversation !== "object") return;
   const contact = context.contact || (conversation.meta && conversation.meta.sender) || {};
   const message = lastIncoming(conversation.messages);
-  const key = `${conversation.id}:${message ? message.id : ""}`;
+  const id = chatwootId(conversation.id); // null: Chatwoot sent no usable id
+  const name = id === null ? "this conversation" : `conversation #${id}`;
+  const key = `${id}:${message ? message.id : ""}`;
   if (key === state.chatwootKey) return; // already shown: keep the agent's edits
   const status = $("chatwoot-text");
-  const sameConversation = state.chatwootConversation === String(conversation.id);
+  const sameConversation = id !== null && state.chatwootConversation === id;
   if (sameConversation && !state.chatwootForce && state.chosen && edited() && !state.reported) {
     // The customer wrote again while the agent edits a reply: do not overwrite it.
-    status.textContent = `The customer wrote again in #${conversation.id}: "Reload conversation" suggests for the new message.`;
+    status.textContent = `The customer wrote again in ${name}: "Reload conversation" suggests for the new message.`;
     return;
   }
+  const noMessage = "No customer message in this conversation yet: nothing to suggest.";
+  // Another conversation (or no customer message): the previous customer's reply,
+  // choices and pending feedback go before anything else, and any answer still on its
+  // way for them is dropped, so nothing of theirs can be copied or reported here.
+  if (!sameConversation || !message) clearResult(message ? `Asking for a reply for ${name}…` : noMessage);
   state.chatwootForce = false;
   state.chatwootKey = key;
-  state.chatwootConversation = String(conversation.id);
+  state.chatwootConversation = id;
   const channel = availableChannel(chatwootChannel(conversation));
   $("channel").value = channel;
   const agent = chatwootAgent(context.currentAgent, state.agents);
   if (agent) $("agent").value = agent;
   $("customer").value = typeof contact.name === "string" ? contact.name : "";
-  $("conversation-id").value = conversation.id === undefined || conversation.id === null ? "" : String(conversation.id);
+  $("conversation-id").value = id === null ? "" : id;
   clear($("detail-rows"));
   for (const [name, value] of chatwootDetails(conversation)) addDetailRow(name, value);
   if (!message) {
     $("message").value = "";
     $("last-message-at").value = "";
-    status.textContent = `Chatwoot conversation #${conversation.id}: no message from the customer yet.`;
+    status.textContent = `Chatwoot ${name}: no message from the customer yet.`;
     return;
   }
   $("message").value = message.content;
   const at = Number(message.created_at);
   if (at > 0) setLastMessage(new Date(at * 1000));
   else $("last-message-at").value = "";
-  status.textContent = `Chatwoot conversation #${conversation.id} on ${channel}: the customer's last message.`;
+  status.textContent = `Chatwoot ${name} on ${channel}: the customer's last message.`;
   await suggest();
 }
 

@@ -94,11 +94,13 @@ const OUTCOME_TEXT = {
 
 export async function report(kind, usedAnswerId) {
   if (!state.suggestion || state.reported) return;
+  const suggestion = state.suggestion;
   const body = feedbackBody(kind, usedAnswerId);
   const status = $("feedback-status");
   status.textContent = "Sending…";
   try {
     const result = await api("POST", "v1/feedback", body);
+    if (state.suggestion !== suggestion) return; // the agent moved to another conversation
     state.reported = true;
     const what = OUTCOME_TEXT[body.outcome] || body.outcome;
     const extra = body.used_answer_id ? ` (used ${body.used_answer_id})` : "";
@@ -109,6 +111,7 @@ export async function report(kind, usedAnswerId) {
     status.dataset.outcome = body.outcome;
     show($("wrong-box"), false);
   } catch (error) {
+    if (state.suggestion !== suggestion) return;
     status.textContent = `Not recorded: ${error.message}`;
   }
   updateFeedbackButtons();

@@ -5,6 +5,8 @@ the base's files and not its cache."""
 from __future__ import annotations
 
 import dataclasses
+import logging
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -314,3 +316,58 @@ def test_the_watcher_follows_a_symlink_switched_by_a_deploy(tmp_path: Path) -> N
         assert not changes.wait(2), "an edit in the old release asked for a reload"
     finally:
         watcher.stop()
+
+
+def _release(folder: Path, brand: str) -> Path:
+    (folder / "returns").mkdir(parents=True)
+    (folder / "replykb.yaml").write_text(f"brand: {brand}\n", encoding="utf-8")
+    return folder
+
+
+def test_the_watcher_follows_a_folder_moved_into_place(tmp_path: Path) -> None:
+    """`mv base base.old && mv base.new base`: the same path, another folder."""
+    base = _release(tmp_path / "base", "Acme")
+    changes = threading.Event()
+    watcher = BaseWatcher(base, changes.set, debounce_ms=100)
+    watcher.start()
+    try:
+        time.sleep(0.5)
+        new = _release(tmp_path / "base.new", "Acme 2")
+        base.rename(tmp_path / "base.old")
+        new.rename(base)
+        assert changes.wait(20), "a folder moved into place did not ask for a reload"
+        changes.clear()
+        time.sleep(1.5)  # watching the new folder now
+        (base / "returns" / "new.yaml").write_text("id: x\n", encoding="utf-8")
+        assert changes.wait(20), "an edit in the new folder did not ask for a reload"
+        changes.clear()
+        (tmp_path / "base.old" / "returns" / "old.yaml").write_text("id: y\n", encoding="utf-8")
+        assert not changes.wait(2), "an edit in the old folder asked for a reload"
+    finally:
+        watcher.stop()
+
+
+def test_the_watcher_waits_for_a_base_that_is_gone_for_a_moment(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    base = _release(tmp_path / "base", "Acme")
+    changes = threading.Event()
+    watcher = BaseWatcher(base, changes.set, debounce_ms=100)
+    caplog.set_level(logging.INFO, logger="replykb.serve.watch")
+    watcher.start()
+    try:
+        time.sleep(0.5)
+        shutil.rmtree(base)
+        time.sleep(2.5)
+        assert not changes.is_set(), "a base that is gone asked for a reload"
+        _release(base, "Acme again")
+        assert changes.wait(20), "the base coming back did not ask for a reload"
+        changes.clear()
+        time.sleep(1.5)
+        (base / "returns" / "new.yaml").write_text("id: x\n", encoding="utf-8")
+        assert changes.wait(20), "the watcher stopped watching after the base came back"
+    finally:
+        watcher.stop()
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("is gone; the current base goes on serving" in m for m in messages)
+    assert not any(record.exc_info for record in caplog.records), messages

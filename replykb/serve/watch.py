@@ -65,39 +65,67 @@ class BaseWatcher:
         return relative.suffix.lower() in ANSWER_SUFFIXES
 
     def _run(self) -> None:
-        try:
-            while self._watch_target():
-                pass
-        except Exception:
-            # The server goes on without watching; SIGHUP and POST /v1/reload still work.
-            logger.exception(
-                "watching %s stopped; reload with SIGHUP or POST /v1/reload", self.root
-            )
+        # A deploy may take the base away for a moment (`rm -r base && cp -r new base`)
+        # or swap the folder (`mv base base.old && mv base.new base`): the watcher waits
+        # for it and watches again, rather than stopping for good.
+        gone = False
+        while not self._stop.is_set():
+            watched = self._folder()
+            if watched is None:
+                if not gone:
+                    logger.warning(
+                        "%s is gone; the current base goes on serving until it is back",
+                        self.root,
+                    )
+                    gone = True
+                self._stop.wait(1.0)
+                continue
+            if gone:
+                gone = False
+                logger.info("%s is back: reloading the base", self.root)
+                self._on_change()
+            try:
+                self._watch(watched)
+            except Exception:
+                if self._folder() is None:
+                    continue  # gone while being watched: wait for it above
+                # SIGHUP and POST /v1/reload work meanwhile.
+                logger.exception("watching %s failed; watching again in a second", self.root)
+                self._stop.wait(1.0)
 
-    def _watch_target(self) -> bool:
-        """Watch the folder ``root`` leads to until it leads elsewhere (a deploy that
-        switches a symlink, ``current -> releases/v2``: True, watch again) or the
-        watcher stops (False)."""
+    def _folder(self) -> tuple[Path, int, int] | None:
+        """The folder ``root`` leads to now, as (path, device, inode): a symlink switched
+        to another release, or another folder moved into its place, is another folder.
+        None while there is none."""
+        try:
+            target = self.root.resolve()
+            status = target.stat()
+        except OSError:
+            return None
+        return target, status.st_dev, status.st_ino
+
+    def _watch(self, watched: tuple[Path, int, int]) -> None:
+        """Watch ``watched`` until ``root`` leads to another folder (ask for a reload
+        when there is one), to none, or the watcher stops."""
         # Imported here: only a server that watches pays for it.
         from watchfiles import watch
 
-        target = self._root = self.root.resolve()
+        target = self._root = watched[0]
         for changes in watch(
             target,
             watch_filter=lambda change, path: self.is_base_file(path),
             debounce=self._debounce_ms,
             stop_event=self._stop,
             rust_timeout=1000,
-            yield_on_timeout=True,  # an empty set each second: time to look at the link
+            yield_on_timeout=True,  # an empty set each second: time to look at the folder
             raise_interrupt=False,
         ):
-            if self.root.resolve() != target:
-                logger.info(
-                    "%s now leads to %s: reloading the base", self.root, self.root.resolve()
-                )
-                self._on_change()
-                return True
+            now = self._folder()
+            if now != watched:
+                if now is not None:
+                    logger.info("%s now leads to another folder: reloading the base", self.root)
+                    self._on_change()
+                return
             if changes:
                 logger.info("%d change(s) under %s: reloading the base", len(changes), self.root)
                 self._on_change()
-        return False

@@ -77,6 +77,10 @@ def test_rkb605_cli_exit_code_and_line(write_base: WriteBase) -> None:
         ("TODOS are fine", False),
         ("Nothing to do", False),
         ("Refunds: TODO later", False),
+        ("  todo: write it", True),
+        ("Todo : scrivere la risposta", True),
+        ("Todo pedido tiene seguimiento en la web.", False),
+        ("Todo está listo: tu reembolso llega en 5 días.", False),
         (None, False),
     ],
 )

@@ -22,7 +22,9 @@ __all__ = ["TODO_MARKER", "is_todo"]
 
 # How a drafted text starts; learn/drafts.py writes it, this rule refuses it.
 TODO_MARKER = "TODO"
-_TODO = re.compile(rf"\s*{TODO_MARKER}\b")
+# "TODO" as a word, or "todo:" in any case (a person retyping the marker). Not a bare
+# "Todo": it starts real Spanish and Portuguese replies ("Todo pedido...").
+_TODO = re.compile(rf"\s*(?:{TODO_MARKER}\b|(?i:todo)\s*:)")
 
 
 def is_todo(text: str | None) -> bool:

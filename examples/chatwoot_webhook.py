@@ -201,11 +201,50 @@ class PendingSuggestions:
         return len(self._items)
 
 
+class BadEvent(ValueError):
+    """A `message_created` event whose fields are not what Chatwoot sends: refused with a
+    400 and this one-line reason, before anything reaches Chatwoot or the server."""
+
+
+def _shown(value: Any) -> str:
+    return "missing" if value is None else json.dumps(value, ensure_ascii=True)[:40]
+
+
+def _object_or_none(value: Any, where: str) -> dict[str, Any] | None:
+    if value is None or isinstance(value, dict):
+        return value
+    raise BadEvent(f"{where} must be an object, not {_shown(value)}")
+
+
+def _positive_id(value: Any, where: str) -> int:
+    # The ids go into Chatwoot's URL with the agent's token: only a number may.
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63:
+        return value
+    raise BadEvent(f"{where} must be a positive integer, not {_shown(value)}")
+
+
+def _check(event: dict[str, Any]) -> None:
+    """Refuse (BadEvent) a message event whose objects or ids are malformed; the ids
+    are left as ints. An event without a conversation id is ignored, not refused."""
+    conversation = _object_or_none(event.get("conversation"), "conversation")
+    _object_or_none(event.get("sender"), "sender")
+    account = _object_or_none(event.get("account"), "account") or {}
+    if conversation is None:
+        return
+    _object_or_none(conversation.get("meta"), "conversation.meta")
+    if conversation.get("id") is not None:
+        conversation["id"] = _positive_id(conversation["id"], "conversation.id")
+        account["id"] = _positive_id(account.get("id"), "account.id")
+        event["account"] = account
+
+
 def _conversation_key(event: dict[str, Any]) -> str | None:
     conversation = event.get("conversation") or {}
     if conversation.get("id") is None:
         return None
-    return f"{(event.get('account') or {}).get('id', '')}:{conversation['id']}"
+    return f"{event['account']['id']}:{conversation['id']}"
 
 
 def _last_message_at(event: dict[str, Any]) -> str | None:
@@ -294,7 +333,10 @@ class ChatwootBridge:
 
     def handle(self, event: dict[str, Any]) -> str:
         """Act on one webhook event; says what was done (for the log and the tests)."""
-        if event.get("event") != "message_created" or event.get("private"):
+        if event.get("event") != "message_created":
+            return "ignored"
+        _check(event)
+        if event.get("private"):
             return "ignored"
         content = event.get("content")
         key = _conversation_key(event)
@@ -415,6 +457,9 @@ def make_server(bridge: ChatwootBridge, *, host: str, port: int) -> ThreadingHTT
                 return
             try:
                 done = bridge.handle(event)
+            except BadEvent as error:
+                self.answer(400, "refused", str(error))
+                return
             except (OSError, KeyError, TypeError, ValueError) as error:
                 # Chatwoot unreachable, or an event without the fields we need: say
                 # so here and to Chatwoot; the next event is handled as usual.
@@ -430,8 +475,9 @@ def make_server(bridge: ChatwootBridge, *, host: str, port: int) -> ThreadingHTT
                     return
                 length -= len(chunk)
 
-        def answer(self, status: int, done: str = "") -> None:
-            body = json.dumps({"done": done}).encode()
+        def answer(self, status: int, done: str = "", error: str | None = None) -> None:
+            said = {"done": done} if error is None else {"done": done, "error": error}
+            body = json.dumps(said).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))

@@ -92,6 +92,22 @@ class Webhook:
         except urllib.error.HTTPError as error:
             return error.code, ""
 
+    def refusal(self, body: Any) -> tuple[int, Any, str]:
+        """The status, the JSON answer and its raw text for an event the receiver refuses."""
+        request = urllib.request.Request(
+            self.url,
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                raw = response.read().decode()
+                return response.status, json.loads(raw), raw
+        except urllib.error.HTTPError as error:
+            raw = error.read().decode()
+            return error.code, json.loads(raw), raw
+
 
 @pytest.fixture
 def chatwoot() -> Iterator[FakeChatwoot]:
@@ -439,6 +455,106 @@ def test_pending_suggestions_are_bounded_in_number_and_age() -> None:
 )
 def test_a_bad_body_is_refused(webhook: Webhook, raw: bytes, status: int) -> None:
     assert webhook.post(None, raw=raw)[0] == status
+
+
+def with_fields(base: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """The event with top-level fields replaced, or conversation fields (``conversation__x``)."""
+    changed = json.loads(json.dumps(base))
+    for name, value in fields.items():
+        if name.startswith("conversation__"):
+            changed["conversation"][name.removeprefix("conversation__")] = value
+        elif value is _MISSING:
+            changed.pop(name)
+        else:
+            changed[name] = value
+    return changed
+
+
+_MISSING = object()
+BAD_FIELDS = [
+    (
+        "account-path",
+        {"account": {"id": "../../../admin"}},
+        'account.id must be a positive integer, not "../../../admin"',
+    ),
+    (
+        "account-id-text",
+        {"account": {"id": "3/../9"}},
+        'account.id must be a positive integer, not "3/../9"',
+    ),
+    (
+        "account-id-missing",
+        {"account": {"name": "Fernhill"}},
+        "account.id must be a positive integer, not missing",
+    ),
+    (
+        "account-missing",
+        {"account": _MISSING},
+        "account.id must be a positive integer, not missing",
+    ),
+    ("account-text", {"account": "3"}, 'account must be an object, not "3"'),
+    ("conversation-text", {"conversation": "abc"}, 'conversation must be an object, not "abc"'),
+    ("conversation-list", {"conversation": [77]}, "conversation must be an object, not [77]"),
+    ("sender-text", {"sender": "bob"}, 'sender must be an object, not "bob"'),
+    ("meta-text", {"conversation__meta": "x"}, 'conversation.meta must be an object, not "x"'),
+    (
+        "id-object",
+        {"conversation__id": {"a": 1}},
+        'conversation.id must be a positive integer, not {"a": 1}',
+    ),
+    (
+        "id-path",
+        {"conversation__id": "7/../../admin"},
+        'conversation.id must be a positive integer, not "7/../../admin"',
+    ),
+    ("id-negative", {"conversation__id": -7}, "conversation.id must be a positive integer, not -7"),
+    ("id-zero", {"conversation__id": 0}, "conversation.id must be a positive integer, not 0"),
+    (
+        "id-fraction",
+        {"conversation__id": 7.5},
+        "conversation.id must be a positive integer, not 7.5",
+    ),
+    ("id-true", {"conversation__id": True}, "conversation.id must be a positive integer, not true"),
+    (
+        "id-huge",
+        {"conversation__id": 2**64},
+        "conversation.id must be a positive integer, not 18446744073709551616",
+    ),
+]
+
+
+@pytest.mark.parametrize("message_type", ["incoming", "outgoing"])
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [(fields, reason) for _, fields, reason in BAD_FIELDS],
+    ids=[name for name, _, _ in BAD_FIELDS],
+)
+def test_an_event_with_malformed_ids_or_objects_is_refused_with_its_reason(
+    chatwoot: FakeChatwoot,
+    webhook: Webhook,
+    capfd: pytest.CaptureFixture[str],
+    message_type: str,
+    fields: dict[str, Any],
+    reason: str,
+) -> None:
+    # A1: "../../../admin" went into Chatwoot's URL with the agent's token, and a
+    # string where an object belongs dropped the connection with a traceback.
+    status, said, raw = webhook.refusal(with_fields(event(REFUND, message_type), **fields))
+    assert (status, said) == (400, {"done": "refused", "error": reason})
+    assert "\n" not in raw
+    assert chatwoot.received == []  # nothing reached Chatwoot
+    assert "Traceback" not in capfd.readouterr().err
+    # The receiver goes on: the next event is answered as usual.
+    assert webhook.post(event(REFUND, conversation_id=78)) == (200, "note")
+    [(path, _, _)] = chatwoot.received
+    assert path == "/api/v1/accounts/3/conversations/78/messages"
+
+
+def test_ids_given_as_digits_are_used_as_numbers(chatwoot: FakeChatwoot, webhook: Webhook) -> None:
+    body = with_fields(event(REFUND), account={"id": "3"}, conversation__id="0078")
+    assert webhook.post(body) == (200, "note")
+    [(path, _, _)] = chatwoot.received
+    assert path == "/api/v1/accounts/3/conversations/78/messages"
 
 
 def test_a_body_over_the_limit_is_refused(webhook: Webhook) -> None:

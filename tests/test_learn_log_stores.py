@@ -535,3 +535,24 @@ def test_new_log_settings_apply_to_the_next_events(tmp_path: Path) -> None:
         "2": "agent codename <codename> refund",
         "3": None,
     }
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://care:s3cret@db.internal/care", "postgresql://care:***@db.internal/care"),
+        (
+            "postgresql://care@db.internal/care?password=s3cret&sslmode=require",
+            "postgresql://care@db.internal/care?password=***&sslmode=require",
+        ),
+        (
+            "postgresql://db.internal/care?PASSWORD=s3cret",
+            "postgresql://db.internal/care?PASSWORD=***",
+        ),
+        ("postgresql://care@db.internal/care", "postgresql://care@db.internal/care"),
+    ],
+)
+def test_a_password_in_a_postgresql_url_is_never_shown(url: str, shown: str) -> None:
+    from replykb.learn.postgres_store import redacted
+
+    assert redacted(url) == shown

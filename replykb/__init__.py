@@ -17,6 +17,7 @@ from .errors import (
     AnswerBaseError,
     BaseExistsError,
     BaseNotFoundError,
+    CacheError,
     DataError,
     MessageError,
     ModelError,
@@ -24,12 +25,14 @@ from .errors import (
     ReplyKBError,
     ReplyTooLongError,
     UnknownNameError,
+    UsageLogError,
 )
 
 if TYPE_CHECKING:
     from .channels import ReplyWindow
     from .checks import CheckReport, run_checks
-    from .kb import KnowledgeBase, SuggestObserver
+    from .kb import FeedbackObserver, KnowledgeBase, SuggestObserver
+    from .learn.log import UsageLog, open_log
     from .length import count_length
     from .loader import load_answer_base
     from .locations import Location, Problem
@@ -47,6 +50,8 @@ if TYPE_CHECKING:
         Suggestion,
     )
     from .triage_models import (
+        Feedback,
+        FeedbackEvent,
         SuggestEvent,
         SuggestTimings,
         TriageFailure,
@@ -62,6 +67,9 @@ _LAZY = {
     "KnowledgeBase": "kb",
     "ReplyWindow": "channels",
     "SuggestObserver": "kb",
+    "FeedbackObserver": "kb",
+    "UsageLog": "learn.log",
+    "open_log": "learn.log",
     "count_length": "length",
     "load_answer_base": "loader",
     "Location": "locations",
@@ -83,7 +91,15 @@ _LAZY = {
         "models",
     ),
     **dict.fromkeys(
-        ("SuggestEvent", "SuggestTimings", "TriageFailure", "TriageRequest", "TriageResult"),
+        (
+            "Feedback",
+            "FeedbackEvent",
+            "SuggestEvent",
+            "SuggestTimings",
+            "TriageFailure",
+            "TriageRequest",
+            "TriageResult",
+        ),
         "triage_models",
     ),
 }
@@ -107,10 +123,14 @@ __all__ = [
     "AnswerBaseError",
     "BaseExistsError",
     "BaseNotFoundError",
+    "CacheError",
     "Channel",
     "CheckReport",
     "Customer",
     "DataError",
+    "Feedback",
+    "FeedbackEvent",
+    "FeedbackObserver",
     "Finding",
     "KnowledgeBase",
     "Location",
@@ -133,8 +153,11 @@ __all__ = [
     "TriageRequest",
     "TriageResult",
     "UnknownNameError",
+    "UsageLog",
+    "UsageLogError",
     "__version__",
     "count_length",
     "load_answer_base",
+    "open_log",
     "run_checks",
 ]

@@ -510,6 +510,34 @@ def test_a_token_protected_server_asks_for_the_token_once_per_tab(
         context.close()
 
 
+@pytest.mark.parametrize(
+    "typed", ["\u2018" + TOKEN + "\u2019", TOKEN + "\u20ac", TOKEN + "\U0001f511"]
+)
+def test_a_token_a_browser_cannot_send_is_asked_again(
+    browser: Any, server: Server, typed: str
+) -> None:
+    """A token pasted with curly quotes, a euro sign or an emoji cannot go into a header:
+    the page says so and asks again, instead of 'server cannot be reached' forever."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(server.url)
+        page.wait_for_selector("#token-dialog[open]")
+        page.fill("#token-input", typed)
+        page.click("#token-ok")
+        page.wait_for_function(
+            "document.getElementById('token-reason').textContent.startsWith('That token has a character')"
+        )
+        page.wait_for_selector("#token-dialog[open]")
+        assert page.evaluate("sessionStorage.getItem('replykb.token')") is None
+        page.fill("#token-input", TOKEN)
+        page.click("#token-ok")
+        page.wait_for_function("document.querySelectorAll('#channel option').length > 0")
+        assert "cannot be reached" not in (page.text_content("#base-status") or "")
+    finally:
+        context.close()
+
+
 def test_cancelling_the_token_prompt_says_so_and_suggest_asks_again(
     browser: Any, server: Server
 ) -> None:

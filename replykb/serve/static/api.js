@@ -4,6 +4,8 @@ import { $ } from "./dom.js";
 
 export const TOKEN_KEY = "replykb.token";
 let pendingToken = null; // one token prompt for concurrent 401s
+// What an HTTP header can carry: printable Latin-1, no control characters.
+const SENDABLE = /^[\x20-\x7e\xa0-\xff]+$/;
 
 export class ApiError extends Error {
   constructor(status, message, field) {
@@ -25,6 +27,15 @@ export async function api(method, path, body) {
     const headers = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     const token = sessionStorage.getItem(TOKEN_KEY);
+    if (token && !SENDABLE.test(token)) {
+      // fetch() would throw on such a header, as if the server could not be reached.
+      sessionStorage.removeItem(TOKEN_KEY);
+      const given = await askToken(
+        "That token has a character a browser cannot send (a curly quote, €, an emoji…): type it as the server was given it.",
+      );
+      if (given === null) throw new ApiError(401, "No access token: the server refuses requests without one.");
+      continue;
+    }
     if (token) headers.Authorization = `Bearer ${token}`;
     let response;
     try {

@@ -32,11 +32,14 @@ from .errors import AnswerBaseError, BaseNotFoundError
 from .models import (
     SLUG_PATTERN,
     Agent,
+    AgentTexts,
     Answer,
     AnswerBase,
+    AnswerTranslation,
     Channel,
     CheckSettings,
     IgnoredCode,
+    LanguageTexts,
     Location,
     LogSettings,
     MatchSettings,
@@ -77,6 +80,9 @@ _KNOWN_KEYS = sorted(
             PrivateReplyRule,
             DetailSpec,
             LogSettings,
+            LanguageTexts,
+            AgentTexts,
+            AnswerTranslation,
         )
         for name in model.model_fields
     }
@@ -255,17 +261,25 @@ def _short(value: Any, width: int = 60) -> str:
 
 
 def _reference_problems(settings: Settings, source: SourceMap) -> list[Problem]:
-    """Agents' signatures must name channels that the base defines."""
+    """Agents' signatures, in every language, must name channels that the base defines."""
     known = set(settings.channels) | {a for c in settings.channels.values() for a in c.aliases}
     problems = []
     for agent_id, agent in settings.agents.items():
-        for channel in agent.signatures:
+        signed: list[tuple[tuple[str, ...], str]] = [
+            (("agents", agent_id, "signatures", channel), channel) for channel in agent.signatures
+        ]
+        signed += [
+            (("agents", agent_id, "translations", language, "signatures", channel), channel)
+            for language, texts in agent.translations.items()
+            for channel in texts.signatures
+        ]
+        for path, channel in signed:
             if channel not in known:
                 problems.append(
                     Problem(
                         code="RKB003",
-                        location=source.locate("agents", agent_id, "signatures", channel),
-                        field=f"agents.{agent_id}.signatures.{channel}",
+                        location=source.locate(*path),
+                        field=".".join(path),
                         message=f"unknown channel {channel!r}; the base defines: "
                         f"{', '.join(sorted(settings.channels))}",
                     )
@@ -287,7 +301,8 @@ def _validate(
 
 
 def _problem_from_error(detail: ErrorDetails, source: SourceMap) -> Problem:
-    loc = tuple(detail["loc"])
+    # A bad mapping key (`translations: {klingon: ...}`) is reported at the key itself.
+    loc = tuple(part for part in detail["loc"] if part != "[key]")
     field = ".".join(str(part) for part in loc)
     kind = detail["type"]
     if kind == "missing":

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -20,7 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
-    StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -39,60 +38,23 @@ from .details import DetailName, DetailSpec
 from .locations import Location as Location
 from .locations import Problem as Problem
 from .prepare.email_result import PreparedText
-
-SLUG_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
+from .yamltypes import SLUG_PATTERN as SLUG_PATTERN
+from .yamltypes import AgentTexts as AgentTexts
+from .yamltypes import AnswerTranslation as AnswerTranslation
+from .yamltypes import FromYaml as _FromYaml
+from .yamltypes import LanguageCode as LanguageCode
+from .yamltypes import LanguageTexts as LanguageTexts
+from .yamltypes import Slug as Slug
+from .yamltypes import SourceMap as SourceMap
+from .yamltypes import Text as Text
+from .yamltypes import Tone as Tone
+from .yamltypes import Url as Url
 
 CountRule = Literal["chars", "graphemes", "twitter", "sms", "mastodon", "utf8"]
 OutputFormat = Literal["plain", "markdown", "whatsapp", "html"]
-Tone = Literal["neutral", "apology", "thanks"]
 TemplateFamily = Literal["short", "sms", "social", "chat", "email"]
 MatchStatus = Literal["confident", "ambiguous", "no_match"]
 ReplyForm = Literal["full", "short", "cut", "private_invite", "needs_details"]
-
-
-def _require_visible(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value
-
-
-def _check_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
-        raise ValueError("expected an http(s) URL such as https://help.example.com/refunds")
-    return value
-
-
-Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
-Text = Annotated[str, AfterValidator(_require_visible)]
-Url = Annotated[str, AfterValidator(_check_url)]
-
-
-class _FromYaml(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
-
-
-# --- where things are in the files ------------------------------------------------
-
-
-class SourceMap(BaseModel):
-    """Positions of every key and item of one YAML file, keyed by their path."""
-
-    model_config = ConfigDict(frozen=True)
-
-    file: str
-    positions: Mapping[tuple[str | int, ...], tuple[int, int]] = Field(default_factory=dict)
-
-    def locate(self, *path: str | int) -> Location:
-        """The nearest known position of ``path``, walking up to the document start."""
-        key = tuple(path)
-        while key:
-            if key in self.positions:
-                line, column = self.positions[key]
-                return Location(file=self.file, line=line, column=column)
-            key = key[:-1]
-        line, column = self.positions.get((), (1, 1))
-        return Location(file=self.file, line=line, column=column)
 
 
 # --- replykb.yaml ---------------------------------------------------------------------
@@ -158,6 +120,8 @@ class Agent(_FromYaml):
 
     name: Text
     signatures: dict[str, str] = Field(default_factory=dict)
+    # Per language other than the source, its name and signatures in that language.
+    translations: dict[LanguageCode, AgentTexts] = Field(default_factory=dict)
 
 
 class Policy(_FromYaml):
@@ -227,11 +191,21 @@ class LogSettings(_FromYaml):
         return {"url": data} if isinstance(data, str) else data
 
 
+def _is_code(value: Any) -> bool:
+    if isinstance(value, list | tuple) and len(value) == 1:  # a list's first item
+        value = value[0]
+    return isinstance(value, str) and re.fullmatch(r"[a-z]{2}", value) is not None
+
+
 class Settings(_FromYaml):
     """The contents of ``replykb.yaml``."""
 
     brand: Text
-    language: str = "en"
+    # `language:` is the old key, short for `languages: [<it>]`; after loading it always
+    # holds the source language, languages[0].
+    language: LanguageCode = "en"
+    # The base's languages; the first is the source (every answer is written in it).
+    languages: tuple[LanguageCode, ...] = ("en",)
     model: str | None = None
     match: MatchSettings = Field(default_factory=MatchSettings)
     # How `replykb tune` fine-tunes the model (README: "Tuning").
@@ -248,6 +222,42 @@ class Settings(_FromYaml):
     check: CheckSettings = Field(default_factory=CheckSettings)
     # The usage log: where suggestions and outcomes are recorded; off by default.
     log: LogSettings = Field(default_factory=LogSettings)
+    # Per language other than the source: overrides of the built-in texts.
+    translations: dict[LanguageCode, LanguageTexts] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _languages_from_old_key(cls, data: Any) -> Any:
+        """``language: it`` alone means ``languages: [it]``; ``languages:`` alone fills
+        ``language`` (the source) so that old callers keep reading it."""
+        # A malformed code is copied nowhere: it is reported once, where it is written.
+        if not isinstance(data, dict):
+            return data
+        if isinstance(data.get("languages"), str):  # `languages: en` is one language
+            data = {**data, "languages": [data["languages"]]}
+        if "languages" not in data and _is_code(data.get("language")):
+            return {**data, "languages": [data["language"]]}
+        listed = data.get("languages")
+        if "language" not in data and isinstance(listed, list | tuple) and _is_code(listed[:1]):
+            return {**data, "language": listed[0]}
+        return data
+
+    @field_validator("languages")
+    @classmethod
+    def _languages_agree(cls, languages: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        if not languages:
+            raise ValueError("list at least the source language, e.g. `languages: [en]`")
+        repeated = sorted({code for code in languages if languages.count(code) > 1})
+        if repeated:
+            raise ValueError(f"{', '.join(repeated)} listed more than once; list each once")
+        old = info.data.get("language")
+        if old is not None and old != languages[0]:
+            raise ValueError(
+                f"the source language (the first of `languages:`) is {languages[0]!r} but "
+                f"`language:` says {old!r}; remove the old `language:` key, or make the "
+                f"first of `languages:` {old!r}"
+            )
+        return languages
 
     @model_validator(mode="before")
     @classmethod
@@ -313,6 +323,8 @@ class Answer(_FromYaml):
     details: dict[DetailName, DetailSpec] = Field(default_factory=dict)
     # Findings of `replykb check` about this answer that its owner accepts.
     check: CheckSettings = Field(default_factory=CheckSettings)
+    # The answer in the base's other languages (replykb/languages.py reads them).
+    translations: dict[LanguageCode, AnswerTranslation] = Field(default_factory=dict)
 
     _source: SourceMap | None = PrivateAttr(default=None)
 

@@ -1,0 +1,149 @@
+"""Building blocks of the models read from YAML: ids, texts, URLs, language codes, the
+positions of keys in a file, and the per-language blocks (``translations:``).
+
+Kept apart from models.py so that the translation blocks can be shared by the
+settings, the agents and the answers without models.py growing past its size, and so
+that replykb/languages.py can name them without the rest of the models.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from .locations import Location
+
+__all__ = [
+    "SLUG_PATTERN",
+    "AgentTexts",
+    "AnswerTranslation",
+    "FromYaml",
+    "LanguageCode",
+    "LanguageTexts",
+    "Slug",
+    "SourceMap",
+    "Text",
+    "Tone",
+    "Url",
+]
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
+# A source hash as `replykb translations --mark-current` writes it (languages.source_hash).
+SOURCE_HASH_PATTERN = r"^[0-9a-f]{12}$"
+
+Tone = Literal["neutral", "apology", "thanks"]
+
+
+def _require_visible(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+def _check_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+        raise ValueError("expected an http(s) URL such as https://help.example.com/refunds")
+    return value
+
+
+def _check_language_code(value: str) -> str:
+    # Only the shape is a load error; whether the code is a real ISO 639-1 one is
+    # `check` RKB701 (the list is in languages.py), so `xx` loads and is reported there.
+    if re.fullmatch(r"[a-z]{2}", value) is None:
+        lowered = value.strip().lower()
+        hint = f" (write `{lowered}`)" if re.fullmatch(r"[a-z]{2}", lowered) else ""
+        raise ValueError(
+            f"{value!r} is not a language code{hint}: use a two-letter lowercase ISO 639-1 "
+            "code such as en, it, es, fr, de or pt"
+        )
+    return value
+
+
+def _check_source_hash(value: str) -> str:
+    if re.fullmatch(SOURCE_HASH_PATTERN, value) is None:
+        raise ValueError(
+            f"{value!r} is not a source hash (12 hex digits); let "
+            "`replykb translations --mark-current ID LANG` write it, or remove the line"
+        )
+    return value
+
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
+Text = Annotated[str, AfterValidator(_require_visible)]
+Url = Annotated[str, AfterValidator(_check_url)]
+LanguageCode = Annotated[str, AfterValidator(_check_language_code)]
+SourceHash = Annotated[str, AfterValidator(_check_source_hash)]
+
+
+class FromYaml(BaseModel):
+    """A model read from YAML: unknown keys are errors, and it is frozen (shareable)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+class SourceMap(BaseModel):
+    """Positions of every key and item of one YAML file, keyed by their path."""
+
+    model_config = ConfigDict(frozen=True)
+
+    file: str
+    positions: Mapping[tuple[str | int, ...], tuple[int, int]] = Field(default_factory=dict)
+
+    def locate(self, *path: str | int) -> Location:
+        """The nearest known position of ``path``, walking up to the document start."""
+        key = tuple(path)
+        while key:
+            if key in self.positions:
+                line, column = self.positions[key]
+                return Location(file=self.file, line=line, column=column)
+            key = key[:-1]
+        line, column = self.positions.get((), (1, 1))
+        return Location(file=self.file, line=line, column=column)
+
+
+# --- translations: ---------------------------------------------------------------------
+
+
+class LanguageTexts(FromYaml):
+    """``translations.<lang>`` in replykb.yaml: the base's own texts for one language,
+    each overriding the built-in one for that language (all optional)."""
+
+    # Same shape as the top-level `openings:` / `anonymous_openings:`.
+    openings: dict[Tone, list[Text]] = Field(default_factory=dict)
+    anonymous_openings: dict[Tone, list[Text]] = Field(default_factory=dict)
+    # The invitation to continue in private on public channels (Jinja, like an opening).
+    private_invite: Text | None = None
+    # What ends a cut body before the link.
+    cut_marker: Text | None = None
+    # The sign-off when no agent is given (Jinja, with `brand`).
+    team_signature: Text | None = None
+    # Messages in this language that must match no answer.
+    out_of_scope: list[Text] = Field(default_factory=list)
+
+
+class AgentTexts(FromYaml):
+    """``agents.<id>.translations.<lang>``: how an agent signs in that language. A channel
+    missing here gets the language's built-in sign-off, never the source's signature."""
+
+    name: Text | None = None
+    signatures: dict[str, str] = Field(default_factory=dict)
+
+
+class AnswerTranslation(FromYaml):
+    """``translations.<lang>`` in an answer file: the answer as it reads in that language."""
+
+    # The source_hash of the source texts this translation was reviewed against; written
+    # by `replykb translations --mark-current ID LANG`. None: never marked.
+    source: SourceHash | None = None
+    # Customer questions in this language: indexed for matching (recommended).
+    questions: list[Text] = Field(default_factory=list)
+    answer: Text
+    # Required by `check` (RKB702) when the source has a `short`.
+    short: Text | None = None
+    facts: list[Text] = Field(default_factory=list)
+    tests: list[Text] = Field(default_factory=list)

@@ -38,6 +38,7 @@ from .details import DetailName, DetailSpec
 from .locations import Location as Location
 from .locations import Problem as Problem
 from .prepare.email_result import PreparedText
+from .prepare.language_result import LanguageChoice as LanguageChoice
 from .yamltypes import SLUG_PATTERN as SLUG_PATTERN
 from .yamltypes import AgentTexts as AgentTexts
 from .yamltypes import AnswerTranslation as AnswerTranslation
@@ -486,6 +487,8 @@ class Suggestion(BaseModel):
     prepared: PreparedText | None = None
     # How the customer sounds (replykb/prepare/mood.py): the reply's opening follows it.
     mood: Mood | None = None
+    # The reply's language and why (asked for, detected, or the source as a fallback).
+    language: LanguageChoice | None = None
 
     @property
     def status(self) -> MatchStatus:

@@ -15,6 +15,7 @@ from . import formatting as _formatting  # noqa: F401  (declares RKB203 on the f
 from . import tuned as _tuned  # noqa: F401  (declares RKB406 on the matching family)
 from .facts import facts
 from .fit import fit
+from .languages import languages
 from .loading import loading
 from .matching import matching
 from .policy import policy
@@ -32,6 +33,7 @@ FAMILIES: Final[tuple[Family, ...]] = (
     matching,
     privacy,
     policy,
+    languages,
 )
 
 

@@ -1,0 +1,289 @@
+"""RKB7xx: languages and translations (README: "Languages").
+
+The source language is ``languages[0]`` of replykb.yaml; every other listed language
+needs a translation of every answer, made from the source as it is now and keeping
+its facts. This module declares the family and the rules that read the loaded base
+only; the rules that render (RKB704's reply side, RKB705) and match (RKB706, RKB707)
+are in languages_fit.py and languages_matching.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..languages import ISO_639_1, language_name, translation_status
+from ..models import Answer, Location
+from .languages_tokens import HardToken, missing_tokens
+from .registry import Family, Found
+
+if TYPE_CHECKING:
+    from .context import CheckContext
+
+__all__ = ["LanguagePlace", "language_places", "languages"]
+
+languages = Family("languages", "RKB7xx", "languages and translations")
+
+
+@dataclass(frozen=True)
+class LanguagePlace:
+    """Where a language code is written, in what (for messages), and in which answer."""
+
+    code: str
+    location: Location
+    what: str
+    answer: str | None = None
+
+
+def language_places(ctx: CheckContext) -> Iterator[LanguagePlace]:
+    """Every language code the base writes, where it writes it."""
+    settings, where = ctx.base.settings, ctx.base.settings_source
+    listed = ("languages",) in where.positions or ("language",) not in where.positions
+    for i, code in enumerate(settings.languages):
+        location = where.locate("languages", i) if listed else where.locate("language")
+        yield LanguagePlace(code, location, "`languages:`" if listed else "`language:`")
+    for code in settings.translations:
+        yield LanguagePlace(code, where.locate("translations", code), "`translations:`")
+    for agent_id, agent in settings.agents.items():
+        for code in agent.translations:
+            yield LanguagePlace(
+                code,
+                where.locate("agents", agent_id, "translations", code),
+                f"{agent_id}'s `translations:`",
+            )
+    for answer in ctx.base.answers:
+        for code in answer.translations:
+            yield LanguagePlace(
+                code,
+                answer.source.locate("translations", code),
+                f"the `translations:` of {answer.id!r}",
+                answer.id,
+            )
+
+
+@languages.rule(
+    "RKB701",
+    "error",
+    "language code not in ISO 639-1",
+    hint="use the ISO 639-1 code of the language, such as en, it, es, fr, de or pt",
+)
+def iso_codes(ctx: CheckContext) -> Iterator[Found]:
+    """
+    A two-letter code under `languages:` (or the old `language:`), or a `translations:`
+    key of replykb.yaml, of an agent or of an answer, that is not an ISO 639-1 code:
+    built-in texts, language identification and the readers of the base know
+    languages by these codes only. Each place is reported (each needs the fix).
+    ```yaml
+    languages: [en, jp]                      # Japanese is `ja` (JP is the country)
+    ```
+    Fix: write the language's ISO 639-1 code (en, it, es, fr, de, pt...).
+    """
+    for place in language_places(ctx):
+        if place.code not in ISO_639_1:
+            yield Found(
+                place.location,
+                f"{place.code!r} in {place.what} is not an ISO 639-1 language code",
+                answer=place.answer,
+            )
+
+
+@languages.rule(
+    "RKB702",
+    "error",
+    "translation missing",
+    hint="write the translation under `translations: <lang>:` of the answer",
+)
+def missing_translations(ctx: CheckContext) -> Iterator[Found]:
+    """
+    An answer with no translation into a language of `languages:` (customers writing
+    in it get the source language), or a translation without `short:` while the
+    source has one (the short form, sent where the full answer does not fit, would be
+    missing). A translation without `questions:` is not reported here: its answer still
+    matches through the source's questions; the policy's `min_questions` (RKB602)
+    counts each language's questions.
+    ```yaml
+    # replykb.yaml: languages: [en, it]
+    id: double-charge                        # no `translations: it:`
+    short: "Refunded in 3 working days: {{ link }}"
+    ```
+    Fix: add `translations: it:` with `answer:` (and `short:` when the source has one),
+    then `replykb translations --mark-current ID it`.
+    """
+    listed = ctx.base.settings.languages
+    for status in translation_status(ctx.base):
+        answer = ctx.base.answer(status.answer_id)
+        name = language_name(status.language)
+        if status.state == "missing":
+            where = (
+                answer.source.locate("translations")
+                if answer.translations
+                else answer.source.locate("id")
+            )
+            yield Found(
+                where,
+                f"answer {answer.id!r} has no {name} translation (`languages:` lists "
+                f"{', '.join(listed)}): customers writing in {name} get the "
+                f"{language_name(listed[0])} answer",
+                answer=answer.id,
+            )
+        for field in status.missing_fields:
+            yield Found(
+                answer.source.locate("translations", status.language),
+                f"the {name} translation of {answer.id!r} has no `{field}:` while the source "
+                f"has one: where the full answer does not fit, the {name} reply has no "
+                f"`{field}` form",
+                answer=answer.id,
+                hint=f"add `{field}:` to `translations: {status.language}:` of {answer.id!r}",
+            )
+
+
+@languages.rule(
+    "RKB703",
+    "error",
+    "translation stale or never marked as reviewed",
+    hint="review the translation against the source, then run "
+    "`replykb translations --mark-current ID LANG`",
+)
+def stale_translations(ctx: CheckContext) -> Iterator[Found]:
+    """
+    A translation records, as `source:`, the version of the source's texts (`answer`,
+    `short`, `facts`) it was reviewed against. The source was edited since (stale),
+    or the translation was never marked (no `source:`): it may say something the
+    source no longer says.
+    ```yaml
+    answer: Refunds take 3 working days...   # was "5 working days"
+    translations:
+      it:
+        source: 3f2a9c1e0b7d                 # recorded for the old text
+        answer: I rimborsi richiedono 5 giorni lavorativi...
+    ```
+    Fix: review the translation against the source, correct it, then run
+    `replykb translations --mark-current ID LANG` (it writes the current `source:`).
+    """
+    for status in translation_status(ctx.base):
+        if status.state not in ("stale", "unmarked"):
+            continue
+        answer = ctx.base.answer(status.answer_id)
+        name = language_name(status.language)
+        command = f"`replykb translations --mark-current {answer.id} {status.language}`"
+        if status.state == "stale":
+            yield Found(
+                answer.source.locate("translations", status.language, "source"),
+                f"the {name} translation of {answer.id!r} was reviewed against source "
+                f"version {status.recorded}, but the source's `answer`, `short` or `facts` "
+                f"changed since (now {status.current})",
+                answer=answer.id,
+                hint=f"review it against the source's texts, correct it, then run {command}",
+            )
+        else:
+            yield Found(
+                answer.source.locate("translations", status.language),
+                f"the {name} translation of {answer.id!r} was never marked as reviewed "
+                "against the source (no `source:`)",
+                answer=answer.id,
+                hint=f"review it against the source's texts, then run {command}",
+            )
+
+
+@languages.rule(
+    "RKB704",
+    "error",
+    "fact of the source missing from a translation",
+    hint="write the source's numbers, amounts, dates, times, URLs, e-mails and phone "
+    "numbers in the translation as digits and symbols",
+)
+def translated_facts(ctx: CheckContext) -> Iterator[Found]:
+    """
+    Compared across languages: every amount, percentage, number, time, date, URL,
+    e-mail address and phone number of the source's `answer`, `short` and `facts`
+    must be in the translation's same field, written in any of the ways languages
+    write it (`£3.95` = `£3,95` = `3,95 £`; `8pm` = `20:00` = `20`; `24 December` =
+    `24 dicembre`; phone numbers by their digits). Numbers must be digits (`3 giorni`,
+    not `tre giorni`). And every `facts:` item of a translation must be in that
+    language's reply on every channel, as RKB301 asks of the source.
+    ```yaml
+    answer: Standard delivery is £3.95, free over £40.
+    translations:
+      it:
+        answer: La consegna costa £4,95, gratuita sopra le 40 sterline.   # no £3.95
+    ```
+    Fix: keep the source's values in the translation (and its translated facts in
+    `short:` and early in `answer:`, so every form keeps them).
+    """
+    for answer in ctx.base.answers:
+        for language, translation in answer.translations.items():
+            if language not in ctx.base.settings.languages[1:]:
+                continue  # RKB708
+            for field in ("answer", "short", "facts"):
+                source, translated = _texts(answer, field), _texts(translation, field)
+                if not source or (field == "short" and not translated):
+                    continue  # no short in the translation: RKB702
+                lost = missing_tokens(source, translated)
+                if lost:
+                    yield _lost(answer, language, field, lost, bool(translated))
+
+
+def _texts(holder: object, field: str) -> list[str]:
+    value = getattr(holder, field)
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _lost(answer: Answer, language: str, field: str, lost: list[HardToken], has: bool) -> Found:
+    name = language_name(language)
+    shown = ", ".join(str(token) for token in lost)
+    where = ("translations", language, field) if has else ("translations", language)
+    which = f"`{field}`" if field != "facts" else "`facts:`"
+    return Found(
+        answer.source.locate(*where),
+        f"the {name} {which} of {answer.id!r} lacks {shown} of the source's {which}"
+        + ("" if has else f" (the {name} translation has no `{field}:`)"),
+        answer=answer.id,
+    )
+
+
+@languages.rule(
+    "RKB708",
+    "error",
+    "translation for a language not in `languages:`",
+    hint="add the language to `languages:` in replykb.yaml, or remove the translation",
+)
+def unlisted_languages(ctx: CheckContext) -> Iterator[Found]:
+    """
+    A `translations:` block (of an answer, an agent, or replykb.yaml's overrides) for
+    a language that `languages:` does not list is never used: no reply is in that
+    language. A block for the source language (the first of `languages:`) is
+    reported too: the answer's own texts, `signatures:` and the top-level
+    `openings:` are already the source language's.
+    ```yaml
+    languages: [en, it]
+    translations:
+      fr:                                    # French is not listed
+        answer: ...
+    ```
+    Fix: add the language to `languages:` (then every answer needs it), or remove the
+    block; for the source language, move its texts to the top-level keys.
+    """
+    listed = ctx.base.settings.languages
+    for place in language_places(ctx):
+        if place.what.endswith(("`languages:`", "`language:`")) or place.code not in ISO_639_1:
+            continue  # the list itself; an unknown code is RKB701
+        name = language_name(place.code)
+        if place.code == listed[0]:
+            yield Found(
+                place.location,
+                f"{place.what} has a block for {name}, the source language: its texts "
+                "are the ones outside `translations:`",
+                answer=place.answer,
+                hint="move these texts to the top-level keys (or the answer's own), and "
+                "remove the block",
+            )
+        elif place.code not in listed:
+            yield Found(
+                place.location,
+                f"{place.what} has a block for {name}, which `languages:` does not list "
+                f"({', '.join(listed)}): no reply is ever in {name}",
+                answer=place.answer,
+            )

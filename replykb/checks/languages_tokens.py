@@ -1,0 +1,282 @@
+"""The hard tokens of a text: what a translation must keep whatever its language (RKB704).
+
+Words are translated; amounts, percentages, numbers, times, dates, URLs, e-mail
+addresses and phone numbers are not. Each token is read into a language-neutral key, so
+the ways languages write the same value compare equal: ``£3.95``, ``£3,95`` and
+``3,95 £``; ``8pm``, ``20:00`` and ``20h``; ``24 December`` and ``24 dicembre``;
+``+44 20 7946 0000`` and ``+44 (20) 79460000``. Jinja tags (``{{ link }}``) are not
+text and are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Literal
+
+from .template_texts import JINJA_SPANS
+
+__all__ = ["HardToken", "TokenKind", "hard_tokens", "missing_tokens"]
+
+TokenKind = Literal["url", "e-mail", "phone", "date", "time", "amount", "percentage", "number"]
+
+
+@dataclass(frozen=True)
+class HardToken:
+    """A value a translation must keep: its kind, how the source wrote it, and the
+    language-neutral keys it may be written as (a d/m date may also be m/d)."""
+
+    kind: TokenKind
+    text: str
+    keys: frozenset[str]
+
+    def __str__(self) -> str:
+        return f"{self.text!r} ({self.kind})"
+
+
+_NUMBER = r"\d+(?:[.,\u00a0\u202f]\d{3})*(?:[.,]\d+)?|\d+"
+_URL = re.compile(r"\bhttps?://[^\s<>\"'`)\]]+|\bwww\.[^\s<>\"'`)\]]+", re.I)
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+# Seven or more digits, grouped by spaces, dots, dashes or brackets, maybe with a +.
+_PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d\s().-]{5,}\d(?!\w)")
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+_NUMERIC_DATE = re.compile(r"\b(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})\b")
+_TIME_12 = re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?\s?m\b\.?", re.I)
+_TIME_24 = re.compile(r"\b(\d{1,2})(?::(\d{2})|\s?h\s?(\d{2})?)(?![\w:])", re.I)
+_CURRENCIES = {
+    "£": "GBP",
+    "€": "EUR",
+    "$": "USD",
+    "us$": "USD",
+    "gbp": "GBP",
+    "eur": "EUR",
+    "usd": "USD",
+    "chf": "CHF",
+    "euro": "EUR",
+    "euros": "EUR",
+    "sterline": "GBP",
+    "sterlina": "GBP",
+    "pounds": "GBP",
+    "dollars": "USD",
+    "dollari": "USD",
+}
+_CURRENCY = r"US\$|[£€$]|\b(?:GBP|EUR|USD|CHF)\b"
+_CURRENCY_AFTER = r"[£€$]|\b(?:GBP|EUR|USD|CHF|euros?|sterlin[ae]|pounds|dollars|dollari)\b"
+_AMOUNT = re.compile(
+    rf"(?P<cur>{_CURRENCY})\s?(?P<num>{_NUMBER})|(?P<num2>{_NUMBER})\s?(?P<cur2>{_CURRENCY_AFTER})",
+    re.I,
+)
+_PERCENT = re.compile(
+    rf"(?P<num>{_NUMBER})\s?(?:%|per\s?cent[oa]?\b|percent\b|por\s?ciento\b|pour\s?cent\b"
+    r"|prozent\b|por\s?cento\b)",
+    re.I,
+)
+_PLAIN = re.compile(r"(?<![\w.,])(" + _NUMBER + r")(?:st|nd|rd|th|º|°|ª|\.?(?=\s))?(?!\w)")
+_ANY_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+# Month names in the languages with built-in texts (en, it, es, fr, de, pt), and English
+# abbreviations.
+_MONTHS: dict[str, int] = {}
+for _number, _names in enumerate(
+    (
+        "january gennaio enero janvier januar janeiro jan",
+        "february febbraio febrero février februar fevereiro feb",
+        "march marzo marzo mars märz março mar",
+        "april aprile abril avril april abril apr",
+        "may maggio mayo mai mai maio",
+        "june giugno junio juin juni junho jun",
+        "july luglio julio juillet juli julho jul",
+        "august agosto agosto août august agosto aug",
+        "september settembre septiembre septembre september setembro sep sept",
+        "october ottobre octubre octobre oktober outubro oct",
+        "november novembre noviembre novembre november novembro nov",
+        "december dicembre diciembre décembre dezember dezembro dec",
+    ),
+    start=1,
+):
+    for _name in _names.split():
+        _MONTHS[_name] = _number
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_DAY_MONTH = re.compile(
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th|º|°)?\.?\s+(?:of\s+|de\s+)?({_MONTH})\.?\b"
+    rf"(?:,?\s+(?:de\s+)?(\d{{4}}))?",
+    re.I,
+)
+_MONTH_DAY = re.compile(
+    rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?",
+    re.I,
+)
+
+
+def _number_key(text: str) -> str:
+    """A number as a plain decimal: ``1.000`` = ``1,000`` = ``1000``; ``3,95`` = ``3.95``.
+
+    A separator followed by exactly three digits, after at most three digits that do
+    not start with 0, is a thousands separator; otherwise it is the decimal point.
+    """
+    digits = re.sub(r"[\u00a0\u202f ]", "", text)
+    separators = [c for c in digits if c in ".,"]
+    if len(separators) >= 2 and len(set(separators)) == 2:
+        decimal = separators[-1]
+        thousands = "," if decimal == "." else "."
+        digits = digits.replace(thousands, "").replace(decimal, ".")
+    elif len(separators) >= 2:
+        digits = digits.replace(separators[0], "")
+    elif separators:
+        whole, _, fraction = digits.partition(separators[0])
+        if len(fraction) == 3 and len(whole) <= 3 and not whole.startswith("0"):
+            digits = whole + fraction
+        else:
+            digits = f"{whole}.{fraction}"
+    try:
+        value = Decimal(digits)
+    except InvalidOperation:
+        return digits
+    return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+
+
+def _year(text: str | None) -> str:
+    if not text:
+        return "*"
+    return text if len(text) == 4 else f"20{text}"
+
+
+def _date_key(year: str, month: int, day: int) -> str | None:
+    if 1 <= month <= 12 and 1 <= day <= 31:
+        return f"{year}-{month:02d}-{day:02d}"
+    return None
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    return text[:start] + " " * (end - start) + text[end:]
+
+
+def _scan(text: str) -> tuple[list[HardToken], set[str]]:
+    """The hard tokens of ``text`` in reading order, and every number value in it
+    (what a source's plain number or whole hour may be written as)."""
+    text = JINJA_SPANS.sub(" ", text)
+    found: list[tuple[int, HardToken]] = []
+
+    def take(
+        pattern: re.Pattern[str], kind: TokenKind, keys_of: Callable[[re.Match[str]], set[str]]
+    ) -> None:
+        nonlocal text
+        for match in list(pattern.finditer(text)):
+            keys = keys_of(match)
+            if not keys:
+                continue
+            token = HardToken(kind, match.group().strip(" .,;:"), frozenset(keys))
+            found.append((match.start(), token))
+            text = _blank(text, match.start(), match.end())
+
+    take(_URL, "url", lambda m: {m.group().rstrip(".,;:!?").casefold()})
+    take(_EMAIL, "e-mail", lambda m: {m.group().casefold()})
+    take(_ISO_DATE, "date", lambda m: _keys(_date_key(m[1], int(m[2]), int(m[3]))))
+    take(
+        _NUMERIC_DATE,
+        "date",
+        lambda m: _keys(
+            _date_key(_year(m[3]), int(m[2]), int(m[1])),
+            _date_key(_year(m[3]), int(m[1]), int(m[2])),
+        ),
+    )
+    take(
+        _DAY_MONTH,
+        "date",
+        lambda m: _keys(_date_key(_year(m[3]), _MONTHS[m[2].casefold()], int(m[1]))),
+    )
+    take(
+        _MONTH_DAY,
+        "date",
+        lambda m: _keys(_date_key(_year(m[3]), _MONTHS[m[1].casefold()], int(m[2]))),
+    )
+    take(_PHONE, "phone", _phone_keys)
+    take(_TIME_12, "time", _time_12_keys)
+    take(_TIME_24, "time", _time_24_keys)
+    take(_AMOUNT, "amount", _amount_keys)
+    take(_PERCENT, "percentage", lambda m: {f"%{_number_key(m['num'])}"})
+    values: set[str] = set()
+    for _, token in found:
+        if token.kind in ("amount", "percentage", "time", "date"):
+            values.update(_number_key(n) for n in _ANY_NUMBER.findall(token.text))
+    for match in _PLAIN.finditer(text):
+        key = _number_key(match[1])
+        values.add(key)
+        found.append(
+            (match.start(), HardToken("number", match.group().strip(" .,"), frozenset({key})))
+        )
+    found.sort(key=lambda item: item[0])
+    return [token for _, token in found], values
+
+
+def _keys(*keys: str | None) -> set[str]:
+    return {f"date:{key}" for key in keys if key}
+
+
+def _phone_keys(match: re.Match[str]) -> set[str]:
+    digits = re.sub(r"\D", "", match.group())
+    if len(digits) < 7:
+        return set()
+    return {("+" if match.group().lstrip("(").startswith("+") else "") + digits}
+
+
+def _time_12_keys(match: re.Match[str]) -> set[str]:
+    hour, minute = int(match[1]), int(match[2] or 0)
+    if not 1 <= hour <= 12 or minute > 59:
+        return set()
+    hour = hour % 12 + (12 if match[3].casefold() == "p" else 0)
+    return {f"time:{hour:02d}:{minute:02d}"}
+
+
+def _time_24_keys(match: re.Match[str]) -> set[str]:
+    hour, minute = int(match[1]), int(match[2] or match[3] or 0)
+    if hour > 24 or minute > 59:
+        return set()
+    return {f"time:{hour:02d}:{minute:02d}"}
+
+
+def _amount_keys(match: re.Match[str]) -> set[str]:
+    currency = (match["cur"] or match["cur2"]).casefold()
+    number = match["num"] or match["num2"]
+    return {f"{_CURRENCIES.get(currency, currency.upper())}:{_number_key(number)}"}
+
+
+def hard_tokens(text: str) -> list[HardToken]:
+    """The hard tokens of ``text``, each once, in reading order."""
+    tokens, _ = _scan(text)
+    return list(dict.fromkeys(tokens))
+
+
+def missing_tokens(source: Iterable[str], translation: Iterable[str]) -> list[HardToken]:
+    """The hard tokens of the ``source`` texts that none of the ``translation`` texts has.
+
+    A plain number is kept when the translation has the value anywhere (``3`` in
+    ``3 giorni`` or in ``£3``); a whole hour (``8pm``) when the translation has that time
+    or the hour on the 24-hour clock as a number (``alle 20``).
+    """
+    wanted: dict[HardToken, None] = {}
+    for text in source:
+        wanted.update(dict.fromkeys(hard_tokens(text)))
+    keys: set[str] = set()
+    values: set[str] = set()
+    for text in translation:
+        tokens, numbers = _scan(text)
+        keys.update(key for token in tokens for key in token.keys)
+        values |= numbers
+    missing: list[HardToken] = []
+    for token in wanted:
+        if token.keys & keys:
+            continue
+        if token.kind == "number" and token.keys & values:
+            continue
+        if token.kind == "time" and any(_whole_hour(key) in values for key in token.keys):
+            continue
+        missing.append(token)
+    return missing
+
+
+def _whole_hour(key: str) -> str | None:
+    hour, minute = key.removeprefix("time:").split(":")
+    return str(int(hour)) if minute == "00" else None

@@ -13,6 +13,7 @@ code can catch one class and show its message. The tree::
     ├── DataError              a labelled data file (eval, batch input) that cannot be read
     ├── CacheError             `replykb build` cannot keep the cache in its folder (names it)
     ├── UsageLogError          the usage log cannot be opened or read (names it and the fix)
+    ├── EditError              a file of the base cannot be edited in place (names file:line)
     └── RenderError            a template fails to compile or render
         └── ReplyTooLongError  even the smallest form of a reply is over the channel's limit
 """
@@ -82,6 +83,12 @@ class CacheError(ReplyKBError):
 class UsageLogError(ReplyKBError):
     """The usage log (a SQLite file, a PostgreSQL database) cannot be opened or read;
     the message names it (a password never shown) and what to do."""
+
+
+class EditError(ReplyKBError):
+    """``replykb translations --mark-current`` cannot write into an answer file (read-only,
+    a layout an in-place edit cannot keep); names the file, the line and the fix, and
+    leaves every file as it was."""
 
 
 RenderPart = Literal["template", "answer", "short", "opening", "customer"]

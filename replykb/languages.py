@@ -149,8 +149,9 @@ class TranslationStatus(BaseModel):
 
     @property
     def needs_work(self) -> bool:
-        """Missing, stale, or lacking a field: what fails ``replykb translations``."""
-        return self.state in ("missing", "stale") or bool(self.missing_fields)
+        """Anything but current and complete: what fails ``replykb translations`` (and
+        ``check``: an unmarked translation was never reviewed against the source)."""
+        return self.state != "current" or bool(self.missing_fields)
 
 
 def translation_status(

@@ -15,7 +15,19 @@ import click
 
 from .._version import __version__
 from ..errors import AnswerBaseError, ReplyKBError
-from . import answers, build, check, evaluate, gaps, init, serve, suggest, tune, usage
+from . import (
+    answers,
+    build,
+    check,
+    evaluate,
+    gaps,
+    init,
+    serve,
+    suggest,
+    translations,
+    tune,
+    usage,
+)
 from ._common import (
     EXIT_CANNOT_RUN,
     EXIT_FINDINGS,
@@ -91,6 +103,7 @@ def cli(context: click.Context, debug: bool) -> None:
       replykb serve --kb answers/ --port 8000
       replykb build answers/
       replykb tune --kb answers/
+      replykb translations --kb answers/ --language it
 
     \b
     Exit codes:
@@ -120,6 +133,7 @@ for command in (
     serve.serve,
     build.build,
     tune.tune,
+    translations.translations,
 ):
     cli.add_command(command)
 

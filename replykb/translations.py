@@ -1,0 +1,340 @@
+"""The translation workflow: what is missing or stale per language (``replykb
+translations``), and marking a translation as reviewed against the current source
+(``--mark-current``) by writing ``source: <hash>`` into the answer's file.
+
+The mark is an in-place text edit, not a YAML dump: comments, key order, quoting and
+layout stay as the team wrote them. Only one span changes (the value of ``source:``,
+or a new ``source:`` line after the language's key); the edited text must parse to the
+same data plus the hash before it replaces the file (atomically, keeping the file's
+mode), and the base is reloaded afterwards to prove the translation is now current.
+Anything the edit cannot do safely is an :class:`EditError` naming the file, the line
+and what to do instead, and no file is left changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+import stat
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from .errors import EditError, UnknownNameError
+from .languages import (
+    LANGUAGE_NAMES,
+    TranslationState,
+    TranslationStatus,
+    source_hash,
+    translation_status,
+)
+from .loader import load_answer_base
+from .models import AnswerBase
+
+__all__ = [
+    "LanguageReport",
+    "Marked",
+    "TranslationsReport",
+    "mark_current",
+    "translatable_languages",
+    "translations_report",
+]
+
+# The parser the loader uses (yamldoc): libyaml and PyYAML's own parser differ on edge
+# cases (`[When is my refund?]` is a list to one and an error to the other).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+STATES: tuple[TranslationState, ...] = ("missing", "stale", "unmarked", "current")
+
+
+# --- what is missing or stale --------------------------------------------------------
+
+
+class LanguageReport(BaseModel):
+    """Every answer's translation into one language, and how many are in each state."""
+
+    model_config = ConfigDict(frozen=True)
+
+    language: str
+    name: str
+    counts: dict[TranslationState, int]
+    translations: list[TranslationStatus]
+
+    @property
+    def needs_work(self) -> bool:
+        return any(status.needs_work for status in self.translations)
+
+
+class TranslationsReport(BaseModel):
+    """``replykb translations``: the base's languages after the source, one report each."""
+
+    model_config = ConfigDict(frozen=True)
+
+    base: str
+    source_language: str
+    languages: list[LanguageReport]
+
+    @property
+    def ok(self) -> bool:
+        """No translation missing, stale, unmarked or lacking a field."""
+        return not any(report.needs_work for report in self.languages)
+
+
+def translatable_languages(base: AnswerBase, language: str | None = None) -> tuple[str, ...]:
+    """The base's languages after the source, or just ``language`` when it is one of them
+    (:class:`UnknownNameError` otherwise, naming them)."""
+    others = base.settings.languages[1:]
+    if language is None:
+        return others
+    if language not in others:
+        raise UnknownNameError("translation language", language, others)
+    return (language,)
+
+
+def translations_report(base: AnswerBase, language: str | None = None) -> TranslationsReport:
+    """Where every translation of the base stands, per language (or for ``language``)."""
+    reports = []
+    for code in translatable_languages(base, language):
+        statuses = translation_status(base, (code,))
+        counts = {state: sum(s.state == state for s in statuses) for state in STATES}
+        reports.append(
+            LanguageReport(
+                language=code,
+                name=LANGUAGE_NAMES.get(code, code),
+                counts=counts,
+                translations=statuses,
+            )
+        )
+    return TranslationsReport(
+        base=str(base.root), source_language=base.settings.languages[0], languages=reports
+    )
+
+
+# --- --mark-current ----------------------------------------------------------------------
+
+
+class Marked(BaseModel):
+    """One translation marked as reviewed against the current source."""
+
+    model_config = ConfigDict(frozen=True)
+
+    answer_id: str
+    language: str
+    file: str
+    line: int
+    source: str
+    # The hash it recorded before (None: never marked); equal to `source` when it was
+    # already current and the file was left as it was.
+    previous: str | None
+
+
+def mark_current(base: AnswerBase, marks: Sequence[tuple[str, str]]) -> list[Marked]:
+    """Record that each ``(answer_id, language)`` translation was reviewed against the
+    answer's current source: write ``source: <source_hash>`` into its file.
+
+    Every mark is checked before any file is written (the answer exists, the language is
+    one of the base's translations and the answer has it, the file is writable and the
+    edit is safe), so an error leaves every file as it was. After writing, the base is
+    reloaded and each translation must read as current; if not, the files are restored.
+    """
+    plans: dict[Path, tuple[str, str]] = {}  # file -> (text before, text after)
+    results = []
+    for answer_id, language in marks:
+        answer = base.answer(answer_id)
+        translatable_languages(base, language)
+        translation = answer.translations.get(language)
+        where = answer.source.locate("translations")
+        if translation is None:
+            raise EditError(
+                f"{where}: {answer_id} has no `translations.{language}`; write the "
+                f"translation (answer:, short:, facts:...) before marking it current"
+            )
+        digest = source_hash(answer)
+        file = Path(answer.source.file).resolve()
+        before, after = plans.get(file) or (_read(file), "")
+        edited, line = _with_source(after or before, language, digest, str(file))
+        plans[file] = (before, edited)
+        results.append(
+            Marked(
+                answer_id=answer_id,
+                language=language,
+                file=answer.source.file,
+                line=line,
+                source=digest,
+                previous=translation.source,
+            )
+        )
+    for file, (before, after) in plans.items():
+        if after != before:
+            _check_writable(file)
+    written: list[tuple[Path, str]] = []
+    try:
+        for file, (before, after) in plans.items():
+            if after != before:
+                _write_atomically(file, after)
+                written.append((file, before))
+        _verify(base, results)
+    except BaseException:
+        for file, before in written:
+            with contextlib.suppress(OSError):
+                _write_atomically(file, before)
+        raise
+    return results
+
+
+def _verify(base: AnswerBase, results: list[Marked]) -> None:
+    reloaded = load_answer_base(base.root)
+    for marked in results:
+        answer = reloaded.answer(marked.answer_id)
+        recorded = answer.translations[marked.language].source
+        if recorded != marked.source or source_hash(answer) != marked.source:
+            raise EditError(
+                f"{marked.file}:{marked.line}: {marked.answer_id} changed while it was "
+                f"being marked (its source is now {source_hash(answer)}); the file was "
+                "restored: review the translation again, then run the command again"
+            )
+
+
+def _read(file: Path) -> str:
+    try:
+        # Bytes, not read_text: the file's own line endings (\r\n) are kept as they are.
+        return file.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise EditError(f"{file}: cannot be read ({error}); fix it and run again") from None
+
+
+def _check_writable(file: Path) -> None:
+    try:
+        mode = file.stat().st_mode
+    except OSError as error:
+        raise EditError(f"{file}: cannot be examined ({error.strerror})") from None
+    # The write bits, not only access(): a file made read-only on purpose (a locked
+    # folder, a checkout of someone else's branch) is refused even for root.
+    if not mode & 0o222 or not os.access(file, os.W_OK):
+        raise EditError(
+            f"{file}: the file is read-only, so the translation cannot be marked; make it "
+            f"writable (chmod u+w {file}) and run the command again"
+        )
+
+
+def _write_atomically(file: Path, text: str) -> None:
+    """Readers see the old file or the new one, never half; the file keeps its mode.
+    The temporary's name is hidden and does not end in .yaml, so a loader or a watching
+    server never mistakes it for an answer file."""
+    mode = stat.S_IMODE(file.stat().st_mode)
+    try:
+        handle, name = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}.", suffix=".tmp")
+    except OSError as error:
+        raise EditError(
+            f"{file}: cannot write next to it in {file.parent} ({error.strerror}); make the "
+            "folder writable and run the command again"
+        ) from None
+    temporary = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(text.encode("utf-8"))
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, file)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+# --- the in-place edit -----------------------------------------------------------------
+
+
+def _with_source(text: str, language: str, digest: str, file: str) -> tuple[str, int]:
+    """``text`` with ``translations.<language>.source`` set to ``digest``, and the line
+    (from 1) where it is; the edit is proven to change nothing else."""
+    if text.startswith("\ufeff"):  # libyaml's positions do not count a byte-order mark
+        edited, line = _with_source(text[1:], language, digest, file)
+        return "\ufeff" + edited, line
+    root = yaml.compose(text, Loader=_LOADER)
+    key, value = _entry(root, "translations", file, "the file")
+    key, value = _entry(value, language, file, "`translations`")
+    if not isinstance(value, yaml.MappingNode) or value.start_mark.index < key.end_mark.index:
+        raise _unsafe(file, key, f"translations.{language} is not a mapping written here")
+    quoted = f'"{digest}"'  # quoted: 12 digits alone would read as a number
+    found = next(
+        (pair for pair in value.value if _is_key(pair[0], "source")),
+        None,
+    )
+    if found is not None:
+        source_key, old = found
+        if old.value == digest and isinstance(old, yaml.ScalarNode):
+            return text, source_key.start_mark.line + 1
+        if (
+            not isinstance(old, yaml.ScalarNode)
+            or old.start_mark.index < source_key.end_mark.index
+            or old.start_mark.line != old.end_mark.line
+            or old.style in ("|", ">")
+        ):
+            raise _unsafe(file, source_key, f"translations.{language}.source is not one value")
+        start, end = old.start_mark.index, old.end_mark.index
+        # `source:` with nothing after it: its empty value sits right after the colon.
+        replacement = f" {quoted}" if start == end else quoted
+        edited = text[:start] + replacement + text[end:]
+        line = source_key.start_mark.line + 1
+    elif value.flow_style:
+        brace = value.start_mark.index
+        if text[brace : brace + 1] != "{":
+            raise _unsafe(file, key, f"translations.{language} does not start with {{")
+        separator = ", " if value.value else ""
+        edited = text[: brace + 1] + f"source: {quoted}{separator}" + text[brace + 1 :]
+        line = value.start_mark.line + 1
+    else:
+        first_key = value.value[0][0]
+        indent = " " * first_key.start_mark.column
+        newline = "\r\n" if "\r\n" in text else "\n"
+        end_of_key_line = text.find("\n", key.end_mark.index)
+        if end_of_key_line < 0 or end_of_key_line >= first_key.start_mark.index:
+            raise _unsafe(file, key, f"translations.{language} starts on its key's line")
+        at = end_of_key_line + 1
+        edited = text[:at] + f"{indent}source: {quoted}{newline}" + text[at:]
+        line = key.start_mark.line + 2
+    _prove(text, edited, language, digest, file)
+    return edited, line
+
+
+def _entry(
+    node: yaml.Node | None, name: str, file: str, inside: str
+) -> tuple[yaml.Node, yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if _is_key(key, name):
+                return key, value
+    line = node.start_mark.line + 1 if node is not None else 1
+    raise EditError(f"{file}:{line}: no `{name}:` key in {inside}; nothing to mark")
+
+
+def _is_key(node: yaml.Node, name: str) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.value == name
+
+
+def _unsafe(file: str, node: yaml.Node, what: str) -> EditError:
+    return EditError(
+        f"{file}:{node.start_mark.line + 1}: {what}, so `source:` cannot be written into it "
+        "without touching the rest (YAML anchors and aliases, a multi-line value); write it "
+        "as a plain block (one key per line) and run the command again"
+    )
+
+
+def _prove(before: str, after: str, language: str, digest: str, file: str) -> None:
+    """The edited text must read as the original data with only the hash added."""
+    expected: Any = copy.deepcopy(yaml.load(before, Loader=_LOADER))
+    expected["translations"][language]["source"] = digest
+    try:
+        edited = yaml.load(after, Loader=_LOADER)
+    except yaml.YAMLError:
+        edited = None
+    if edited != expected:
+        raise EditError(
+            f"{file}: adding `source:` to translations.{language} would change more than the "
+            f'hash; add `source: "{digest}"` under translations.{language} by hand'
+        )

@@ -428,6 +428,8 @@ class Reply(BaseModel):
 
     answer_id: str
     channel: str
+    # The language every text of the reply is in (ISO 639-1: "en", "it").
+    language: str
     text: str
     length: int
     limit: int | None

@@ -1,7 +1,8 @@
 """The cut form of a reply: the longest word-boundary prefix of the full answer that
-fits the channel's limit, ending with an ellipsis and the link to the full answer.
+fits the channel's limit, ending with the cut marker of the reply's language (``…``
+built in; ``...`` on SMS, where ``…`` is not GSM-7) and the link to the full answer.
 
-Never inside a word, a URL or a grapheme; ``...`` on SMS, where ``…`` is not GSM-7.
+Never inside a word, a URL or a grapheme.
 The renderer measures each candidate with the channel's own counter (``measure``),
 and a binary search over the word boundaries finds the longest that fits.
 """
@@ -15,7 +16,6 @@ from typing import Final
 import regex
 
 from ..length import find_urls
-from ..models import CountRule
 
 __all__ = ["ELLIPSIS", "GSM_ELLIPSIS", "Cut", "longest_cut"]
 
@@ -35,15 +35,17 @@ class Cut:
 def longest_cut(
     full: str,
     link: str,
-    count: CountRule,
+    marker: str,
     limit: int,
     measure: Callable[[str], tuple[str, int]],
 ) -> tuple[Cut | None, Cut]:
     """The longest cut of ``full`` whose reply fits ``limit`` (None when even one word
-    is too long), and the shortest cut tried (to say by how much it is over).
-    ``measure(body)`` renders the reply around a body and counts it."""
+    is too long), and the shortest cut tried (to say by how much it is over). The
+    body ends with ``marker`` (as the channel prints it: see
+    :func:`~replykb.render.texts.sms_cut_marker`). ``measure(body)`` renders the reply
+    around a body and counts it."""
     cuts = _cut_points(full)
-    ellipsis = GSM_ELLIPSIS if count == "sms" else ELLIPSIS
+    ellipsis = marker
 
     def attempt(words: int) -> Cut:
         kept = full[: cuts[words - 1]].rstrip(" ,;:-–—.") if words else ""

@@ -21,10 +21,12 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final
 
 from ..models import Settings, Tone
 from .names import ABSENT_NAME_MARK
+from .phrases import PHRASES
+from .texts import reply_texts
 
 __all__ = [
     "ANONYMOUS_OPENINGS",
@@ -36,70 +38,23 @@ __all__ = [
     "prints_customer_name",
 ]
 
-# Every opening is a whole sentence, so the answer that follows reads well inline (X,
-# SMS) as well as on a line of its own (e-mail).
-DEFAULT_OPENINGS: dict[Tone, tuple[str, ...]] = {
-    "neutral": (
-        "Hi {{ customer.name }}!",
-        "Hello {{ customer.name }}!",
-        "Hi {{ customer.name }}, thanks for getting in touch.",
-        "Hey {{ customer.name }}, thanks for the message.",
-        "Thanks for reaching out, {{ customer.name }}.",
-    ),
-    "apology": (
-        "Sorry about this, {{ customer.name }}.",
-        "{{ customer.name }}, we're sorry for the trouble.",
-        "Sorry to hear that, {{ customer.name }}.",
-        "Apologies for this, {{ customer.name }}.",
-        "We're sorry, {{ customer.name }}: that's not the experience we want for you.",
-    ),
-    "thanks": (
-        "Thank you, {{ customer.name }}!",
-        "Thanks so much, {{ customer.name }}!",
-        "Thanks for letting us know, {{ customer.name }}!",
-        "Thank you for taking the time, {{ customer.name }}.",
-    ),
-}
-
-# The same openings for a customer with no name to address, at the same places, so a
-# conversation keeps its opening: "Sorry about this, there." would read like a form.
-ANONYMOUS_OPENINGS: dict[Tone, tuple[str, ...]] = {
-    "neutral": (
-        "Hi!",
-        "Hello!",
-        "Hi, thanks for getting in touch.",
-        "Hey, thanks for the message.",
-        "Thanks for reaching out.",
-    ),
-    "apology": (
-        "Sorry about this.",
-        "We're sorry for the trouble.",
-        "Sorry to hear that.",
-        "Apologies for this.",
-        "We're sorry: that's not the experience we want for you.",
-    ),
-    "thanks": (
-        "Thank you!",
-        "Thanks so much!",
-        "Thanks for letting us know!",
-        "Thank you for taking the time.",
-    ),
-}
-if any(len(ANONYMOUS_OPENINGS[t]) != len(v) for t, v in DEFAULT_OPENINGS.items()):
-    raise AssertionError("every tone needs as many anonymous openings as named ones")
-
-OpeningList = Literal["openings", "anonymous_openings"]
+# The built-in English openings (:mod:`.phrases` holds every language's), kept under
+# their old names for callers that read them.
+DEFAULT_OPENINGS: Final[dict[Tone, tuple[str, ...]]] = PHRASES["en"].openings
+ANONYMOUS_OPENINGS: Final[dict[Tone, tuple[str, ...]]] = PHRASES["en"].anonymous_openings
 
 
 @dataclass(frozen=True)
 class OpeningChoice:
-    """The opening variant a reply uses: its Jinja source, the list of replykb.yaml it
-    comes from (``None``: built in) and its place in that list."""
+    """The opening variant a reply uses: its Jinja source, the path in replykb.yaml of
+    the list it comes from (``("openings",)``, ``("translations", "it", "openings")``...;
+    ``None``: built in), its place in that list, its tone and language."""
 
     source: str
-    origin: OpeningList | None
+    origin: tuple[str, ...] | None
     index: int
     tone: Tone
+    language: str = "en"
 
 
 # `customer` (its name, or the view itself, which prints as the name) inside a Jinja tag.
@@ -114,45 +69,55 @@ def prints_customer_name(source: str) -> bool:
 
 
 def choose_opening(
-    settings: Settings, tone: Tone, *, anonymous: bool, conversation_id: str | None
+    settings: Settings,
+    tone: Tone,
+    *,
+    anonymous: bool,
+    conversation_id: str | None,
+    language: str | None = None,
 ) -> OpeningChoice:
-    """The opening variant for a reply in ``tone`` in this conversation.
+    """The opening variant for a reply in ``tone`` and ``language`` (None: the base's
+    source language) in this conversation.
 
-    Named customers: the base's ``openings:`` of the tone, else the built-in ones.
-    Nameless customers: the base's ``anonymous_openings:`` of the tone; else, when the
-    base has openings of its own for the tone, those that print no name (all of them
-    when every one does: the name is then taken out of the rendered text); else the
-    built-in nameless forms.
+    Named customers: the base's openings of the tone for the language (the top-level
+    ``openings:`` for the source language, ``translations.<lang>.openings`` for the
+    others), else the built-in ones of the language. Nameless customers: the base's
+    anonymous openings of the tone for the language; else, when the base has openings
+    of its own for the tone, those that print no name (all of them when every one does:
+    the name is then taken out of the rendered text); else the built-in nameless forms.
     """
-    named = settings.openings.get(tone)
-    candidates: list[tuple[str, OpeningList | None, int]]
+    texts = reply_texts(settings, language)
+    named = texts.openings.get(tone)
+    nameless = texts.anonymous_openings.get(tone)
+    candidates: list[tuple[str, tuple[str, ...] | None, int]]
     if not anonymous:
         if named:
-            candidates = [(text, "openings", i) for i, text in enumerate(named)]
+            candidates = [(text, named.origin, i) for i, text in enumerate(named.variants)]
         else:
-            candidates = [(text, None, i) for i, text in enumerate(DEFAULT_OPENINGS[tone])]
-    elif settings.anonymous_openings.get(tone):
-        own = settings.anonymous_openings[tone]
-        candidates = [(text, "anonymous_openings", i) for i, text in enumerate(own)]
+            builtin = texts.builtin.openings[tone]
+            candidates = [(text, None, i) for i, text in enumerate(builtin)]
+    elif nameless:
+        candidates = [(text, nameless.origin, i) for i, text in enumerate(nameless.variants)]
     elif named:
-        all_named: list[tuple[str, OpeningList | None, int]] = [
-            (text, "openings", i) for i, text in enumerate(named)
+        all_named: list[tuple[str, tuple[str, ...] | None, int]] = [
+            (text, named.origin, i) for i, text in enumerate(named.variants)
         ]
         candidates = [c for c in all_named if not prints_customer_name(c[0])] or all_named
     else:
-        candidates = [(text, None, i) for i, text in enumerate(ANONYMOUS_OPENINGS[tone])]
+        builtin = texts.builtin.anonymous_openings[tone]
+        candidates = [(text, None, i) for i, text in enumerate(builtin)]
     # A stable hash (not Python's salted hash()) so a conversation keeps its opening
-    # across processes and machines.
+    # across processes and machines, and opens at the same place in every language.
     seed = f"{conversation_id or ''}\x00{tone}".encode()
     pick = int.from_bytes(hashlib.sha256(seed).digest()[:8], "big") % len(candidates)
     source, origin, index = candidates[pick]
-    return OpeningChoice(source, origin, index, tone)
+    return OpeningChoice(source, origin, index, tone, texts.language)
 
 
 # --- taking an absent name out ---------------------------------------------------------------
 
 _MARK: Final = re.escape(ABSENT_NAME_MARK)
-_GAP: Final = r"[ \t\u00a0]*"
+_GAP: Final = r"[ \t\u00a0\u202f]*"
 # Where a sentence or a line starts: the text's start, a line break, an HTML tag.
 _LINE_START: Final = r"(?:^|(?<=[\n>]))"
 _RULES: Final = (
@@ -160,6 +125,9 @@ _RULES: Final = (
     (re.compile(rf"{_GAP}[,，]{_GAP}{_MARK}{_GAP}[,，]"), ""),
     # "M, we're sorry" -> "we're sorry" (capitalised below); "M!" alone -> ""
     (re.compile(rf"{_LINE_START}{_GAP}{_MARK}{_GAP}[,，:;.!–—-]?{_GAP}"), "\x00"),
+    # French typography, a space before high punctuation: "Bonjour M !" -> "Bonjour !",
+    # "Désolés, M : ce" -> "Désolés : ce" (the space before the mark goes, not that one).
+    (re.compile(rf"{_GAP}[,，]?{_GAP}{_MARK}(?=[ \u00a0\u202f][!?:;»])"), ""),
     # "Sorry about this, M." -> "Sorry about this."; "Hi M!" -> "Hi!"
     (
         re.compile(rf"{_GAP}[,，:;]?{_GAP}{_MARK}{_GAP}(?=[.!?…)\]\"”»’'<\n]|$)"),

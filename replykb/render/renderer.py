@@ -22,47 +22,39 @@ sandbox (:mod:`.sandbox`), and every failure is a structured
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from jinja2 import StrictUndefined, Template
-from markupsafe import Markup
-
 from ..basefiles import TEMPLATES_DIR
 from ..errors import RenderError, ReplyTooLongError, UnknownNameError
+from ..languages import localized
 from ..length import count_length, is_gsm7
 from ..models import Answer, Channel, Reply, ReplyForm, Settings, SourceMap, Tone
 from .cutting import longest_cut
 from .detailview import DetailsView, clean_details
+from .engine import TextEngine
 from .formatting import convert_markdown, convert_template
-from .links import link_urls
 from .names import CustomerView, customer_views
 from .openings import (
     ANONYMOUS_OPENINGS,
     DEFAULT_OPENINGS,
-    OpeningChoice,
     choose_opening,
-    drop_stop_after_name,
-    elide_absent_name,
 )
-from .sandbox import BoundedSandbox
 from .templates import (
     HIDDEN_ANSWER_FIELDS,
-    PRIVATE_INVITE_TEMPLATE,
-    STRING_FILENAME,
     TemplateFile,
     TemplateFiles,
     TemplateKind,
     channel_templates,
     html_template,
-    render_error,
+    invite_template,
     template_variables,
     text_template,
 )
+from .texts import ReplyTexts, reply_texts, sms_cut_marker
 from .views import AgentView, ChannelView, agent_view
 from .windows import reply_window, window_now
 
@@ -83,12 +75,14 @@ _FORM_RANK: Final[dict[ReplyForm, int]] = {
 
 @dataclass(frozen=True)
 class _Request:
-    """One reply to render: who signs it, for whom, in which conversation, with what."""
+    """One reply to render: who signs it, for whom, in which conversation, with what,
+    in which language."""
 
     agent: str | None
     conversation_id: str | None
     details: Mapping[str, str]
     tone: Tone | None
+    texts: ReplyTexts
 
 
 # An answer to render openings with, on their own.
@@ -109,17 +103,8 @@ class Renderer:
         self.settings = settings
         self._settings_source = settings_source
         self._files = TemplateFiles(templates or {}, templates_dir)
-        options: dict[str, Any] = {
-            "loader": self._files,
-            "undefined": StrictUndefined,
-            "keep_trailing_newline": False,
-            "filters": {"linebreaks": _linebreaks},
-        }
-        self._plain = BoundedSandbox(autoescape=False, **options)
-        self._html = BoundedSandbox(autoescape=True, **options)
-        # Answer texts, short forms and openings come from the base, so there are finitely
-        # many; compiling is most of a render's time, so each is compiled once.
-        self._compile = functools.lru_cache(maxsize=None)(self._compile_text)
+        self._engine = TextEngine(self._files, settings_source)
+        self._texts: dict[str, ReplyTexts] = {}
 
     @classmethod
     def for_base(cls, base: AnswerBase) -> Renderer:
@@ -153,11 +138,25 @@ class Renderer:
         found = self.channel(name)
         return None if found[1].public else found
 
-    def template_files(self, channel: str) -> tuple[TemplateFile, ...]:
-        """The templates replies on ``channel`` render with, and their files (the base's
-        ``templates/`` or built in; ``path`` is None for a template that exists nowhere)."""
+    def language(self, language: str | None) -> ReplyTexts:
+        """The texts of replies in ``language`` (None: the source language); a language
+        the base does not list -> a clear error naming its languages."""
+        code = language or self.settings.language
+        if code not in self._texts:
+            if code not in self.settings.languages:
+                raise UnknownNameError("language", code, self.settings.languages)
+            self._texts[code] = reply_texts(self.settings, code)
+        return self._texts[code]
+
+    def template_files(self, channel: str, language: str | None = None) -> tuple[TemplateFile, ...]:
+        """The templates replies on ``channel`` in ``language`` render with, and their
+        files (the base's ``templates/<language>/`` or ``templates/``, or built in;
+        ``path`` is None for a template that exists nowhere)."""
         _, spec = self.channel(channel)
-        return tuple(self._files.find(name) for name in channel_templates(spec))
+        code = self.language(language).language
+        return tuple(
+            self._files.find(self._files.localized(name, code)) for name in channel_templates(spec)
+        )
 
     def template_file(self, name: str) -> TemplateFile:
         """Where the template called ``name`` comes from."""
@@ -169,14 +168,20 @@ class Renderer:
         return template_variables(kind)
 
     def render_opening(
-        self, source: str, *, channel: str, customer: str | Customer | None = None
+        self,
+        source: str,
+        *,
+        channel: str,
+        customer: str | Customer | None = None,
+        language: str | None = None,
     ) -> str:
-        """The opening ``source`` as a reply on ``channel`` to ``customer`` prints it
-        (the linter shows what a customer with no name reads)."""
+        """The opening ``source`` as a reply on ``channel`` to ``customer`` in ``language``
+        prints it (the linter shows what a customer with no name reads)."""
         channel_name, spec = self.channel(channel)
         view = customer_views(customer, spec)[0]
-        context = self._context(_PROBE, channel_name, spec, view, _Request(None, None, {}, None))
-        return self._render_string(source, context, answer=_PROBE, what="opening").strip()
+        request = _Request(None, None, {}, None, self.language(language))
+        context = self._context(_PROBE, channel_name, spec, view, request)
+        return self._engine.string(source, context, answer=_PROBE, what="opening").strip()
 
     def render(
         self,
@@ -190,8 +195,10 @@ class Renderer:
         tone: Tone | None = None,
         last_customer_message_at: datetime | None = None,
         now: datetime | None = None,
+        language: str | None = None,
     ) -> Reply:
-        """The reply to ``answer`` on ``channel``, fitted to its limit.
+        """The reply to ``answer`` on ``channel`` in ``language`` (None: the base's
+        source language), fitted to its limit.
 
         ``details`` are the ticket's (``order_id``...): printed where the answer uses
         them, on private channels only. ``tone`` is the opening's tone (the customer's
@@ -199,12 +206,16 @@ class Renderer:
         invitation, with the private message for its ``private_channel`` in
         ``private_reply``. ``reply.window`` says whether the reply may be sent ``now``
         (the clock when not given), the customer having last written at
-        ``last_customer_message_at`` (:mod:`.windows`).
+        ``last_customer_message_at`` (:mod:`.windows`). Every text of a reply is in its
+        language: the answer's translation (:func:`~replykb.languages.localized`), and
+        the language's opening, invitation, cut marker and signature (:mod:`.texts`).
         """
         channel_name, spec = self.channel(channel)
+        texts = self.language(language)
+        answer = localized(answer, texts.language)
         now = window_now(now, last_customer_message_at)
         window = reply_window(channel_name, spec, last_customer_message_at, now)
-        request = _Request(agent, conversation_id, clean_details(details), tone)
+        request = _Request(agent, conversation_id, clean_details(details), tone, texts)
         reply = self._render_on(answer, channel_name, spec, customer, request)
         reply = reply.model_copy(update={"window": window})
         if reply.form == "private_invite" and (pair := self.private_channel(channel_name)):
@@ -267,7 +278,7 @@ class Renderer:
     def _fit(
         self, answer: Answer, channel_name: str, spec: Channel, context: dict[str, Any]
     ) -> Reply:
-        template = text_template(spec)
+        template = self._files.localized(text_template(spec), context["language"])
         details: DetailsView = context["details"]
         shortest = 0
         needed: set[str] = set()
@@ -277,7 +288,7 @@ class Renderer:
                     break  # a cut of the full answer would print the same hole
                 return self._cut(answer, channel_name, spec, template, context)
             text = _addressed(
-                self._render_template(template, {**context, "body": body}, answer), context
+                self._engine.template(template, {**context, "body": body}, answer), context
             )
             if holes := details.holes(text):
                 needed.update(holes)
@@ -287,7 +298,9 @@ class Renderer:
                 return self._reply(answer, channel_name, spec, text, length, form, context, body)
             shortest = min(shortest or length, length)
         if needed:
-            return self._needs_details(answer, channel_name, spec, sorted(needed))
+            return self._needs_details(
+                answer, channel_name, spec, sorted(needed), context["language"]
+            )
         # Only a private invitation has no cut to fall back on.
         raise ReplyTooLongError(answer.id, channel_name, shortest, spec.limit or 0)
 
@@ -295,11 +308,11 @@ class Renderer:
         self, answer: Answer, spec: Channel, context: dict[str, Any]
     ) -> list[tuple[ReplyForm, str]]:
         if answer.private and spec.public:
-            invitation = self._render_template(PRIVATE_INVITE_TEMPLATE, context, answer)
+            invitation = self._invitation(answer, context)
             return [("private_invite", convert_markdown(invitation, spec.format))]
         bodies: list[tuple[ReplyForm, str]] = [("full", self._full_text(answer, context))]
         if answer.short:
-            short = self._render_string(
+            short = self._engine.string(
                 self._shown_source(answer.short, context), context, answer=answer, what="short"
             )
             bodies.append(("short", short))
@@ -309,13 +322,23 @@ class Renderer:
     def _full_text(self, answer: Answer, context: dict[str, Any]) -> str:
         """The answer's full text, rendered with ``context``, as its channel shows it."""
         source = self._shown_source(answer.answer, context)
-        return self._render_string(source, context, answer=answer, what="answer").strip()
+        return self._engine.string(source, context, answer=answer, what="answer").strip()
 
     def _shown_source(self, source: str, context: dict[str, Any]) -> str:
         """An answer text (Markdown) as the channel shows it, converted BEFORE the values
         are filled in (they are data, never Markdown) and before the reply is fitted
         (the platform counts what it shows): :mod:`.formatting`."""
         return convert_template(source, context["channel"].format)
+
+    def _invitation(self, answer: Answer, context: dict[str, Any]) -> str:
+        """The private invitation in the reply's language, through its template
+        (:func:`.templates.invite_template`), which sees the language's ``invitation``."""
+        texts = self.language(context["language"])
+        invitation = self._engine.text(texts.private_invite, context, answer, "private_invite")
+        name = invite_template(self._files, texts.language, is_source=texts.is_source)
+        if name is None:
+            return invitation
+        return self._engine.template(name, {**context, "invitation": invitation}, answer)
 
     def _cut(
         self,
@@ -329,12 +352,15 @@ class Renderer:
         assert spec.limit is not None
 
         def measure(body: str) -> tuple[str, int]:
-            rendered = self._render_template(template, {**context, "body": body}, answer)
+            rendered = self._engine.template(template, {**context, "body": body}, answer)
             text = _addressed(rendered, context)
             return text, count_length(text, spec.count)
 
         full = self._full_text(answer, context)
-        best, shortest = longest_cut(full, answer.link or "", spec.count, spec.limit, measure)
+        marker = self.language(context["language"]).cut_marker
+        if spec.count == "sms":
+            marker = sms_cut_marker(marker)
+        best, shortest = longest_cut(full, answer.link or "", marker, spec.limit, measure)
         if best is None:
             raise ReplyTooLongError(answer.id, channel_name, shortest.length, spec.limit)
         text, length, body = best.text, best.length, best.body
@@ -354,11 +380,11 @@ class Renderer:
         """The one place a sendable reply is built (its HTML part on html channels)."""
         html = None
         if spec.format == "html":
-            html = self._render_template(
+            html = self._engine.template(
                 html_template(spec), {**context, "body": body}, answer, html=True
             )
             if holes := context["details"].holes(html):
-                return self._needs_details(answer, channel_name, spec, holes)
+                return self._needs_details(answer, channel_name, spec, holes, context["language"])
         return Reply(
             answer_id=answer.id,
             channel=channel_name,
@@ -368,13 +394,15 @@ class Renderer:
             count=spec.count,
             form=form,
             html=html,
+            language=context["language"],
         )
 
     def _needs_details(
-        self, answer: Answer, channel_name: str, spec: Channel, needed: list[str]
+        self, answer: Answer, channel_name: str, spec: Channel, needed: list[str], language: str
     ) -> Reply:
         """No text to send: every form would leave a hole where these details go."""
         return Reply(
+            language=language,
             answer_id=answer.id,
             channel=channel_name,
             text="",
@@ -395,96 +423,33 @@ class Renderer:
         customer: CustomerView,
         request: _Request,
     ) -> dict[str, Any]:
-        agent = agent_view(self.settings, request.agent, channel_name, spec)
+        texts = request.texts
         context: dict[str, Any] = {
             **answer.model_dump(mode="json", exclude=set(HIDDEN_ANSWER_FIELDS)),
             "brand": self.settings.brand,
             "customer": customer,
-            "agent": agent,
             "channel": ChannelView(channel_name, spec.limit, spec.public, spec.format),
             # The ticket's values (the answer's field holds only their declarations).
             "details": DetailsView(request.details, answer.details, public=spec.public),
+            "language": texts.language,
         }
+        team = None
+        if request.agent is None:
+            team = self._engine.text(texts.team_signature, context, answer, "team_signature")
+        context["agent"] = agent_view(
+            self.settings, request.agent, channel_name, spec, texts=texts, team=team
+        )
         choice = choose_opening(
             self.settings,
             request.tone or answer.tone,
             anonymous=customer.anonymous,
             conversation_id=request.conversation_id,
+            language=texts.language,
         )
-        context["opening"] = self._render_string(
+        context["opening"] = self._engine.string(
             choice.source, context, answer=answer, what="opening", opening=choice
         )
         return context
-
-    # --- Jinja -------------------------------------------------------------------------
-
-    def _compile_text(self, source: str) -> Template:
-        environment = self._plain
-        code = environment.compile(source, filename=STRING_FILENAME)
-        return environment.template_class.from_code(
-            environment, code, environment.make_globals(None)
-        )
-
-    def _render_template(
-        self, name: str, context: dict[str, Any], answer: Answer, *, html: bool = False
-    ) -> str:
-        environment = self._html if html else self._plain
-        try:
-            text = environment.get_template(name).render(context).strip()
-        except Exception as error:  # a template may raise anything; all are the base's
-            found = self._files.find(name)
-            raise render_error(
-                error,
-                self._files,
-                what="template",
-                answer=answer,
-                channel=context["channel"].name,
-                template=name,
-                path=found.path,
-                builtin=found.builtin,
-            ) from error
-        return drop_stop_after_name(elide_absent_name(text), context["customer"].name)
-
-    def _render_string(
-        self,
-        source: str,
-        context: dict[str, Any],
-        *,
-        answer: Answer,
-        what: str,
-        opening: OpeningChoice | None = None,
-    ) -> str:
-        try:
-            text = self._compile(source).render(context)
-        except Exception as error:  # a template may raise anything; all are the base's
-            path, file_line, builtin = self._text_location(answer, what, opening)
-            raise render_error(
-                error,
-                self._files,
-                what="opening" if what == "opening" else "short" if what == "short" else "answer",
-                answer=answer,
-                channel=context["channel"].name,
-                path=path,
-                file_line=file_line,
-                opening=opening.index if opening else None,
-                builtin=builtin,
-            ) from error
-        return drop_stop_after_name(elide_absent_name(text), context["customer"].name)
-
-    def _text_location(
-        self, answer: Answer, what: str, opening: OpeningChoice | None
-    ) -> tuple[Path | None, int | None, bool]:
-        """The file and line of an answer text or an opening (built-in openings: none)."""
-        if opening is not None:
-            source = self._settings_source
-            if opening.origin is None or source is None:
-                return None, None, opening.origin is None
-            where = source.locate(opening.origin, opening.tone, opening.index)
-            return Path(where.file), where.line, False
-        if answer.source.file.startswith("<"):  # an answer made in code, not read from a file
-            return None, None, False
-        where = answer.source.locate(what)
-        return Path(where.file), where.line, False
 
 
 def _addressed(text: str, context: dict[str, Any]) -> str:
@@ -492,9 +457,3 @@ def _addressed(text: str, context: dict[str, Any]) -> str:
     (``mention``: Mastodon), it starts with the customer's @handle, when known."""
     mention = context["customer"].mention
     return f"{mention} {text}" if mention else text
-
-
-def _linebreaks(value: str) -> Markup:
-    # Plain text: escaped once, its URLs linked (links.py). Markup is HTML already: kept.
-    lines = value.splitlines() if isinstance(value, Markup) else str(value).splitlines()
-    return Markup("<br>\n").join(link_urls(line) for line in lines)

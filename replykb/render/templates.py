@@ -40,6 +40,7 @@ __all__ = [
     "TemplateKind",
     "channel_templates",
     "html_template",
+    "invite_template",
     "render_error",
     "template_variables",
     "text_template",
@@ -52,15 +53,19 @@ STRING_FILENAME: Final = "<text>"
 
 TemplateKind = Literal["channel", "invite", "answer", "opening"]
 
-# Answer fields a template does not see: what customers ask, held-out tests, check ignores.
-HIDDEN_ANSWER_FIELDS: Final = frozenset({"questions", "tests", "check"})
+# Answer fields a template does not see: what customers ask, held-out tests, check
+# ignores, and the other languages' texts (a reply is in one language).
+HIDDEN_ANSWER_FIELDS: Final = frozenset({"questions", "tests", "check", "translations"})
 _SHARED: Final = frozenset(
-    (set(Answer.model_fields) - HIDDEN_ANSWER_FIELDS) | {"brand", "customer", "agent", "channel"}
+    (set(Answer.model_fields) - HIDDEN_ANSWER_FIELDS)
+    | {"brand", "customer", "agent", "channel", "language"}
 )
 _VARIABLES: Final[Mapping[TemplateKind, frozenset[str]]] = {
     "opening": _SHARED,
     "answer": _SHARED | {"opening"},
-    "invite": _SHARED | {"opening"},
+    # `invitation`: the language's invitation text (built in, or the base's under
+    # `translations.<lang>.private_invite`), which the built-in template prints.
+    "invite": _SHARED | {"opening", "invitation"},
     "channel": _SHARED | {"opening", "body"},
 }
 
@@ -82,6 +87,18 @@ def text_template(spec: Channel) -> str:
 def html_template(spec: Channel) -> str:
     """The template of the HTML part, on channels whose format is html."""
     return spec.template or "email.html.j2"
+
+
+def invite_template(files: TemplateFiles, language: str, *, is_source: bool) -> str | None:
+    """The template a private invitation in ``language`` renders with: the base's
+    ``templates/<language>/private_invite.j2``; else ``private_invite.j2`` (the base's
+    for the source language, the built-in one, which prints ``invitation``); None for
+    another language when the base's own ``private_invite.j2`` (written in the source
+    language) would be found: the invitation text is then rendered on its own."""
+    name = files.localized(PRIVATE_INVITE_TEMPLATE, language)
+    if name != PRIVATE_INVITE_TEMPLATE or is_source:
+        return name
+    return None if files.is_base_template(name) else name
 
 
 def channel_templates(spec: Channel) -> tuple[str, ...]:
@@ -117,6 +134,16 @@ class TemplateFiles(BaseLoader):
         self._templates = dict(templates)
         self._folder = folder if folder is not None else Path(TEMPLATES_DIR)
         self._names = {str(self._folder / name): name for name in self._templates}
+
+    def localized(self, name: str, language: str) -> str:
+        """The template called ``name`` for a reply in ``language``: the base's
+        ``templates/<language>/<name>`` when it has one, else ``name``."""
+        translated = f"{language}/{name}"
+        return translated if translated in self._templates else name
+
+    def is_base_template(self, name: str) -> bool:
+        """Whether the base gives the template called ``name``."""
+        return name in self._templates
 
     def find(self, name: str) -> TemplateFile:
         if name in self._templates:

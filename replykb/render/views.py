@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ..errors import UnknownNameError
 from ..models import Channel, Settings
+from .texts import ReplyTexts, agent_signature, reply_texts
 
 __all__ = ["AgentView", "ChannelView", "agent_view"]
 
@@ -34,30 +35,28 @@ class ChannelView:
 
 
 def agent_view(
-    settings: Settings, agent_id: str | None, channel_name: str, spec: Channel
+    settings: Settings,
+    agent_id: str | None,
+    channel_name: str,
+    spec: Channel,
+    *,
+    texts: ReplyTexts | None = None,
+    team: str | None = None,
 ) -> AgentView:
-    """The agent who signs (``None``: the team) and their sign-off on this channel: theirs
-    for the channel or one of its aliases, else a default for the channel's family."""
+    """The agent who signs (``None``: the team, called ``team``, the rendered team
+    sign-off of the reply's language) and their sign-off on this channel in the reply's
+    language (``texts``; None: the source language): theirs for the channel or one of
+    its aliases, else the language's default for the channel's family
+    (:func:`~replykb.render.texts.agent_signature`)."""
     brand = settings.brand
+    texts = texts or reply_texts(settings)
     if agent_id is None:
-        name = f"The {brand} team"
+        name = team if team is not None else f"The {brand} team"
         return AgentView("", name, name if spec.family != "short" else f"^{brand}")
     agents = settings.agents
     if agent_id not in agents:
         raise UnknownNameError("agent", agent_id, agents)
-    agent = agents[agent_id]
-    signature = next(
-        (
-            agent.signatures[name]
-            for name in (channel_name, *spec.aliases)
-            if name in agent.signatures
-        ),
-        None,
+    name, signature = agent_signature(
+        agents[agent_id], texts, (channel_name, *spec.aliases), spec, brand
     )
-    if signature is None:
-        signature = {
-            "short": f"^{agent.name}",
-            "sms": f"{agent.name}, {brand}",
-            "email": f"{agent.name}\n{brand} Customer Care",
-        }.get(spec.family, f"{agent.name}, {brand}")
-    return AgentView(agent_id, agent.name, signature)
+    return AgentView(agent_id, name, signature)

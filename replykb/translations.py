@@ -14,7 +14,7 @@ and what to do instead, and no file is left changed.
 from __future__ import annotations
 
 import contextlib
-import copy
+import json
 import os
 import stat
 import tempfile
@@ -327,10 +327,10 @@ def _unsafe(file: str, node: yaml.Node, what: str) -> EditError:
 
 def _prove(before: str, after: str, language: str, digest: str, file: str) -> None:
     """The edited text must read as the original data with only the hash added."""
-    expected: Any = copy.deepcopy(yaml.load(before, Loader=_LOADER))
+    expected: Any = _unshared(yaml.load(before, Loader=_LOADER))
     expected["translations"][language]["source"] = digest
     try:
-        edited = yaml.load(after, Loader=_LOADER)
+        edited = _unshared(yaml.load(after, Loader=_LOADER))
     except yaml.YAMLError:
         edited = None
     if edited != expected:
@@ -338,3 +338,9 @@ def _prove(before: str, after: str, language: str, digest: str, file: str) -> No
             f"{file}: adding `source:` to translations.{language} would change more than the "
             f'hash; add `source: "{digest}"` under translations.{language} by hand'
         )
+
+
+def _unshared(data: Any) -> Any:
+    """``data`` as a tree with no shared parts: a mapping an alias repeats is copied, so
+    an edit that reaches two places through an anchor shows as a difference."""
+    return json.loads(json.dumps(data, default=str, ensure_ascii=False))

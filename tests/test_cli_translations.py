@@ -1,0 +1,267 @@
+"""``replykb translations``: what it prints, its JSON, its exit codes, and the marks it
+writes into real answer files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from replykb import load_answer_base
+from replykb.cli import cli
+from replykb.languages import source_hash
+
+SETTINGS = "brand: Acme\nlanguages: [en, it, fr]\n"
+
+# A source and its Italian; `{it_source}` is the Italian's `source:` line (or nothing).
+ANSWER = """\
+# {name}: owned by billing.
+questions: [When is my {name}?]
+answer: The {name} arrives in 5 working days.
+short: 5 working days.
+translations:
+  it:   # reviewed by Giulia
+{it_source}    answer: Il {name} arriva in 5 giorni lavorativi.
+    short: 5 giorni lavorativi.
+  fr:
+    source: "{fr_source}"
+    answer: Le {name} arrive en 5 jours ouvrables.
+    short: 5 jours ouvrables.
+"""
+
+
+def _write(root: Path, name: str, *, it_source: str | None, fr_source: str = "0" * 12) -> Path:
+    line = f'    source: "{it_source}"\n' if it_source else ""
+    file = root / "a" / f"{name}.yaml"
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(ANSWER.format(name=name, it_source=line, fr_source=fr_source))
+    return file
+
+
+def _hash_of(root: Path, name: str) -> str:
+    return source_hash(load_answer_base(root).answer(name))
+
+
+@pytest.fixture
+def base(tmp_path: Path) -> Path:
+    """refund: it current, fr stale; parcel: it unmarked, fr stale; voucher: no translations."""
+    root = tmp_path / "base"
+    root.mkdir()
+    (root / "replykb.yaml").write_text(SETTINGS)
+    _write(root, "refund", it_source="0" * 12)
+    _write(root, "parcel", it_source=None)
+    (root / "a" / "voucher.yaml").write_text("questions: [Voucher?]\nanswer: Vouchers last.\n")
+    _write(root, "refund", it_source=_hash_of(root, "refund"))
+    return root
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_the_listing_says_what_needs_work_where_and_exits_1(runner: CliRunner, base: Path) -> None:
+    result = runner.invoke(cli, ["translations", "--kb", str(base)])
+    assert result.exit_code == 1, result.output
+    refund, parcel = _hash_of(base, "refund"), _hash_of(base, "parcel")
+    assert result.stdout == (
+        "Italian (it): 1 missing, 0 stale, 1 unmarked, 1 current\n"
+        f"  unmarked  parcel  {base}/a/parcel.yaml:6  review it, then --mark-current parcel it\n"
+        f"  missing   voucher  {base}/a/voucher.yaml:2\n"
+        "French (fr): 1 missing, 2 stale, 0 unmarked, 0 current\n"
+        f"  stale     parcel  {base}/a/parcel.yaml:10  recorded 000000000000, source now {parcel}\n"
+        f"  stale     refund  {base}/a/refund.yaml:11  recorded 000000000000, source now {refund}\n"
+        f"  missing   voucher  {base}/a/voucher.yaml:2\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "lines"),
+    [
+        (["--language", "it"], ["Italian (it)", "parcel", "voucher"]),
+        (["--language", "it", "-v"], ["Italian (it)", "parcel", "refund", "voucher"]),
+        (["--language", "fr", "-q"], ["parcel", "refund", "voucher"]),
+    ],
+    ids=["one-language", "verbose", "quiet"],
+)
+def test_language_verbose_and_quiet(
+    runner: CliRunner, base: Path, args: list[str], lines: list[str]
+) -> None:
+    result = runner.invoke(cli, ["translations", str(base), *args])
+    assert result.exit_code == 1
+    shown = [
+        line.split()[1] if line.startswith("  ") else line.split(":")[0]
+        for line in result.stdout.splitlines()
+    ]
+    assert shown == lines
+
+
+def test_the_json_report(runner: CliRunner, base: Path) -> None:
+    result = runner.invoke(cli, ["translations", "--kb", str(base), "--json", "--language", "fr"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report == {
+        "base": str(base),
+        "source_language": "en",
+        "ok": False,
+        "languages": [
+            {
+                "language": "fr",
+                "name": "French",
+                "counts": {"missing": 1, "stale": 2, "unmarked": 0, "current": 0},
+                "translations": [
+                    {
+                        "answer_id": name,
+                        "state": state,
+                        "recorded": recorded,
+                        "current": _hash_of(base, name),
+                        "missing_fields": [],
+                        "file": f"{base}/a/{name}.yaml",
+                        "line": line,
+                    }
+                    for name, state, recorded, line in [
+                        ("parcel", "stale", "0" * 12, 10),
+                        ("refund", "stale", "0" * 12, 11),
+                        ("voucher", "missing", None, 2),
+                    ]
+                ],
+            }
+        ],
+    }
+
+
+@pytest.mark.parametrize("language", ["de", "en"], ids=["not-listed", "the-source"])
+def test_a_language_that_has_no_translations_exits_2(
+    runner: CliRunner, base: Path, language: str
+) -> None:
+    result = runner.invoke(cli, ["translations", str(base), "--language", language])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"replykb: error: unknown translation language '{language}'; known translation "
+        "languages: fr, it\n"
+    )
+
+
+def test_mark_current_writes_the_mark_and_the_listing_then_passes(
+    runner: CliRunner, base: Path
+) -> None:
+    (base / "a" / "voucher.yaml").unlink()
+    file = base / "a" / "parcel.yaml"
+    before = file.read_text()
+    result = runner.invoke(
+        cli,
+        [
+            "translations",
+            str(base),
+            "--mark-current",
+            "parcel",
+            "it",
+            "--mark-current",
+            "parcel",
+            "fr",
+            "--mark-current",
+            "refund",
+            "fr",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    parcel, refund = _hash_of(base, "parcel"), _hash_of(base, "refund")
+    assert result.stdout == (
+        f"{base}/a/parcel.yaml:7: parcel it current (source {parcel}; was unmarked)\n"
+        f"{base}/a/parcel.yaml:11: parcel fr current (source {parcel}; was 000000000000)\n"
+        f"{base}/a/refund.yaml:11: refund fr current (source {refund}; was 000000000000)\n"
+    )
+    assert file.read_text() == before.replace(
+        "  it:   # reviewed by Giulia\n",
+        f'  it:   # reviewed by Giulia\n    source: "{parcel}"\n',
+    ).replace('source: "000000000000"', f'source: "{parcel}"')
+    listing = runner.invoke(cli, ["translations", str(base)])
+    assert listing.exit_code == 0, listing.output
+    assert listing.stdout == (
+        "Italian (it): 0 missing, 0 stale, 0 unmarked, 2 current\n"
+        "French (fr): 0 missing, 0 stale, 0 unmarked, 2 current\n"
+    )
+
+
+def test_mark_all_current_marks_stale_and_unmarked_not_missing(
+    runner: CliRunner, base: Path
+) -> None:
+    result = runner.invoke(cli, ["translations", str(base), "--mark-all-current", "fr", "--json"])
+    assert result.exit_code == 0, result.output
+    marked = json.loads(result.stdout)
+    assert [(m["answer_id"], m["language"], m["previous"]) for m in marked] == [
+        ("parcel", "fr", "0" * 12),
+        ("refund", "fr", "0" * 12),
+    ]
+    assert marked[0]["source"] == _hash_of(base, "parcel")
+    assert set(marked[0]) == {"answer_id", "language", "file", "line", "source", "previous"}
+    after = runner.invoke(cli, ["translations", str(base), "--language", "fr"])
+    assert after.exit_code == 1  # voucher is still missing: a mark never invents a text
+    assert "French (fr): 1 missing, 0 stale, 0 unmarked, 2 current" in after.stdout
+
+
+def test_a_read_only_answer_file_is_a_clear_error(runner: CliRunner, base: Path) -> None:
+    file = base / "a" / "parcel.yaml"
+    file.chmod(0o444)
+    before = file.read_text()
+    result = runner.invoke(cli, ["translations", str(base), "--mark-current", "parcel", "it"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"replykb: error: {file}: the file is read-only, so the translation cannot be "
+        f"marked; make it writable (chmod u+w {file}) and run the command again\n"
+    )
+    assert file.read_text() == before
+
+
+def test_a_base_with_one_language_has_nothing_to_translate(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "replykb.yaml").write_text("brand: Acme\nlanguage: en\n")
+    (tmp_path / "refund.yaml").write_text("questions: [When?]\nanswer: Soon.\n")
+    result = runner.invoke(cli, ["translations", str(tmp_path)])
+    assert result.exit_code == 0
+    assert "one language (en), nothing to translate" in result.stdout
+    as_json = runner.invoke(cli, ["translations", str(tmp_path), "--json"])
+    assert json.loads(as_json.stdout)["languages"] == [] and as_json.exit_code == 0
+
+
+def test_a_base_that_does_not_load_exits_1_with_the_located_problem(
+    runner: CliRunner, base: Path
+) -> None:
+    (base / "replykb.yaml").write_text("brand: Acme\nlanguage: en\nlanguages: [it, en]\n")
+    result = runner.invoke(cli, ["translations", str(base)])
+    assert result.exit_code == 1
+    assert f"{base}/replykb.yaml:3:" in result.stderr
+    assert "remove the old `language:` key" in result.stderr
+
+
+def test_help_has_examples_exit_codes_kb_and_quiet(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["translations", "--help"])
+    assert result.exit_code == 0
+    assert "Examples:\n    replykb translations --kb answers/" in result.output
+    words = " ".join(result.output.split())
+    assert "Exit 0 when every translation is current and complete, 1 when any is missing" in words
+    assert "--kb DIR The answer base folder (default: answers/)." in words
+    assert "--mark-current ID LANG" in words and "-q, --quiet" in words
+    assert "replykb translations" in runner.invoke(cli, ["--help"]).output
+
+
+def test_the_installed_command_exits_1_then_0(base: Path) -> None:
+    (base / "a" / "voucher.yaml").unlink()
+    env = {**os.environ, "REPLYKB_KB": str(base)}
+    command = [sys.executable, "-m", "replykb", "translations"]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert first.returncode == 1 and "unmarked  parcel" in first.stdout
+    marks = ["--mark-all-current", "it", "--mark-all-current", "fr"]
+    marked = subprocess.run(
+        [*command, *marks[:2]], env=env, capture_output=True, text=True, check=False
+    )
+    assert marked.returncode == 0, marked.stderr
+    subprocess.run([*command, *marks[2:]], env=env, capture_output=True, check=True)
+    last = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert last.returncode == 0, last.stdout

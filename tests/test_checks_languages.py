@@ -281,3 +281,38 @@ def test_rkb708_translation_for_an_unlisted_language(  # type: ignore[no-untyped
     else:
         assert "does not list" in finding.message
     assert found(report, "RKB701") == []
+
+
+# --- RKB602 per language -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("questions", [0, 2])
+def test_rkb602_counts_each_languages_questions(  # type: ignore[no-untyped-def]
+    write_base: WriteBase, real_embedder, questions: int
+) -> None:
+    """A translation with fewer questions than `policy.min_questions` (none included)."""
+    kept = "".join(
+        f"      - {q}\n"
+        for q in ["quali carte di credito accettate", "posso pagare con PayPal"][:questions]
+    )
+    block = (
+        "    questions:\n      - quali carte di credito accettate\n      - posso pagare con PayPal\n"
+        "      - quali metodi di pagamento posso usare\n"
+    )
+    payment = PAYMENT_IT.replace(block, f"    questions:\n{kept}" if questions else "")
+    assert payment != PAYMENT_IT
+    root = _base(write_base, **{"payment-methods.yaml": payment})
+    report = check(root, real_embedder)
+    text = (root / "payment-methods.yaml").read_text(encoding="utf-8")
+    assert_one(
+        report,
+        "RKB602",
+        root / "payment-methods.yaml",
+        line_of(text, "    questions:" if questions else "  it:"),
+        contains=[
+            "Italian (it) translation",
+            f"has {questions} question",
+            "at least 3 per language",
+        ],
+    )
+    assert found(report, "RKB702") == []

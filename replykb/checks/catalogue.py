@@ -27,7 +27,8 @@ def catalogue_markdown() -> str:
     parts: list[str] = []
     for family in FAMILIES:
         parts.append(f"**{family.prefix}: {family.title}**")
-        for rule in family.rules:
+        # In code order, whichever module of the family declares each.
+        for rule in sorted(family.rules, key=lambda rule: rule.code):
             parts.append(f"### {rule.code} {rule.title} ({rule.severity})\n{rule.doc}")
     return "\n\n".join(parts) + "\n"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from ..languages import language_name
 from .registry import Family, Found
 
 if TYPE_CHECKING:
@@ -60,12 +61,15 @@ def review_age(ctx: CheckContext) -> Iterator[Found]:
 )
 def question_count(ctx: CheckContext) -> Iterator[Found]:
     """
+    Counted per language: a translation (`translations: <lang>: questions:`) needs as
+    many questions in its language as the source, none being the fewest.
     ```yaml
     questions: [hi]                          # policy.min_questions: 3
     ```
-    Fix: add the ways customers really ask it.
+    Fix: add the ways customers really ask it (in that language, for a translation).
     """
     minimum = ctx.base.settings.policy.min_questions
+    others = ctx.base.settings.languages[1:]
     for answer in ctx.base.answers:
         count = len(answer.questions)
         if count < minimum:
@@ -75,6 +79,16 @@ def question_count(ctx: CheckContext) -> Iterator[Found]:
                 f"the policy asks for at least {minimum}",
                 answer=answer.id,
             )
+        for language, translation in answer.translations.items():
+            count = len(translation.questions)
+            if language in others and count < minimum:
+                yield Found(
+                    answer.source.locate("translations", language, "questions"),
+                    f"the {language_name(language)} translation of {answer.id!r} has {count} "
+                    f"question{'s' if count != 1 else ''} in its language; the policy asks "
+                    f"for at least {minimum} per language",
+                    answer=answer.id,
+                )
 
 
 @policy.rule(

@@ -8,6 +8,10 @@ e-mail and, for a private answer on a public channel, the private message paired
 the invitation. ``nameless.txt`` holds a few answers per channel for a customer with no
 name and for one known only by a handle (the same replies: a handle is not a name), and
 with and without the ticket details an answer declares.
+
+``it/<channel>.txt`` holds the Italian replies of a small base in six languages
+(tests/language_base.py) for a customer called Giulia, on every preset channel, signed
+by an agent and by the team; ``it/nameless.txt`` the same without a name.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ from pathlib import Path
 import pytest
 
 from replykb import load_answer_base
-from replykb.models import Reply
+from replykb.channels import CHANNEL_PRESETS
+from replykb.models import AnswerBase, Reply
 from replykb.render import Renderer
 
 from .conftest import EXAMPLE_BASE
+from .language_base import load_language_base
 
 GOLDEN = Path(__file__).parent / "golden"
 BASE = load_answer_base(EXAMPLE_BASE)
@@ -90,7 +96,7 @@ def render_nameless() -> str:
 def check(name: str, rendered: str) -> None:
     golden = GOLDEN / name
     if os.environ.get("REPLYKB_UPDATE_GOLDEN"):
-        GOLDEN.mkdir(exist_ok=True)
+        golden.parent.mkdir(exist_ok=True)
         golden.write_text(rendered, encoding="utf-8")
     assert golden.read_text(encoding="utf-8") == rendered
 
@@ -102,3 +108,42 @@ def test_golden_replies(channel: str) -> None:
 
 def test_golden_replies_without_a_name() -> None:
     check("nameless.txt", render_nameless())
+
+
+# --- Italian -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def language_base(tmp_path_factory: pytest.TempPathFactory) -> AnswerBase:
+    return load_language_base(tmp_path_factory.mktemp("golden") / "base")
+
+
+def render_italian(base: AnswerBase, channel: str, customer: str | None) -> str:
+    renderer = Renderer.for_base(base)
+    sections = []
+    for answer in base.answers:
+        for agent in ("paola", None):
+            reply = renderer.render(
+                answer,
+                channel=channel,
+                agent=agent,
+                customer=customer,
+                conversation_id="golden",
+                language="it",
+            )
+            assert reply.language == "it"
+            sections.append(section(f"{answer.id} by {agent or 'the team'}", reply))
+    return "\n".join(sections)
+
+
+@pytest.mark.parametrize("channel", sorted(CHANNEL_PRESETS))
+def test_golden_italian_replies(language_base: AnswerBase, channel: str) -> None:
+    check(f"it/{channel}.txt", render_italian(language_base, channel, "Giulia"))
+
+
+def test_golden_italian_replies_without_a_name(language_base: AnswerBase) -> None:
+    rendered = [
+        f"##### {channel}\n\n{render_italian(language_base, channel, None)}"
+        for channel in ("x", "facebook", "sms", "email", "whatsapp")
+    ]
+    check("it/nameless.txt", "\n".join(rendered))

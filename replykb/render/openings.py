@@ -120,7 +120,14 @@ _MARK: Final = re.escape(ABSENT_NAME_MARK)
 _GAP: Final = r"[ \t\u00a0\u202f]*"
 # Where a sentence or a line starts: the text's start, a line break, an HTML tag.
 _LINE_START: Final = r"(?:^|(?<=[\n>]))"
+# Greetings a vocative follows after a comma ("¡Hola, Lucía, gracias", "Olá, Ana,
+# obrigado"): without the name, the greeting keeps its comma ("Hola, gracias").
+_GREETING: Final = (
+    r"\b(?:[Hh]ola|[Oo]l[áa]|[Cc]iao|[Ss]alve|[Bb]onjour|[Ss]alut|[Hh]allo|[Hh]i|[Hh]ello|[Hh]ey)"
+)
 _RULES: Final = (
+    # "Hola, M, gracias" -> "Hola, gracias"
+    (re.compile(rf"({_GREETING}{_GAP}[,，]){_GAP}{_MARK}{_GAP}[,，]"), r"\1"),
     # "Thanks, M, for writing" -> "Thanks for writing"
     (re.compile(rf"{_GAP}[,，]{_GAP}{_MARK}{_GAP}[,，]"), ""),
     # "M, we're sorry" -> "we're sorry" (capitalised below); "M!" alone -> ""

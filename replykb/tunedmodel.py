@@ -11,13 +11,15 @@ questions and leaves, next to the index::
 :func:`use_tuned` is the one hook (called by ``kb.open_index``, so the library,
 ``check``, batch and the server all get it): a tuned model is used when its verdict
 is ``used`` (it matched the base's own held-out messages better than the untuned
-model), it was made from the model the base resolves to now, and its weights have
-the sha256 recorded. Anything else matches with the untuned model, with a log line
-saying why; nothing here is an error.
+model), :func:`tuned_state` finds nothing against it (a manifest this version
+reads, made from the model the base resolves to now), and its weights have the
+sha256 recorded. Anything else matches with the untuned model, with a log line
+saying why; nothing here is an error. ``replykb check`` reports the same decision
+(RKB406, checks/tuned.py) from :func:`tuned_state`, without loading a model.
 
 A tuned model whose base's questions (or ``tune:`` settings) changed since it was
-made is *stale*: it is still used, and ``replykb check`` says so (RKB-tuned-stale in
-checks/tuned.py) with how many questions changed. Falling back to the untuned model
+made is *stale*: it is still used, and ``replykb check`` says so (RKB406) with how
+many questions changed. Falling back to the untuned model
 would change the geometry and the calibrated threshold of every answer at once, on
 any edit of any question, while the tuned model still embeds the new questions (it
 has only not been trained on them); ``replykb tune`` makes a fresh one.
@@ -143,51 +145,76 @@ class TunedModel:
     match: MatchSettings
 
 
-def read_manifest(cache: Path) -> TunedManifest | None:
-    """The cache's ``tuned.json``, or None (missing, or unreadable: logged)."""
+@dataclass(frozen=True)
+class TunedState:
+    """What the cache's ``tuned.json`` says for a base whose model is ``base_model_id``.
+
+    ``why_not`` is None when the tuned model is to be used (its weights are checked
+    when it is opened); else it says why not, as a phrase after "the tuned model".
+    ``aside``: ``replykb tune`` kept it aside (said by its report, not at every load).
+    """
+
+    manifest: TunedManifest | None
+    why_not: str | None
+    aside: bool = False
+
+
+def tuned_state(cache: Path, base_model_id: str) -> TunedState | None:
+    """The decision on the cache's tuned model, or None when there is no ``tuned.json``."""
     path = cache / TUNED_MANIFEST
     if not path.is_file():
         return None
     try:
-        return TunedManifest.model_validate_json(path.read_bytes())
-    except (OSError, ValidationError) as error:
-        log.warning("replykb: ignoring the tuned model's manifest %s (%s)", path, error)
-        return None
+        raw = json.loads(path.read_bytes())
+    except (OSError, ValueError) as error:
+        return TunedState(None, f"has an unreadable manifest {path} ({error})")
+    if not isinstance(raw, dict):
+        return TunedState(None, f"has an unreadable manifest {path} (not a JSON object)")
+    if raw.get("verdict") != "used":
+        return TunedState(None, f"was kept aside ({raw.get('reason', 'no reason')})", aside=True)
+    if raw.get("format") != TUNED_FORMAT:
+        return TunedState(
+            None,
+            f"was made by another version of replykb (tuned.json format {raw.get('format')!r}, "
+            f"this version reads {TUNED_FORMAT})",
+        )
+    try:
+        manifest = TunedManifest.model_validate(raw)
+    except ValidationError as error:
+        reason = f"{error.error_count()} invalid field(s)"
+        return TunedState(None, f"has an unreadable manifest {path} ({reason})")
+    if manifest.base_model_id != base_model_id:
+        return TunedState(manifest, "was made from another model than the base's")
+    return TunedState(manifest, None)
 
 
 def use_tuned(
     base: AnswerBase, cache: Path, base_spec: ModelSpec, digests: FileDigests
 ) -> TunedModel | None:
     """The tuned model to match ``base`` with, or None (the untuned model), logged."""
-    manifest = read_manifest(cache)
-    if manifest is None:
+    state = tuned_state(cache, base_spec.model_id)
+    if state is None:
         return None
-    if manifest.verdict != "used":  # said by `replykb tune`; not at every start
-        log.debug("replykb: the tuned model was kept aside (%s)", manifest.reason)
+    if state.aside:  # said by `replykb tune`'s report; not at every start
+        log.debug("replykb: the tuned model %s", state.why_not)
         return None
-    why_not = _unusable(manifest, base_spec)
-    if why_not is None:
+    why_not = state.why_not
+    if why_not is None and state.manifest is not None:
         try:
-            return _open(base, cache, manifest, digests)
+            return _open(base, cache, state.manifest, digests)
         except (OSError, ModelError) as error:
-            why_not = f"cannot be read ({error}); `replykb tune` makes it again"
-    log.info("replykb: matching with the untuned model: the tuned model %s", why_not)
-    return None
-
-
-def _unusable(manifest: TunedManifest, base_spec: ModelSpec) -> str | None:
-    if manifest.format != TUNED_FORMAT:
-        return "was made by another version of replykb; run `replykb tune` again"
-    if manifest.verdict != "used":
-        return f"was kept aside ({manifest.reason})"
-    if manifest.base_model_id != base_spec.model_id:
-        return "was tuned from another model than the base's; run `replykb tune` again"
+            why_not = f"cannot be read ({error})"
+    log.info(
+        "replykb: matching with the untuned model: the tuned model %s; `replykb tune` makes "
+        "it again",
+        why_not,
+    )
     return None
 
 
 def _open(
     base: AnswerBase, cache: Path, manifest: TunedManifest, digests: FileDigests
-) -> TunedModel | None:
+) -> TunedModel:
     folder = cache / manifest.folder / MODEL_FOLDER
     weights = folder / "model.safetensors"
     if digests.sha256(weights) != manifest.weights_sha256:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..embed import resolve_model
 from ..errors import ModelError
-from ..tunedmodel import read_manifest, staleness
+from ..tunedmodel import staleness, tuned_state
 from .matching import matching
 from .registry import Found
 
@@ -33,7 +33,8 @@ def stale_tuned_model(ctx: CheckContext) -> Iterator[Found]:
     (added, removed or edited since), or with other `tune:` settings. It is still used,
     with the threshold calibrated for it: new questions are matched, but the model has
     not learnt them. A tuned model made from another model than the base's `model:` is
-    not used at all (matching falls back to the untuned model) and is reported too.
+    not used at all (matching falls back to the untuned model) and is reported too, as is
+    one made by another version of replykb or whose `tuned.json` cannot be read.
     ```yaml
     # billing/double-charge.yaml, after `replykb tune`:
     questions:
@@ -42,22 +43,23 @@ def stale_tuned_model(ctx: CheckContext) -> Iterator[Found]:
     ```
     Fix: run `replykb tune` (or `replykb build --tune` in CI) again.
     """
-    manifest = read_manifest(ctx.cache_dir)
-    if manifest is None or manifest.verdict != "used":
-        return
-    where = ctx.base.settings_source.locate("tune")
     try:
         model_id = resolve_model(ctx.base.settings.model, base_root=ctx.base.root).model_id
     except ModelError:
         return  # the base's model is missing: reported where the index is opened
-    if model_id != manifest.base_model_id:
+    state = tuned_state(ctx.cache_dir, model_id)
+    if state is None or state.aside:
+        return
+    where = ctx.base.settings_source.locate("tune")
+    if state.why_not is not None or state.manifest is None:
+        # The decision kb.open_index takes (tunedmodel.use_tuned), said here too.
         yield Found(
             where,
-            "the tuned model was made from another model than the base's; it is not used "
-            "(matching falls back to the untuned model)",
+            f"the tuned model {state.why_not}; it is not used (matching falls back to the "
+            "untuned model)",
         )
         return
-    moved = staleness(manifest, ctx.base)
+    moved = staleness(state.manifest, ctx.base)
     if moved.stale:
         yield Found(
             where,

@@ -48,8 +48,10 @@ def build(kb_path: Path, tune: bool, cache_dir: Path | None, as_json: bool, quie
         # used, which open_index picks up by itself.
         from ..learn.tune import tune_base
         from ..loader import load_answer_base
+        from .tune import shown_progress
 
-        tuned = tune_base(load_answer_base(kb_path), cache_dir)
+        with shown_progress(not (quiet or as_json)) as bars:
+            tuned = tune_base(load_answer_base(kb_path), cache_dir, progress=bars)
         if not as_json:
             click.echo(tuned.text() if not quiet else f"tune: {tuned.verdict}: {tuned.reason}")
     report = build_cache(kb_path, cache_dir=cache_dir)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,59 @@ class _Bars:
             self.bar = None
 
 
+class _Lines:
+    """Progress as plain lines on stderr, for a CI log or a file (click's bar shows
+    nothing there but its label): one line per tenth of the steps, or after
+    ``every`` seconds without one, whichever comes first, and the last step."""
+
+    def __init__(self, every: float = 60.0) -> None:
+        self.every = every
+        self.phase: str | None = None
+        self.tenth = 0
+        self.last = 0.0
+
+    def __call__(self, phase: str, done: int, total: int, seconds: float) -> None:
+        if phase != self.phase:
+            self.phase, self.tenth, self.last = phase, 0, 0.0
+            click.echo(f"{_PHASES.get(phase, phase)}: {total} steps", err=True)
+        tenth = done * 10 // total
+        if tenth == self.tenth and seconds - self.last < self.every and done != total:
+            return
+        self.tenth, self.last = tenth, seconds
+        left = seconds / done * (total - done)
+        click.echo(
+            f"  step {done}/{total} ({done / total:.0%}), {_duration(seconds)} so far, "
+            f"about {_duration(left)} left",
+            err=True,
+        )
+
+    def close(self) -> None:
+        pass
+
+
+@contextmanager
+def shown_progress(show: bool) -> Iterator[_Bars | _Lines | None]:
+    """What ``replykb tune`` and ``replykb build --tune`` show while training: a bar
+    with the time left on a terminal, plain lines elsewhere (a CI log), or nothing."""
+    if not show:
+        yield None
+        return
+    bars = _Bars() if sys.stderr.isatty() else _Lines()
+    try:
+        yield bars
+    finally:
+        bars.close()
+
+
+def _duration(seconds: float) -> str:
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    return f"{whole // 3600} h {whole // 60 % 60:02d} min"
+
+
 @click.command(name="tune")
 @base_options(positional=True)
 @click.option(
@@ -78,12 +133,8 @@ def tune(kb_path: Path, force: bool, cache_dir: Path | None, as_json: bool, quie
     from ..loader import load_answer_base
 
     base = load_answer_base(kb_path)
-    bars = None if quiet or as_json else _Bars()
-    try:
+    with shown_progress(not (quiet or as_json)) as bars:
         result = tune_base(base, cache_dir, force=force, progress=bars)
-    finally:
-        if bars is not None:
-            bars.close()
     if as_json:
         click.echo(result.model_dump_json(indent=2))
     elif not quiet:

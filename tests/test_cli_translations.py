@@ -71,11 +71,11 @@ def test_the_listing_says_what_needs_work_where_and_exits_1(runner: CliRunner, b
     refund, parcel = _hash_of(base, "refund"), _hash_of(base, "parcel")
     assert result.stdout == (
         "Italian (it): 1 missing, 0 stale, 1 unmarked, 1 current\n"
-        f"  unmarked  parcel  {base}/a/parcel.yaml:6  review it, then --mark-current parcel it\n"
+        f"  unmarked  parcel   {base}/a/parcel.yaml:6  review it, then --mark-current parcel it\n"
         f"  missing   voucher  {base}/a/voucher.yaml:2\n"
         "French (fr): 1 missing, 2 stale, 0 unmarked, 0 current\n"
-        f"  stale     parcel  {base}/a/parcel.yaml:10  recorded 000000000000, source now {parcel}\n"
-        f"  stale     refund  {base}/a/refund.yaml:11  recorded 000000000000, source now {refund}\n"
+        f"  stale     parcel   {base}/a/parcel.yaml:10  recorded 000000000000, source now {parcel}\n"
+        f"  stale     refund   {base}/a/refund.yaml:11  recorded 000000000000, source now {refund}\n"
         f"  missing   voucher  {base}/a/voucher.yaml:2\n"
     )
 

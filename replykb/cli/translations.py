@@ -108,14 +108,15 @@ def _print_language(report: LanguageReport, *, verbose: bool, quiet: bool) -> No
     if not quiet:
         counts = ", ".join(f"{count} {state}" for state, count in report.counts.items())
         click.echo(click.style(f"{report.name} ({report.language}): {counts}", bold=True))
-    for status in report.translations:
-        if status.needs_work or verbose:
-            click.echo(f"  {_describe(status)}")
+    shown = [status for status in report.translations if status.needs_work or verbose]
+    width = max((len(status.answer_id) for status in shown), default=0)
+    for status in shown:
+        click.echo(f"  {_describe(status, width)}")
 
 
-def _describe(status: TranslationStatus) -> str:
+def _describe(status: TranslationStatus, width: int) -> str:
     where = f"{status.location.file}:{status.location.line}"
-    text = f"{status.state:<8}  {status.answer_id}  {where}"
+    text = f"{status.state:<8}  {status.answer_id:<{width}}  {where}"
     if status.state == "stale":
         text += f"  recorded {status.recorded}, source now {status.current}"
     elif status.state == "unmarked":

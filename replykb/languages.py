@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from .details import DetailSpec
 from .models import Answer, AnswerBase, Location, SourceMap
 
 __all__ = [
@@ -95,7 +96,8 @@ def has_translation(answer: Answer, language: str) -> bool:
 
 def localized(answer: Answer, language: str) -> Answer:
     """``answer`` as it reads in ``language``: questions, answer, short, facts and tests
-    are the translation's; id, link, private, tone, details, tags... are the answer's.
+    are the translation's, and so is each detail's fallback the translation gives; id,
+    link, private, tone, tags... are the answer's.
 
     The source language, or a language the answer has no translation for, returns
     ``answer`` itself (check :func:`has_translation` first). The copy's ``source``
@@ -104,11 +106,21 @@ def localized(answer: Answer, language: str) -> Answer:
     translation = answer.translations.get(language)
     if translation is None:
         return answer
-    copy = answer.model_copy(
-        update={name: getattr(translation, name) for name in TRANSLATED_FIELDS}
-    )
+    update: dict[str, Any] = {name: getattr(translation, name) for name in TRANSLATED_FIELDS}
+    update["details"] = {
+        name: _translated_detail(spec, translation.details.get(name))
+        for name, spec in answer.details.items()
+    }
+    copy = answer.model_copy(update=update)
     copy._source = _translation_source(answer.source, language)
     return copy
+
+
+def _translated_detail(spec: DetailSpec, translated: DetailSpec | None) -> DetailSpec:
+    if translated is None:
+        return spec
+    given = translated.model_dump(exclude_none=True)
+    return spec.model_copy(update=given)
 
 
 def _translation_source(source: SourceMap, language: str) -> SourceMap:
@@ -120,7 +132,7 @@ def _translation_source(source: SourceMap, language: str) -> SourceMap:
         if not (path and path[0] in TRANSLATED_FIELDS)
     }
     for path, position in source.positions.items():
-        if path[:2] == prefix and len(path) > 2 and path[2] in TRANSLATED_FIELDS:
+        if path[:2] == prefix and len(path) > 2 and path[2] in (*TRANSLATED_FIELDS, "details"):
             positions[path[2:]] = position
     return SourceMap(file=source.file, positions=positions)
 

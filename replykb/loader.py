@@ -136,6 +136,7 @@ def load_answer_base(path: str | Path) -> AnswerBase:
         if (text := read_text(file, problems)) is not None
     }
 
+    problems += [problem for answer in answers for problem in _detail_problems(answer)]
     if settings is not None:
         problems += _reference_problems(settings, settings_source)
     elif not problems:
@@ -285,6 +286,23 @@ def _reference_problems(settings: Settings, source: SourceMap) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def _detail_problems(answer: Answer) -> list[Problem]:
+    """A translation may give only the fallbacks of details its answer declares."""
+    declared = ", ".join(sorted(answer.details)) or "none"
+    return [
+        Problem(
+            code="RKB003",
+            location=answer.source.locate("translations", language, "details", name),
+            field=f"translations.{language}.details.{name}",
+            message=f"the answer declares no detail {name!r} (declared: {declared}); "
+            "declare it under the answer's `details:` first, or fix the name",
+        )
+        for language, translation in answer.translations.items()
+        for name in translation.details
+        if name not in answer.details
+    ]
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from .details import DetailName, DetailSpec
 from .locations import Location
 
 __all__ = [
@@ -147,3 +148,7 @@ class AnswerTranslation(FromYaml):
     short: Text | None = None
     facts: list[Text] = Field(default_factory=list)
     tests: list[Text] = Field(default_factory=list)
+    # A ticket detail's fallback (and description) in this language, for details the
+    # answer declares: `details: {order_id: {fallback: il tuo ordine}}`; a detail not
+    # given here keeps the source's.
+    details: dict[DetailName, DetailSpec] = Field(default_factory=dict)

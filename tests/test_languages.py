@@ -370,3 +370,49 @@ def test_translation_status_says_current_stale_unmarked_and_missing(
     assert (missing.state, missing.recorded) == ("missing", None) and missing.needs_work
     assert missing.location.line == _line_of(root, "a/refund.yaml", "translations:")
     assert [s.language for s in translation_status(base, ("fr",))] == ["fr"] * 3
+
+
+# --- ticket details in another language ---------------------------------------------------
+
+ORDER = """\
+questions: [Where is my order?]
+answer: "{{ details.order_id }} is on its way."
+details:
+  order_id: {fallback: your order, description: The order number}
+translations:
+  it:
+    answer: "{{ details.order_id }} è in arrivo."
+    details:
+      order_id: {fallback: il tuo ordine}
+"""
+
+
+def test_a_translation_gives_its_own_detail_fallback(write_base: WriteBase) -> None:
+    from replykb.render.renderer import Renderer
+
+    root = write_base({"replykb.yaml": SETTINGS, "a/order.yaml": ORDER})
+    base = load_answer_base(root)
+    order = base.answer("order")
+    italian = localized(order, "it").details["order_id"]
+    assert (italian.fallback, italian.description) == ("il tuo ordine", "The order number")
+    assert order.details["order_id"].fallback == "your order"
+    renderer = Renderer.for_base(base)
+    for language, expected in [("it", "il tuo ordine è in arrivo."), ("en", "your order is")]:
+        reply = renderer.render(order, channel="email", language=language)
+        assert expected in reply.text, reply.text
+    told = renderer.render(order, channel="email", language="it", details={"order_id": "FH1"})
+    assert "FH1 è in arrivo." in told.text
+
+
+def test_a_translated_detail_the_answer_does_not_declare_is_located(
+    write_base: WriteBase,
+) -> None:
+    text = ORDER.replace("      order_id: {fallback: il", "      order_number: {fallback: il")
+    root = write_base({"replykb.yaml": SETTINGS, "a/order.yaml": text})
+    (problem,) = _problems(root)
+    line = _line_of(root, "a/order.yaml", "order_number")
+    assert problem == (
+        f"{root / 'a/order.yaml'}:{line}:7: translations.it.details.order_number: the answer "
+        "declares no detail 'order_number' (declared: order_id); declare it under the "
+        "answer's `details:` first, or fix the name"
+    )

@@ -416,3 +416,18 @@ def test_a_translated_detail_the_answer_does_not_declare_is_located(
         "declares no detail 'order_number' (declared: order_id); declare it under the "
         "answer's `details:` first, or fix the name"
     )
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "line", "words"),
+    [
+        ("replykb.yaml", "brand: Acme\nlangauges: [en, it]\n", 2, "did you mean `languages`?"),
+        ("a/x.yaml", REFUND_EN + "translation:\n  it: {answer: c}\n", 3, "`translations`?"),
+    ],
+)
+def test_a_misspelt_languages_or_translations_key_gets_a_did_you_mean(
+    write_base: WriteBase, file: str, text: str, line: int, words: str
+) -> None:
+    root = write_base({"a/x.yaml": REFUND_EN, file: text})
+    (problem,) = _problems(root)
+    assert problem.startswith(f"{root / file}:{line}:1: ") and words in problem

@@ -57,6 +57,7 @@ __all__ = [
     "TEMPLATES_DIR",
     "content_fingerprint",
     "load_answer_base",
+    "load_answer_file",
 ]
 
 # What each kind of file must hold, for the messages about a file that holds something else.
@@ -161,6 +162,19 @@ def load_answer_base(path: str | Path) -> AnswerBase:
         fingerprint=content_fingerprint(settings, answers, templates),
         settings_source=settings_source,
     )
+
+
+def load_answer_file(file: str | Path) -> Answer:
+    """One answer file, validated alone (settings and other files unread), for a tool
+    that has just edited it; :class:`AnswerBaseError` with its located problems."""
+    problems: list[Problem] = []
+    answer = _load_answer(Path(file), problems)
+    if answer is not None:
+        problems += _detail_problems(answer)
+    if problems:
+        raise AnswerBaseError(problems)
+    assert answer is not None  # every way an answer fails to load records a problem
+    return answer
 
 
 def content_fingerprint(

@@ -6,7 +6,7 @@ The mark is an in-place text edit, not a YAML dump: comments, key order, quoting
 layout stay as the team wrote them. Only one span changes (the value of ``source:``,
 or a new ``source:`` line after the language's key); the edited text must parse to the
 same data plus the hash before it replaces the file (atomically, keeping the file's
-mode), and the base is reloaded afterwards to prove the translation is now current.
+mode), and each edited file is read back to prove the translation is now current.
 Anything the edit cannot do safely is an :class:`EditError` naming the file, the line
 and what to do instead, and no file is left changed.
 """
@@ -33,7 +33,7 @@ from .languages import (
     source_hash,
     translation_status,
 )
-from .loader import load_answer_base
+from .loader import load_answer_file
 from .models import AnswerBase
 
 __all__ = [
@@ -139,8 +139,9 @@ def mark_current(base: AnswerBase, marks: Sequence[tuple[str, str]]) -> list[Mar
 
     Every mark is checked before any file is written (the answer exists, the language is
     one of the base's translations and the answer has it, the file is writable and the
-    edit is safe), so an error leaves every file as it was. After writing, the base is
-    reloaded and each translation must read as current; if not, the files are restored.
+    edit is safe), so an error leaves every file as it was. After writing, each edited
+    file is read back and its translation must read as current; if not, the files are
+    restored.
     """
     plans: dict[Path, tuple[str, str]] = {}  # file -> (text before, text after)
     results = []
@@ -178,7 +179,7 @@ def mark_current(base: AnswerBase, marks: Sequence[tuple[str, str]]) -> list[Mar
             if after != before:
                 _write_atomically(file, after)
                 written.append((file, before))
-        _verify(base, results)
+        _verify(results)
     except BaseException:
         for file, before in written:
             with contextlib.suppress(OSError):
@@ -187,10 +188,12 @@ def mark_current(base: AnswerBase, marks: Sequence[tuple[str, str]]) -> list[Mar
     return results
 
 
-def _verify(base: AnswerBase, results: list[Marked]) -> None:
-    reloaded = load_answer_base(base.root)
+def _verify(results: list[Marked]) -> None:
+    """Each edited file, read back from the disk, holds its answer with the translation
+    current. Only the edited files are read: another file of the base being mid-edit
+    (a colleague saving) must not undo these marks."""
     for marked in results:
-        answer = reloaded.answer(marked.answer_id)
+        answer = load_answer_file(marked.file)
         recorded = answer.translations[marked.language].source
         if recorded != marked.source or source_hash(answer) != marked.source:
             raise EditError(

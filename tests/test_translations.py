@@ -250,3 +250,11 @@ def test_a_symlinked_answer_file_is_edited_where_it_lives(tmp_path: Path) -> Non
     mark_current(load_answer_base(root), [("refund", "it")])
     assert (root / "a" / "refund.yaml").is_symlink()
     assert 'source: "' in real.read_text(encoding="utf-8")
+
+
+def test_another_file_broken_meanwhile_does_not_undo_the_marks(tmp_path: Path) -> None:
+    root = _base(tmp_path, {"refund": BLOCK, "other": BLOCK})
+    base = load_answer_base(root)
+    (root / "a" / "other.yaml").write_text("questions: [half-saved\n")  # a colleague saving
+    (marked,) = mark_current(base, [("refund", "it")])
+    assert f'source: "{marked.source}"' in (root / "a" / "refund.yaml").read_text()

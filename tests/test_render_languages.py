@@ -22,7 +22,8 @@ from replykb.render.names import ABSENT_NAME_MARK
 from replykb.render.phrases import BUILTIN_LANGUAGES, PHRASES
 from replykb.render.texts import fallback_texts
 
-from .language_base import LANGUAGES, load_language_base
+from .check_helpers import check, found, line_of
+from .language_base import LANGUAGES, load_language_base, write_language_base
 
 OTHER_LANGUAGES = [code for code in LANGUAGES if code != "en"]
 TONES = ["neutral", "apology", "thanks"]
@@ -474,3 +475,26 @@ def test_builtin_nameless_forms_are_the_named_ones_without_the_name(language: st
         for named, nameless in pairs:
             elided = elide_absent_name(named.replace("{{ customer.name }}", ABSENT_NAME_MARK))
             assert elided == nameless, (named, nameless)
+
+
+# --- `replykb check` reads the per-language texts as templates ------------------------------
+
+
+def test_check_reads_per_language_templates_and_openings(tmp_path: Path, real_embedder) -> None:  # type: ignore[no-untyped-def]
+    """A language's invitation template may print ``invitation``; a misspelt variable in
+    a translated opening or invitation is RKB102 at its line of replykb.yaml."""
+    settings = (
+        "translations:\n  it:\n    openings:\n      neutral:\n"
+        '        - "Ciao {{ custmer.name }}!"\n'
+        '    private_invite: "Scrivici in privato, {{ nome }}."\n'
+    )
+    files = {"templates/it/private_invite.j2": "{{ invitation }} A presto!"}
+    root = write_language_base(tmp_path / "base", settings=settings, files=files)
+    report = check(root, real_embedder)
+    text = (root / "replykb.yaml").read_text(encoding="utf-8")
+    findings = [f for f in found(report, "RKB102") if f.location.file.endswith("replykb.yaml")]
+    assert sorted((f.location.line, f.message.split("`")[1]) for f in findings) == [
+        (line_of(text, "custmer"), "custmer"),
+        (line_of(text, "private_invite:"), "nome"),
+    ]
+    assert not [f for f in found(report, "RKB102") if "private_invite.j2" in f.location.file]

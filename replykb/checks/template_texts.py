@@ -96,16 +96,32 @@ def read_template_texts(ctx: BaseView) -> tuple[TemplateText, ...]:
         )
 
     for name, source in sorted(ctx.base.templates.items()):
-        kind: TemplateKind = "invite" if name == PRIVATE_INVITE_TEMPLATE else "channel"
+        # templates/<lang>/private_invite.j2 is a language's invitation template.
+        invite = name.rsplit("/", 1)[-1] == PRIVATE_INVITE_TEMPLATE
+        kind: TemplateKind = "invite" if invite else "channel"
         add(f"template {name}", source, ctx.template_location(name), kind, maps_lines=True)
     settings = ctx.base.settings
-    for key in ("openings", "anonymous_openings"):
-        lists: dict[Tone, list[str]] = getattr(settings, key)
-        for tone, variants in lists.items():
-            for i, variant in enumerate(variants):
-                location = ctx.base.settings_source.locate(key, tone, i)
-                what = f"{key[:-1].replace('_', ' ')} {tone} #{i + 1}"
-                add(what, variant, location, "opening", maps_lines=False)
+    # The source language's openings, then each language's under `translations.<lang>`.
+    holders: list[tuple[tuple[str, ...], Any]] = [((), settings)]
+    holders += [(("translations", code), texts) for code, texts in settings.translations.items()]
+    for prefix, holder in holders:
+        for key in ("openings", "anonymous_openings"):
+            lists: dict[Tone, list[str]] = getattr(holder, key)
+            for tone, variants in lists.items():
+                for i, variant in enumerate(variants):
+                    location = ctx.base.settings_source.locate(*prefix, key, tone, i)
+                    what = f"{'.'.join((*prefix, ''))}{key[:-1].replace('_', ' ')} {tone} #{i + 1}"
+                    add(what, variant, location, "opening", maps_lines=False)
+        invitation = getattr(holder, "private_invite", None) if prefix else None
+        if invitation is not None:
+            location = ctx.base.settings_source.locate(*prefix, "private_invite")
+            add(
+                f"{'.'.join(prefix)}.private_invite",
+                invitation,
+                location,
+                "answer",
+                maps_lines=False,
+            )
     for answer in ctx.base.answers:
         for key in ("answer", "short"):
             text = getattr(answer, key)

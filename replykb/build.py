@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ._version import __version__
 from .cachefiles import write_error
 from .errors import CacheError
-from .index import MANIFEST, IndexManifest, cache_folder, index_key, index_rows
+from .index import MANIFEST, IndexManifest, cache_folder, index_key, index_rows, row_languages
 from .kb import open_index
 from .loader import load_answer_base
 from .onnxmodel import EXPORT_MANIFEST, OnnxEmbedder
@@ -68,8 +68,8 @@ def build_cache(
     before = _stamps(cache)
     embedder, index = open_index(base, cache, model=model)
     after = _stamps(cache)
-    rows = index_rows(base)
-    manifest = _index_manifest(cache, index_key(rows, embedder.model_id), embedder.model_id)
+    key = index_key(index_rows(base), embedder.model_id, row_languages(base))
+    manifest = _index_manifest(cache, key, embedder.model_id)
     if manifest is None:
         raise CacheError(_not_kept(cache, "its index"))
     fast_path: Made | Literal["unavailable"]

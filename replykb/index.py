@@ -73,7 +73,10 @@ class QuestionIndex:
     """Every question's normalized vector, for cosine scoring by inner product.
 
     Row ``i`` holds question ``i`` of answer ``answer_ids[row_answer[i]]``; the rows
-    of one answer are contiguous. The matcher scores ``vectors`` itself (match.py).
+    of one answer are contiguous (its source-language questions, then each other
+    language's, in the order of ``languages:``). ``row_language[i]`` is the language
+    of row ``i``'s question; empty when every row is in the source language (an index
+    made by hand or by ``replykb tune``). The matcher scores ``vectors`` itself (match.py).
     """
 
     vectors: Vectors
@@ -83,6 +86,7 @@ class QuestionIndex:
     # Set when a tuned model is used: the threshold and margin calibrated for it
     # (tunedmodel.py), which replace the base's `match:` settings.
     match: MatchSettings | None = None
+    row_language: tuple[str, ...] = ()
 
     @property
     def size(self) -> int:
@@ -111,8 +115,29 @@ class IndexManifest(BaseModel):
 
 
 def index_rows(base: AnswerBase) -> list[tuple[str, str]]:
-    """(answer id, question) per index row, in a stable order."""
-    return [(answer.id, question) for answer in base.answers for question in answer.questions]
+    """(answer id, question) per index row, in a stable order: each answer's questions
+    in the source language, then those of its translations into the base's other
+    languages (in the order of ``languages:``). :func:`row_languages` gives each row's
+    language; a base with one language has exactly the rows it always had."""
+    return [(answer_id, question) for answer_id, question, _ in language_rows(base)]
+
+
+def language_rows(base: AnswerBase) -> list[tuple[str, str, str]]:
+    """(answer id, question, language) per index row, in :func:`index_rows`' order."""
+    source, *others = base.settings.languages
+    rows: list[tuple[str, str, str]] = []
+    for answer in base.answers:
+        rows.extend((answer.id, question, source) for question in answer.questions)
+        for language in others:
+            translation = answer.translations.get(language)
+            if translation is not None:
+                rows.extend((answer.id, question, language) for question in translation.questions)
+    return rows
+
+
+def row_languages(base: AnswerBase) -> tuple[str, ...]:
+    """Each index row's language, in :func:`index_rows`' order."""
+    return tuple(language for _, _, language in language_rows(base))
 
 
 def base_texts(base: AnswerBase) -> list[str]:
@@ -121,12 +146,22 @@ def base_texts(base: AnswerBase) -> list[str]:
     The embedding cache keeps all of them, so a re-check of an unchanged base encodes nothing.
     """
     texts = [text for answer in base.answers for text in (*answer.questions, *answer.tests)]
+    for answer in base.answers:
+        for translation in answer.translations.values():
+            texts.extend((*translation.questions, *translation.tests))
+    for language_texts in base.settings.translations.values():
+        texts.extend(language_texts.out_of_scope)
     return texts + list(base.settings.out_of_scope)
 
 
-def index_key(rows: Sequence[tuple[str, str]], model_id: str) -> str:
-    """What the index content depends on: the questions, their answers, the model."""
-    payload = json.dumps({"model": model_id, "rows": rows}, ensure_ascii=False)
+def index_key(rows: Sequence[tuple[str, str]], model_id: str, languages: Sequence[str] = ()) -> str:
+    """What the index content depends on: the questions, their answers, the model, and
+    the rows' languages when some are not the source's (a one-language base's key is the
+    one it always had)."""
+    content: dict[str, object] = {"model": model_id, "rows": rows}
+    if len(set(languages)) > 1:
+        content["languages"] = list(languages)
+    payload = json.dumps(content, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -149,14 +184,14 @@ def load_or_build_index(
     ``digests`` spares re-hashing an index file that has not changed since it was verified.
     """
     cache = cache_folder(base, cache_dir)
-    rows = index_rows(base)
-    key = index_key(rows, embedder.model_id)
+    rows, languages = index_rows(base), row_languages(base)
+    key = index_key(rows, embedder.model_id, languages)
     answer_ids = tuple(answer.id for answer in base.answers)
     checked = _verified_manifest(cache, key, embedder, len(rows), digests or FileDigests(None))
     if isinstance(checked, IndexManifest):
         try:
             vectors = _read_index(cache / checked.index_file, len(rows), checked.dimension)
-            return _make_index(vectors, rows, answer_ids, embedder.model_id)
+            return _make_index(vectors, rows, answer_ids, embedder.model_id, languages)
         except (OSError, RuntimeError, ValueError) as error:
             reason = f"its index file cannot be used ({error})"
     else:
@@ -164,7 +199,7 @@ def load_or_build_index(
     log.info("replykb: building the index of %s: %s", base.root, reason)
     texts = [question for _, question in rows]
     vectors = EmbeddingCache(cache, embedder).encode(texts, keep=base_texts(base))
-    index = _make_index(vectors, rows, answer_ids, embedder.model_id)
+    index = _make_index(vectors, rows, answer_ids, embedder.model_id, languages)
     _write_index(cache, index, key, base.fingerprint)
     return index
 
@@ -259,9 +294,16 @@ def _read_with_faiss(path: Path, count: int, dimension: int) -> Vectors:
 
 
 def _make_index(
-    vectors: Vectors, rows: list[tuple[str, str]], answer_ids: tuple[str, ...], model_id: str
+    vectors: Vectors,
+    rows: list[tuple[str, str]],
+    answer_ids: tuple[str, ...],
+    model_id: str,
+    languages: tuple[str, ...],
 ) -> QuestionIndex:
-    return QuestionIndex(vectors, answer_ids, _row_answer(rows, answer_ids), model_id)
+    # One language: no row languages, exactly the index a one-language base always had.
+    row_language = languages if len(set(languages)) > 1 else ()
+    row_answer = _row_answer(rows, answer_ids)
+    return QuestionIndex(vectors, answer_ids, row_answer, model_id, row_language=row_language)
 
 
 def _row_answer(rows: list[tuple[str, str]], answer_ids: tuple[str, ...]) -> npt.NDArray[np.int32]:

@@ -9,7 +9,6 @@ ambiguous match offers.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -18,16 +17,25 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from . import fastpath, tunedmodel
-from .embed import Embedder, resolve_model
+from .embed import Embedder
 from .errors import MessageError, ReplyKBError, UnknownNameError
-from .index import FileDigests, cache_folder, index_rows, load_or_build_index
+from .kbindex import open_index as open_index
 from .loader import load_answer_base
-from .match import Matcher
+from .match import LanguageMatchers, Matcher
 from .models import Answer, AnswerBase, Customer, Match, Reply, Settings, Suggestion
+from .prepare.language import choose_language, warm_up
 from .render import Renderer
 from .render.windows import aware_time, current_time
-from .triage import Work, checked_message, checked_type, close_answers, prepare
+from .triage import (
+    Work,
+    checked_language,
+    checked_message,
+    checked_type,
+    make_suggestion,
+    matched_language,
+    prepare,
+)
+from .triage import close_answers as close_answers
 from .triage_models import (
     Feedback,
     FeedbackEvent,
@@ -105,6 +113,9 @@ class KnowledgeBase:
         self.embedder = embedder
         self.index = index
         self.matcher = Matcher.from_index(index, base.settings.match)
+        # Per language, the matcher over its questions (a base with one language: none).
+        self.matchers = LanguageMatchers.from_index(index, base.settings.match, self.matcher)
+        warm_up(base.settings.languages)  # the language detector, for several languages
         self.renderer = Renderer.for_base(base)
         self._observers: tuple[Observer, ...] = ()
         for observer in observers:
@@ -237,13 +248,19 @@ class KnowledgeBase:
 
     # --- one message ------------------------------------------------------------------
 
-    def match(self, message: str, *, k: int = 3) -> Match:
+    def match(self, message: str, *, k: int = 3, language: str | None = None) -> Match:
         """Match one message: ``confident`` (send it), ``ambiguous`` (an agent picks) or
         ``no_match`` (a person answers). Messages longer than 4,096 characters are
-        matched on their first 4,096 characters."""
+        matched on their first 4,096 characters. On a base with several languages the
+        message's own language's questions come first, as in :meth:`suggest`."""
         k = _at_least_one(k, "k")
+        checked_language(language, self.settings)
         (query,) = self.embedder.encode([checked_message(message)])
-        return self.matcher.match(query, k=k)
+        return self._match_vector(message, query, k, language)
+
+    def _match_vector(self, text: str, query: Vectors, k: int, language: str | None) -> Match:
+        choice = choose_language(text, self.settings.languages, language)
+        return self.matchers.match(query, k=k, language=matched_language(choice))
 
     def render(
         self,
@@ -256,6 +273,7 @@ class KnowledgeBase:
         details: Mapping[str, str | int | None] | None = None,
         last_customer_message_at: datetime | str | None = None,
         now: datetime | None = None,
+        language: str | None = None,
     ) -> Reply:
         """Answer ``answer_id`` rendered for ``channel``, signed by ``agent``, fitted to the
         channel's limit. ``customer`` is a display name, an ``@handle`` or a
@@ -263,9 +281,13 @@ class KnowledgeBase:
         ``details`` are the ticket's (``{"order_id": "FH1234567"}``), printed where the
         answer uses them (README: "Ticket details"). ``reply.window`` says whether it may
         be sent ``now`` (default: the clock), the customer having last written at
-        ``last_customer_message_at`` (README: "Channel rules")."""
+        ``last_customer_message_at`` (README: "Channel rules"). ``language`` is one of
+        the base's ``languages:`` (default: the source language)."""
         if isinstance(conversation_id, str) and (problem := unicode_problem(conversation_id)):
             raise MessageError(f"`conversation_id` is not valid Unicode text: {problem}")
+        if language is not None and not isinstance(language, str):
+            raise MessageError(f"`language` must be text, not {type(language).__name__}")
+        checked_language(language, self.settings)
         return self.renderer.render(
             self.base.answer(answer_id),
             channel=channel,
@@ -279,6 +301,7 @@ class KnowledgeBase:
                 else aware_time(last_customer_message_at, "last_customer_message_at")
             ),
             now=now,
+            language=language,
         )
 
     def suggest(
@@ -293,6 +316,7 @@ class KnowledgeBase:
         last_customer_message_at: datetime | str | None = None,
         now: datetime | None = None,
         k: int = 3,
+        language: str | None = None,
     ) -> Suggestion:
         """Match ``message`` and render the reply to send on ``channel``.
 
@@ -300,9 +324,12 @@ class KnowledgeBase:
         ``suggestion.alternatives`` holds a reply for each answer too close to call.
         ``no_match``: no reply; a person answers. ``details`` are the ticket's, printed
         where the answer uses them; ``last_customer_message_at`` (with ``now``, default
-        the clock) gives every reply its ``window``. Raises :class:`MessageError` for a
+        the clock) gives every reply its ``window``. ``language`` (one of the base's
+        ``languages:``) is the reply's; by default a base with several languages detects
+        the message's, falling back to the source language when unsure
+        (``suggestion.language`` says which and why). Raises :class:`MessageError` for a
         message (or conversation id, details, time) that cannot be used, and
-        :class:`UnknownNameError` for an unknown channel or agent.
+        :class:`UnknownNameError` for an unknown channel, agent or language.
         """
         checked_type(message)
         k = _at_least_one(k, "k")
@@ -314,6 +341,7 @@ class KnowledgeBase:
             "conversation_id": conversation_id,
             "details": details,
             "last_customer_message_at": last_customer_message_at,
+            "language": language,
         }
         # One `now` for the reply and every alternative, as suggest_many does.
         moment = current_time() if now is None else aware_time(now, "now")
@@ -337,7 +365,7 @@ class KnowledgeBase:
 
         Each item is a :class:`TriageRequest` or a mapping of its fields (``message``,
         ``channel``, ``agent``, ``customer``, ``conversation_id``, ``details``,
-        ``last_customer_message_at``, ``id``, ``line``). Reply windows are those at
+        ``last_customer_message_at``, ``language``, ``id``, ``line``). Reply windows are those at
         ``now``, the same for every item (default: the clock, read once per call).
         Messages are encoded ``batch_size`` at a time; each result is exactly what
         :meth:`suggest` gives for the same fields, alternatives included. An item that
@@ -369,8 +397,8 @@ class KnowledgeBase:
             yield from self._match_batch(batch, k)
 
     def _match_batch(self, messages: list[str], k: int) -> Iterator[Match]:
-        for query in self._encode(messages):
-            yield self.matcher.match(query, k=k)
+        for message, query in zip(messages, self._encode(messages), strict=True):
+            yield self._match_vector(message, query, k, None)
 
     # --- the triage core --------------------------------------------------------------
 
@@ -385,7 +413,7 @@ class KnowledgeBase:
         encode_each = (time.perf_counter() - started) / max(len(ready), 1)
         for work, vector in zip(ready, vectors, strict=True):
             started = time.perf_counter()
-            work.match = self.matcher.match(vector, k=k)
+            work.match = self.matchers.match(vector, k=k, language=matched_language(work.language))
             matched = time.perf_counter()
             try:
                 work.suggestion = self._suggestion(work, work.match, now)
@@ -413,40 +441,7 @@ class KnowledgeBase:
         return [self.embedder.encode([message])[0] for message in messages]
 
     def _suggestion(self, work: Work, match: Match, now: datetime) -> Suggestion:
-        """The one policy: a confident match gets its reply, an ambiguous one a reply per
-        close answer (:func:`close_answers`), no match none."""
-        request = work.request
-        assert request is not None
-
-        def render(answer_id: str) -> Reply:
-            return self.renderer.render(
-                self.base.answer(answer_id),
-                channel=work.channel,
-                agent=request.agent,
-                customer=request.customer,
-                conversation_id=request.conversation_id,
-                details=request.details,
-                last_customer_message_at=request.last_customer_message_at,
-                now=now,
-                # The opening follows the customer's mood when it calls for one (an
-                # apology, thanks), else the answer's own tone; the body never changes.
-                tone=work.mood.tone if work.mood is not None else None,
-            )
-
-        reply, alternatives = None, []
-        if match.status == "confident" and match.answer_id is not None:
-            reply = render(match.answer_id)
-        elif match.status == "ambiguous":
-            alternatives = [render(a) for a in close_answers(match, self.settings.match.margin)]
-        return Suggestion(
-            message=request.message,
-            channel=work.channel,
-            match=match,
-            reply=reply,
-            alternatives=alternatives,
-            prepared=work.prepared,
-            mood=work.mood,
-        )
+        return make_suggestion(work, match, self.base, self.renderer, now)
 
     def _notify(self, work: Work, timings: SuggestTimings) -> None:
         observers = self._observers
@@ -482,37 +477,3 @@ def _observer_failed(observer: object, occasion: str, error: Exception) -> None:
         error,
         exc_info=logger.isEnabledFor(logging.DEBUG),
     )
-
-
-def open_index(
-    base: AnswerBase,
-    cache_dir: str | Path | None = None,
-    *,
-    model: str | None = None,
-    embedder: Embedder | None = None,
-) -> tuple[Embedder, QuestionIndex]:
-    """The embedder to match ``base`` with and its index, from the cache or built.
-
-    With no ``embedder``, the model's ONNX export is used when it is there and intact
-    (no torch, transformers or sentence-transformers imported), else
-    sentence-transformers, and the export is made once the index is loaded; see
-    fastpath.py. Shared by :meth:`KnowledgeBase.load` and ``replykb check`` so that
-    a check leaves the cache ready for a fast first lookup.
-    """
-    cache = cache_folder(base, Path(cache_dir) if cache_dir else None)
-    if embedder is not None:
-        return embedder, load_or_build_index(base, embedder, cache)
-    digests = FileDigests(cache)
-    spec = resolve_model(model or base.settings.model, base_root=base.root, sha256=digests.sha256)
-    # The model `replykb tune` made from this one, when there is one to use (an explicit
-    # `model` is taken as it is); it has its own index and ONNX export in the cache.
-    tuned = tunedmodel.use_tuned(base, cache, spec, digests) if model is None else None
-    if tuned is not None:
-        spec, cache = tuned.spec, tuned.cache
-    choice = fastpath.open_embedder(spec, cache, digests)
-    index = load_or_build_index(base, choice.embedder, cache, digests=digests)
-    questions = [question for _, question in index_rows(base)]
-    embedder = fastpath.after_index(spec, cache, choice, index, questions)
-    if tuned is not None:
-        index = dataclasses.replace(index, match=tuned.match)
-    return embedder, index

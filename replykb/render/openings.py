@@ -26,7 +26,7 @@ from typing import Final
 from ..models import Settings, Tone
 from .names import ABSENT_NAME_MARK
 from .phrases import PHRASES
-from .texts import reply_texts
+from .texts import ReplyTexts, reply_texts
 
 __all__ = [
     "ANONYMOUS_OPENINGS",
@@ -75,6 +75,7 @@ def choose_opening(
     anonymous: bool,
     conversation_id: str | None,
     language: str | None = None,
+    texts: ReplyTexts | None = None,
 ) -> OpeningChoice:
     """The opening variant for a reply in ``tone`` and ``language`` (None: the base's
     source language) in this conversation.
@@ -85,8 +86,9 @@ def choose_opening(
     anonymous openings of the tone for the language; else, when the base has openings
     of its own for the tone, those that print no name (all of them when every one does:
     the name is then taken out of the rendered text); else the built-in nameless forms.
+    ``texts``: the language's texts when the caller has them (:func:`.texts.reply_texts`).
     """
-    texts = reply_texts(settings, language)
+    texts = texts or reply_texts(settings, language)
     named = texts.openings.get(tone)
     nameless = texts.anonymous_openings.get(tone)
     candidates: list[tuple[str, tuple[str, ...] | None, int]]

@@ -444,7 +444,7 @@ class Renderer:
             request.tone or answer.tone,
             anonymous=customer.anonymous,
             conversation_id=request.conversation_id,
-            language=texts.language,
+            texts=texts,
         )
         context["opening"] = self._engine.string(
             choice.source, context, answer=answer, what="opening", opening=choice

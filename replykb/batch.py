@@ -50,6 +50,7 @@ REQUEST_FIELDS = (
     "id",
     "details",
     "last_customer_message_at",
+    "language",
 )
 # A CSV has no objects: each ticket detail is a column of its own.
 DETAIL_COLUMN = "details."
@@ -77,10 +78,11 @@ def triage_records(
     agent: str | None = None,
     batch_size: int = BATCH_SIZE,
     now: datetime | None = None,
+    language: str | None = None,
 ) -> Iterator[TriageOutcome]:
     """One result per record, in order; ``position`` counts records from 0.
 
-    ``channel`` and ``agent`` are the defaults for records that name none; reply
+    ``channel``, ``agent`` and ``language`` are the defaults for records that name none; reply
     windows are those at ``now`` for every record (default: the clock, read once).
     """
     moment = current_time() if now is None else aware_time(now, "now")
@@ -89,7 +91,7 @@ def triage_records(
     # records come in a row; the requests among them are encoded together.
     while chunk := list(islice(iterator, batch_size)):
         items = [
-            (position, _request_fields(record, channel, agent))
+            (position, _request_fields(record, channel, agent, language))
             if isinstance(record, Record)
             else (position, record)
             for position, record in chunk
@@ -128,6 +130,11 @@ def result_row(outcome: TriageOutcome) -> dict[str, Any]:
         reply=None if reply is None else reply.model_dump(mode="json"),
         alternatives=[r.model_dump(mode="json") for r in suggestion.alternatives],
     )
+    choice = suggestion.language
+    if choice is not None and choice.reason != "fallback-single-language":
+        # A base with several languages: the reply's language and why (a one-language
+        # base's rows stay as they were).
+        row.update(language=choice.model_dump(mode="json"))
     if suggestion.mood is not None:
         # For sorting a backlog: the angry, the urgent and those writing again first.
         mood = suggestion.mood
@@ -146,6 +153,7 @@ def run_batch(
     *,
     channel: str | None = None,
     agent: str | None = None,
+    language: str | None = None,
     strict: bool = False,
     on_result: Callable[[TriageOutcome], None] | None = None,
     stdout: IO[str] | None = None,
@@ -166,6 +174,8 @@ def run_batch(
         kb.renderer.channel(channel)
     if agent is not None and agent not in kb.settings.agents:
         raise UnknownNameError("agent", agent, kb.settings.agents)
+    if language is not None and language not in kb.settings.languages:
+        raise UnknownNameError("language", language, kb.settings.languages)
     if output_path is not None and str(output_path) == "-":
         output_path = None
     statuses: Counter[str] = Counter()
@@ -183,7 +193,13 @@ def run_batch(
         )
         try:
             for outcome in triage_records(
-                kb, records, channel=channel, agent=agent, batch_size=batch_size, now=now
+                kb,
+                records,
+                channel=channel,
+                agent=agent,
+                batch_size=batch_size,
+                now=now,
+                language=language,
             ):
                 if strict and isinstance(outcome, TriageFailure):
                     sink.discard()
@@ -221,7 +237,7 @@ def count_lines(path: Path) -> int:
 
 
 def _request_fields(
-    record: Record, channel: str | None, agent: str | None
+    record: Record, channel: str | None, agent: str | None, language: str | None = None
 ) -> dict[str, Any] | RecordError:
     """A record's request fields, defaults applied; an empty optional field counts as
     absent (an empty CSV cell), an empty message stays (and is reported as empty)."""
@@ -241,6 +257,8 @@ def _request_fields(
         fields.setdefault("channel", channel)
     if agent is not None:
         fields.setdefault("agent", agent)
+    if language is not None:
+        fields.setdefault("language", language)
     if "channel" not in fields:
         return RecordError(
             line=record.line,

@@ -51,6 +51,15 @@ def _reply_options(function: Callable[..., Any]) -> Callable[..., Any]:
                 "(WhatsApp: 24 h, then a template; Messenger: HUMAN_AGENT up to 7 days).",
             ),
             click.option(
+                "--language",
+                "-l",
+                metavar="CODE",
+                help="The reply's language, one of the base's `languages:` (it, es...). "
+                "Default: the message's, detected when the base has several (else the "
+                "source language, which the result says); with --input, for records "
+                "that name none.",
+            ),
+            click.option(
                 "--now",
                 metavar="TIME",
                 help="The time the reply would be sent at, ISO 8601 with its time zone "
@@ -159,7 +168,7 @@ def _print_prepared(prepared: PreparedText, length: int) -> None:
     "input_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Triage a backlog: JSONL or CSV with `message` (and optional channel, customer, "
-    "conversation_id, id, details, last_customer_message_at; in a CSV, details.<name> "
+    "conversation_id, id, details, last_customer_message_at, language; in a CSV, details.<name> "
     "columns).",
 )
 @click.option(
@@ -189,6 +198,7 @@ def suggest(
     conversation: str | None,
     details: tuple[str, ...],
     last_message_at: str | None,
+    language: str | None,
     now: str | None,
     as_json: bool,
     quiet: bool,
@@ -210,6 +220,7 @@ def suggest(
       replykb suggest --input examples/backlog.jsonl --output replies.jsonl --channel facebook
       REPLYKB_KB=answers/ replykb suggest -q "refund??" -c sms
       replykb suggest --input examples/backlog.jsonl --output replies.jsonl --log usage.db
+      replykb suggest "dov'è il mio ordine?" -c x --language it
     """
     if input_path is not None:
         if message is not None:
@@ -224,7 +235,15 @@ def suggest(
         moment = _time(now, "--now")
         with load_kb(kb_path, cache_dir, log=log) as kb:
             triage_file(
-                kb, input_path, output_path, channel, agent, strict, quiet=quiet, now=moment
+                kb,
+                input_path,
+                output_path,
+                channel,
+                agent,
+                strict,
+                quiet=quiet,
+                now=moment,
+                language=language,
             )
         return
     if message is None and log is not None and any(char.isspace() for char in log):
@@ -242,6 +261,7 @@ def suggest(
             details=_details(details),
             last_customer_message_at=last,
             now=moment,
+            language=language,
         )
     if as_json:
         click.echo(suggestion.model_dump_json(indent=2))
@@ -300,6 +320,7 @@ def render(
     conversation: str | None,
     details: tuple[str, ...],
     last_message_at: str | None,
+    language: str | None,
     now: str | None,
     as_json: bool,
     quiet: bool,
@@ -314,6 +335,7 @@ def render(
       replykb render refund-timing --channel all --agent paola
       replykb render refund-timing --kb answers/ --channel sms --customer Mario --json
       replykb render refund-timing -c x -q
+      replykb render refund-timing -c facebook --language it
     """
     from ..loader import load_answer_base
     from ..render import Renderer
@@ -336,6 +358,7 @@ def render(
             details=_details(details),
             last_customer_message_at=last,
             now=moment,
+            language=language,
         )
         for name in channels
     ]

@@ -33,6 +33,7 @@ def triage_file(
     *,
     quiet: bool = False,
     now: datetime | None = None,
+    language: str | None = None,
 ) -> None:
     from .. import batch
 
@@ -61,6 +62,7 @@ def triage_file(
             strict=strict,
             on_result=report,
             now=now,
+            language=language,
         )
     stopped = summary.stopped_at
     if stopped is not None:

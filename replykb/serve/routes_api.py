@@ -230,6 +230,7 @@ def render(request: Request, body: RenderBody) -> Response:
         details=fields.details,
         last_customer_message_at=fields.last_customer_message_at,
         now=fields.now,
+        language=fields.language,
     )
     return _json(reply.model_dump_json().encode("utf-8"))
 

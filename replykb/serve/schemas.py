@@ -64,6 +64,8 @@ class RenderRequest(BaseModel):
     details: DetailsField = None
     last_customer_message_at: MomentField = None
     now: MomentField = None
+    # One of the base's `languages:` (default: the source language); 422 naming them else.
+    language: RequestText | None = None
 
 
 class LengthRequest(BaseModel):

@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..models import Location, MatchSettings
+from ..models import Answer, Location, MatchSettings
 from .base_view import BaseView
 from .sweep import RenderSweep, render_sweep
 from .template_texts import TemplateText, read_template_texts
@@ -24,7 +24,17 @@ if TYPE_CHECKING:
     from ..index import QuestionIndex, Vectors
     from ..match import Matcher
 
-__all__ = ["CheckContext"]
+__all__ = ["CheckContext", "QuestionRow"]
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    """An index row: the answer, the language and the place of its question."""
+
+    answer: Answer
+    language: str
+    position: int
+    question: str
 
 
 @dataclass(frozen=True)
@@ -71,10 +81,30 @@ class CheckContext(BaseView):
         return self.index.match or self.base.settings.match
 
     @cached_property
-    def _row_position(self) -> Sequence[int]:
-        """Per index row, the position of its question among its answer's questions."""
-        starts = self.matcher.starts
-        return [row - int(starts[a]) for row, a in enumerate(self.index.row_answer.tolist())]
+    def _rows(self) -> Sequence[QuestionRow]:
+        """Per index row, its answer, language and place among that language's questions.
+
+        The index holds each answer's source questions, then its translations' in the
+        order of `languages:` (index.py); the same walk of the base gives each row."""
+        rows: list[QuestionRow] = []
+        source, *others = self.base.settings.languages
+        for answer in self.base.answers:
+            rows += [QuestionRow(answer, source, i, q) for i, q in enumerate(answer.questions)]
+            for language in others:
+                translation = answer.translations.get(language)
+                if translation is not None:
+                    rows += [
+                        QuestionRow(answer, language, i, question)
+                        for i, question in enumerate(translation.questions)
+                    ]
+        if len(rows) != self.index.size:
+            # An index of the source questions only (made by hand or by an older replykb).
+            rows = [
+                QuestionRow(answer, source, i, question)
+                for answer in self.base.answers
+                for i, question in enumerate(answer.questions)
+            ]
+        return rows
 
     def encode_held_out(self, texts: Sequence[str]) -> Vectors:
         """Vectors of tests and out-of-scope messages, from the embedding cache when known."""
@@ -87,9 +117,15 @@ class CheckContext(BaseView):
         return self.base.answers[int(self.index.row_answer[row])].id
 
     def question_location(self, row: int) -> Location:
-        answer = self.base.answers[int(self.index.row_answer[row])]
-        return answer.source.locate("questions", self._row_position[row])
+        place = self._rows[row]
+        if place.language == self.base.settings.language:
+            return place.answer.source.locate("questions", place.position)
+        return place.answer.source.locate(
+            "translations", place.language, "questions", place.position
+        )
 
     def question_text(self, row: int) -> str:
-        answer = self.base.answers[int(self.index.row_answer[row])]
-        return answer.questions[self._row_position[row]]
+        return self._rows[row].question
+
+    def question_language(self, row: int) -> str:
+        return self._rows[row].language

@@ -43,22 +43,36 @@ def duplicate_questions(ctx: CheckContext) -> Iterator[Found]:
     ```
     Fix: keep the question under the one answer it belongs to.
     """
-    first: dict[str, tuple[Answer, int]] = {}
+    # Per language (a translation's questions too): the same words in two languages
+    # are not a duplicate.
+    first: dict[tuple[str, str], tuple[Answer, str, Location]] = {}
+    for answer, language, question, where in _questions(ctx):
+        key = (language, _normalized_question(question))
+        if not key[1]:
+            continue
+        if key in first and first[key][0].id != answer.id:
+            other, other_question, other_where = first[key]
+            yield Found(
+                where,
+                f"question {question!r} of {answer.id!r} is also a question of "
+                f"{other.id!r} ({other_question!r})",
+                answer=answer.id,
+                related=[other_where],
+            )
+        first.setdefault(key, (answer, question, where))
+
+
+def _questions(ctx: CheckContext) -> Iterator[tuple[Answer, str, str, Location]]:
+    """Every question of every answer in every listed language, and where it is."""
+    source, *others = ctx.base.settings.languages
     for answer in ctx.base.answers:
         for i, question in enumerate(answer.questions):
-            key = _normalized_question(question)
-            if not key:
-                continue
-            if key in first and first[key][0].id != answer.id:
-                other, j = first[key]
-                yield Found(
-                    answer.source.locate("questions", i),
-                    f"question {question!r} of {answer.id!r} is also a question of "
-                    f"{other.id!r} ({other.questions[j]!r})",
-                    answer=answer.id,
-                    related=[other.source.locate("questions", j)],
-                )
-            first.setdefault(key, (answer, i))
+            yield answer, source, question, answer.source.locate("questions", i)
+        for language in others:
+            translation = answer.translations.get(language)
+            for i, question in enumerate(translation.questions if translation else ()):
+                where = answer.source.locate("translations", language, "questions", i)
+                yield answer, language, question, where
 
 
 @matching.rule(

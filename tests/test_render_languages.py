@@ -498,3 +498,35 @@ def test_check_reads_per_language_templates_and_openings(tmp_path: Path, real_em
         (line_of(text, "private_invite:"), "nome"),
     ]
     assert not [f for f in found(report, "RKB102") if "private_invite.j2" in f.location.file]
+
+
+def test_an_agents_name_per_language(tmp_path: Path) -> None:
+    """An agent's `translations.<lang>.name` signs that language's built-in signatures."""
+    settings = (
+        "brand: Fernhill\nlanguages: [en, de]\nagents:\n  jo:\n    name: Jo\n"
+        "    translations:\n      de:\n        name: Johanna\n"
+    )
+    base = load_language_base(tmp_path / "base", files={"replykb.yaml": settings})
+    renderer = Renderer.for_base(base)
+    answer = base.answer("refund-timing")
+    german = renderer.render(answer, channel="facebook", agent="jo", language="de")
+    assert german.text.endswith("\n\nJohanna von Fernhill")
+    english = renderer.render(answer, channel="facebook", agent="jo")
+    assert english.text.endswith("\n\nJo, Fernhill")
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("it", "Ci dispiace."), ("fr", "Bonjour !"), ("en", "Sorry.")],
+)
+def test_render_opening_per_language(renderer: Renderer, language: str, expected: str) -> None:
+    """What the linter shows of an opening for a customer with no name, per language."""
+    source = {
+        "it": "Ci dispiace, {{ customer.name }}.",
+        "fr": "Bonjour {{ customer.name }} !",
+        "en": "Sorry, {{ customer.name }}.",
+    }[language]
+    assert renderer.render_opening(source, channel="x", language=language) == expected
+    assert renderer.render_opening(source, channel="x", customer="Giulia", language=language) == (
+        source.replace("{{ customer.name }}", "Giulia")
+    )

@@ -5,7 +5,9 @@ channel, and tells a handle from a name; :mod:`.openings` picks openings, namele
 for customers without a name; :mod:`.detailview` gives templates a ticket's details;
 :mod:`.sandbox` runs the base's templates with bounded time and memory;
 :mod:`.templates` knows which templates a channel uses, their files and the names they
-see. The linter (``replykb check``) uses the same functions, so nothing is derived twice.
+see; :mod:`.phrases` holds the built-in texts of each language and :mod:`.texts` merges
+them with a base's own per language. The linter (``replykb check``) uses the same
+functions, so nothing is derived twice.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from .openings import (
     elide_absent_name,
     prints_customer_name,
 )
+from .phrases import BUILTIN_LANGUAGES, PHRASES, Phrases
 from .renderer import Renderer
 from .sandbox import (
     MAX_MADE,
@@ -49,11 +52,13 @@ from .templates import (
     channel_templates,
     template_variables,
 )
+from .texts import ReplyTexts, fallback_texts, reply_texts
 from .views import AgentView, ChannelView
 
 __all__ = [
     "ABSENT_NAME",
     "ANONYMOUS_OPENINGS",
+    "BUILTIN_LANGUAGES",
     "BUILTIN_TEMPLATES",
     "DEFAULT_OPENINGS",
     "MAX_MADE",
@@ -63,6 +68,7 @@ __all__ = [
     "MAX_STEPS",
     "MAX_TEXT",
     "NAME_BUDGET",
+    "PHRASES",
     "PRIVATE_INVITE_TEMPLATE",
     "TEMPLATE_GLOBALS",
     "AgentView",
@@ -71,7 +77,9 @@ __all__ = [
     "CustomerView",
     "DetailsView",
     "OpeningChoice",
+    "Phrases",
     "Renderer",
+    "ReplyTexts",
     "TemplateFile",
     "TemplateKind",
     "bound_name",
@@ -81,9 +89,11 @@ __all__ = [
     "clean_details",
     "customer_views",
     "elide_absent_name",
+    "fallback_texts",
     "gsm_spelling",
     "looks_like_handle",
     "prints_customer_name",
+    "reply_texts",
     "template_variables",
     "worst_case_names",
 ]

@@ -237,7 +237,7 @@ def test_agent_signatures_per_language(base: AnswerBase, renderer: Renderer) -> 
     assert signed("facebook", "fr") == "Paola, de l'équipe Fernhill"
     assert signed("facebook", "en") == "Paola, Fernhill Customer Care"  # the source's own
     assert signed("facebook", "it", None) == "Il Servizio Clienti Fernhill"
-    assert signed("facebook", "de", None) == "Ihr Fernhill Kundenservice"
+    assert signed("facebook", "de", None) == "Ihr Kundenservice von Fernhill"
     assert signed("facebook", "en", None) == "The Fernhill team"
     email = renderer.render(answer, channel="email", agent="dev", language="it")
     assert email.text.endswith("Dev\nServizio Clienti Fernhill")

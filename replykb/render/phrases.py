@@ -356,11 +356,13 @@ _GERMAN: Final = Phrases(
         "eine private Nachricht, dann kümmern wir uns dort darum."
     ),
     cut_marker="…",
-    team_signature="Ihr {{ brand }} Kundenservice",
+    # "Kundenservice Fernhill", not "Fernhill Kundenservice" (Duden wants a hyphen there,
+    # which a brand of two words cannot take).
+    team_signature="Ihr Kundenservice von {{ brand }}",
     signatures={
         "short": "^{name}",
         "sms": "{name} von {brand}",
-        "email": "{name}\n{brand} Kundenservice",
+        "email": "{name}\nKundenservice {brand}",
         "default": "{name} von {brand}",
     },
 )

@@ -114,7 +114,9 @@ class KnowledgeBase:
         self.index = index
         self.matcher = Matcher.from_index(index, base.settings.match)
         # Per language, the matcher over its questions (a base with one language: none).
-        self.matchers = LanguageMatchers.from_index(index, base.settings.match, self.matcher)
+        self.matchers = LanguageMatchers.from_index(
+            index, base.settings.match, self.matcher, source=base.settings.language
+        )
         warm_up(base.settings.languages)  # the language detector, for several languages
         self.renderer = Renderer.for_base(base)
         self._observers: tuple[Observer, ...] = ()

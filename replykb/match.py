@@ -197,14 +197,16 @@ def decide(candidates: list[tuple[str, float]], settings: MatchSettings, *, k: i
 class LanguageMatchers:
     """The matcher over every question, and one per language over that language's.
 
-    A message whose language is known (asked for, or detected with confidence) is
-    matched against its own language's questions first: the scores, and each answer's
-    centroid, come from those rows only, so an English-only model's tendency to score
-    by language rather than meaning (an Italian message nearer any Italian question
-    than the right English one) does not decide it. When that language has no
-    questions, or nothing there is close enough (``no_match``), every question is
-    tried; the answer id is the same in every language. A base with one language has
-    only ``every``, and matches exactly as it always did.
+    A message is matched against its own language's questions first (the reply's
+    language: asked for, detected, or the source when unsure): the scores, and each
+    answer's centroid, come from those rows only, so a model's tendency to score by
+    language rather than meaning (an Italian message nearer any Italian question than
+    the right English one) does not decide it, and a source-language message scores
+    exactly as on a one-language base. An answer with no question in that language
+    takes part with its source-language questions, so that every answer can still be
+    chosen. When nothing is close enough (``no_match``), every question of every
+    language is tried. The answer id is the same in every language. A base with one
+    language has only ``every``, and matches exactly as it always did.
     """
 
     every: Matcher
@@ -212,14 +214,20 @@ class LanguageMatchers:
 
     @classmethod
     def from_index(
-        cls, index: QuestionIndex, settings: MatchSettings, every: Matcher | None = None
+        cls,
+        index: QuestionIndex,
+        settings: MatchSettings,
+        every: Matcher | None = None,
+        *,
+        source: str = "en",
     ) -> LanguageMatchers:
+        """``source`` is the base's source language (``languages[0]``)."""
         every = every if every is not None else Matcher.from_index(index, settings)
         by_language: dict[str, Matcher] = {}
         if index.row_language:
             languages = np.array(index.row_language)
             for language in dict.fromkeys(index.row_language):
-                rows = np.flatnonzero(languages == language)
+                rows = _language_rows(index, languages, language, source)
                 by_language[language] = Matcher.from_index(_rows_of(index, rows), settings)
         return cls(every, by_language)
 
@@ -236,6 +244,19 @@ class LanguageMatchers:
             if found.status != "no_match":
                 return found
         return self.every.match(query, k=k)
+
+
+def _language_rows(
+    index: QuestionIndex, languages: npt.NDArray[np.str_], language: str, source: str
+) -> npt.NDArray[np.int64]:
+    """The rows of ``language``, and the source-language rows of every answer that has
+    none in it; in index order, so each answer's rows stay together."""
+    own = languages == language
+    covered = np.zeros(len(index.answer_ids), dtype=bool)
+    covered[index.row_answer[own]] = True
+    stand_in = (languages == source) & ~covered[index.row_answer]
+    rows: npt.NDArray[np.int64] = np.flatnonzero(own | stand_in).astype(np.int64)
+    return rows
 
 
 def _rows_of(index: QuestionIndex, rows: npt.NDArray[np.int64]) -> QuestionIndex:

@@ -213,6 +213,8 @@ class LanguageMatchers:
 
     every: Matcher
     by_language: dict[str, Matcher]
+    # Per language, the full index's row of each row of its matcher's index.
+    rows_by_language: dict[str, npt.NDArray[np.int64]]
 
     @classmethod
     def from_index(
@@ -226,12 +228,14 @@ class LanguageMatchers:
         """``source`` is the base's source language (``languages[0]``)."""
         every = every if every is not None else Matcher.from_index(index, settings)
         by_language: dict[str, Matcher] = {}
+        rows_by_language: dict[str, npt.NDArray[np.int64]] = {}
         if index.row_language:
             languages = np.array(index.row_language)
             for language in dict.fromkeys(index.row_language):
                 rows = _language_rows(index, languages, language, source)
                 by_language[language] = Matcher.from_index(_rows_of(index, rows), settings)
-        return cls(every, by_language)
+                rows_by_language[language] = rows
+        return cls(every, by_language, rows_by_language)
 
     def matcher_for(self, language: str | None) -> Matcher | None:
         """The matcher over ``language``'s questions, or None when it has none."""

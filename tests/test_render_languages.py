@@ -530,3 +530,24 @@ def test_render_opening_per_language(renderer: Renderer, language: str, expected
     assert renderer.render_opening(source, channel="x", customer="Giulia", language=language) == (
         source.replace("{{ customer.name }}", "Giulia")
     )
+
+
+def test_language_templates_on_every_part_of_an_email(tmp_path: Path) -> None:
+    """templates/<lang>/ overrides the text and the HTML template of e-mail replies in
+    that language; the other languages keep the base's templates/ and the built-in ones."""
+    files = {
+        "templates/it/email.txt.j2": "{{ opening }}\n\n{{ body }}\n\nUn caro saluto,\n{{ agent.signature }}",
+        "templates/it/email.html.j2": "<p>{{ opening }}</p><p>{{ body }}</p><p>Un caro saluto</p>",
+        "templates/email.html.j2": "<p>{{ opening }}</p><p>{{ body }}</p><p>Best wishes</p>",
+    }
+    base = load_language_base(tmp_path / "base", files=files)
+    renderer = Renderer.for_base(base)
+    answer = base.answer("refund-timing")
+    italian = renderer.render(answer, channel="email", agent="paola", language="it")
+    assert "\n\nUn caro saluto,\nPaola Ricci\nServizio Clienti Fernhill" in italian.text
+    assert italian.html is not None and italian.html.endswith("<p>Un caro saluto</p>")
+    spanish = renderer.render(answer, channel="email", agent="paola", language="es")
+    assert "saluto" not in spanish.text
+    assert spanish.html is not None and spanish.html.endswith("<p>Best wishes</p>")
+    names = [f.name for f in renderer.template_files("email", language="it")]
+    assert names == ["it/email.txt.j2", "it/email.html.j2"]

@@ -381,7 +381,10 @@ class Renderer:
         html = None
         if spec.format == "html":
             html = self._engine.template(
-                html_template(spec), {**context, "body": body}, answer, html=True
+                self._files.localized(html_template(spec), context["language"]),
+                {**context, "body": body},
+                answer,
+                html=True,
             )
             if holes := context["details"].holes(html):
                 return self._needs_details(answer, channel_name, spec, holes, context["language"])

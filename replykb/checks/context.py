@@ -7,7 +7,7 @@ the order in which checks run does not matter.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -54,6 +54,13 @@ class CheckContext(BaseView):
     def sweep(self) -> RenderSweep:
         """Every answer rendered on every channel at the worst case, once."""
         return render_sweep(self)
+
+    @cached_property
+    def language_sweeps(self) -> Mapping[str, RenderSweep]:
+        """Per language after the source, its replies rendered as :attr:`sweep` renders
+        the source's (the answers translated into it, at the worst case), once."""
+        others = self.base.settings.languages[1:]
+        return {language: render_sweep(self, language) for language in others}
 
     # --- matching ------------------------------------------------------------------
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from .registry import Family, Found
 
 if TYPE_CHECKING:
+    from ..models import Answer
     from .context import CheckContext
+    from .sweep import RenderSweep
 
-__all__ = ["facts"]
+__all__ = ["fact_findings", "facts"]
 
 facts = Family("facts", "RKB3xx", "facts")
 
@@ -34,13 +36,22 @@ def facts_kept(ctx: CheckContext) -> Iterator[Found]:
     ```
     Fix: put every fact in `short:` and early in `answer:`, so every form keeps it.
     """
-    for answer in ctx.base.answers:
+    yield from fact_findings(ctx, ctx.sweep, ctx.base.answers)
+
+
+def fact_findings(
+    ctx: CheckContext, sweep: RenderSweep, answers: Sequence[Answer], language: str = ""
+) -> Iterator[Found]:
+    """RKB301's findings for ``answers`` as a sweep rendered them; RKB704 reports them
+    for each translation (``answers`` localized, ``language`` named in messages)."""
+    what = f"{language} reply" if language else "reply"
+    for answer in answers:
         if not answer.facts:
             continue
         replies = [
             reply
             for channel in ctx.usable_channels
-            if (reply := ctx.sweep.replies.get((answer.id, channel))) is not None
+            if (reply := sweep.replies.get((answer.id, channel))) is not None
             and reply.form != "private_invite"
         ]
         for i, fact in enumerate(answer.facts):
@@ -49,7 +60,7 @@ def facts_kept(ctx: CheckContext) -> Iterator[Found]:
                 where = ", ".join(f"{r.channel} ({r.form} form)" for r in missing)
                 yield Found(
                     answer.source.locate("facts", i),
-                    f"fact {fact!r} of {answer.id!r} is missing from the reply on {where} "
+                    f"fact {fact!r} of {answer.id!r} is missing from the {what} on {where} "
                     f"(signed by the longest signature, for a long customer name)",
                     answer=answer.id,
                 )

@@ -7,18 +7,18 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from ..languages import language_name
 from ..length import gsm_incompatible_chars
 from ..models import Location
-from ..render import PRIVATE_INVITE_TEMPLATE
 from .registry import Family, Found
-from .sweep import signature_location
+from .sweep_settings import invite_location, signature_location
 from .template_texts import JINJA_SPANS
 
 if TYPE_CHECKING:
     from .context import CheckContext
-    from .sweep import Overflow, SettingOverflow
+    from .sweep import Overflow, RenderSweep, SettingOverflow
 
-__all__ = ["fit"]
+__all__ = ["fit", "length_findings"]
 
 fit = Family("fit", "RKB2xx", "length and encoding")
 
@@ -46,7 +46,18 @@ def reply_length(ctx: CheckContext) -> Iterator[Found]:
     Fix: a shorter `short:` form; or, when the finding is at a signature or a channel,
     a shorter signature for that channel or a higher limit.
     """
-    sweep = ctx.sweep
+    yield from length_findings(ctx, ctx.sweep)
+
+
+def length_findings(
+    ctx: CheckContext, sweep: RenderSweep, language: str | None = None
+) -> Iterator[Found]:
+    """RKB201's findings in a sweep of the replies in ``language`` (None: the source
+    language); RKB705 reports them for every other language."""
+    translated = language is not None and language != ctx.base.settings.language
+    # "the Italian (it) reply of ": who says what, in a translated sweep's messages.
+    of = f"the {language_name(language)} reply of " if translated and language else ""
+    reply = f"{language_name(language)} reply" if translated and language else "reply"
     by_setting: dict[Location, list[SettingOverflow]] = defaultdict(list)
     for setting in sweep.setting_overflows:
         by_setting[setting.location].append(setting)
@@ -60,8 +71,8 @@ def reply_length(ctx: CheckContext) -> Iterator[Found]:
         )
         yield Found(
             location,
-            f"{settings[0].cause}: even the smallest reply does not fit, whatever the answer "
-            f"says; {counts}. {_answers(answers)} cannot be sent on {channels}",
+            f"{settings[0].cause}: even the smallest {reply} does not fit, whatever the "
+            f"answer says; {counts}. {_answers(answers)} cannot be sent on {channels}",
             count=len(answers),
             hint=settings[0].fix,
         )
@@ -73,13 +84,13 @@ def reply_length(ctx: CheckContext) -> Iterator[Found]:
         elif overflow.fits_unsigned:
             by_signature[(overflow.channel, overflow.agent)].append(overflow)
         else:
-            yield _answer_overflow(ctx, overflow)
+            yield _answer_overflow(ctx, overflow, of)
     for (channel, agent), overflows in by_signature.items():
         assert agent is not None
         worst = max(overflows, key=lambda o: o.length - o.limit)
         yield Found(
-            signature_location(ctx, agent, channel),
-            f"{agent}'s signature on {channel} pushes {_answers(_ids(overflows))} over the "
+            signature_location(ctx, agent, channel, language),
+            f"{agent}'s signature on {channel} pushes {of}{_answers(_ids(overflows))} over the "
             f"limit of {worst.limit} (up to {worst.length - worst.limit} over, "
             f"{_for(worst.customer)}); signed by the team they fit",
             count=len(overflows),
@@ -90,16 +101,12 @@ def reply_length(ctx: CheckContext) -> Iterator[Found]:
             hint=f"shorten {agent}'s signature for {channel}, or the answers' `short:` forms",
         )
     for channel, overflows in by_invite.items():
-        custom = ctx.is_base_template(PRIVATE_INVITE_TEMPLATE)
-        where = (
-            ctx.template_location(PRIVATE_INVITE_TEMPLATE)
-            if custom
-            else ctx.channel_location(channel, "limit")
-        )
+        where, fix = invite_location(ctx, channel, language)
         worst = max(overflows, key=lambda o: o.length - o.limit)
         yield Found(
             where,
-            f"the private invitation does not fit {channel}: it counts "
+            f"the private invitation{f' in {language_name(language)}' if of and language else ''}"
+            f" does not fit {channel}: it counts "
             f"{_units(ctx, channel, worst.length)} "
             f"against a limit of {worst.limit} ({worst.length - worst.limit} over) when "
             f"signed by {worst.agent or 'the team'} {_for(worst.customer)}; "
@@ -107,15 +114,15 @@ def reply_length(ctx: CheckContext) -> Iterator[Found]:
             answer=overflows[0].answer.id if len(overflows) == 1 else None,
             count=len(overflows),
             related=[o.answer.source.locate("private") for o in overflows[:_SHOWN_ANSWERS]],
-            hint="shorten templates/private_invite.j2" if custom else None,
+            hint=fix,
         )
 
 
-def _answer_overflow(ctx: CheckContext, overflow: Overflow) -> Found:
+def _answer_overflow(ctx: CheckContext, overflow: Overflow, of: str) -> Found:
     answer = overflow.answer
     return Found(
         answer.source.locate("short" if answer.short else "answer"),
-        f"answer {answer.id!r} does not fit {overflow.channel}: its smallest reply counts "
+        f"{of}answer {answer.id!r} does not fit {overflow.channel}: its smallest reply counts "
         f"{_units(ctx, overflow.channel, overflow.length)} against a limit of {overflow.limit} "
         f"({overflow.length - overflow.limit} over) "
         f"{'even with' if overflow.agent else 'with'} the team's sign-off, "

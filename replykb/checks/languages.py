@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING
 
 from ..languages import ISO_639_1, language_name, translation_status
 from ..models import Answer, Location
+from .facts import fact_findings
 from .languages_tokens import HardToken, missing_tokens
 from .registry import Family, Found
+from .sweep import sweep_answers
 
 if TYPE_CHECKING:
     from .context import CheckContext
@@ -222,6 +224,9 @@ def translated_facts(ctx: CheckContext) -> Iterator[Found]:
                 lost = missing_tokens(source, translated)
                 if lost:
                     yield _lost(answer, language, field, lost, bool(translated))
+    for language, sweep in ctx.language_sweeps.items():
+        answers = sweep_answers(ctx, language)
+        yield from fact_findings(ctx, sweep, answers, language_name(language))
 
 
 def _texts(holder: object, field: str) -> list[str]:

@@ -39,6 +39,7 @@ __all__ = [
     "RenderSweep",
     "SettingOverflow",
     "render_sweep",
+    "sweep_answers",
     "signature_location",
 ]
 

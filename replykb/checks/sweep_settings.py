@@ -23,6 +23,7 @@ __all__ = [
     "Customer",
     "SettingOverflow",
     "find_setting_overflows",
+    "invite_location",
     "signature_location",
 ]
 
@@ -170,25 +171,10 @@ def _team_cause(
     settings = ctx.base.settings
     texts = reply_texts(settings, language)
     invite = minimal.private
-    own_invite = f"{texts.language}/{PRIVATE_INVITE_TEMPLATE}"
-    if invite and not texts.is_source and ctx.is_base_template(own_invite):
-        return (
-            ctx.template_location(own_invite),
-            "the private invitation is too long",
-            f"shorten {TEMPLATES_DIR}/{own_invite}",
-        )
-    if invite and texts.is_source and ctx.is_base_template(PRIVATE_INVITE_TEMPLATE):
-        return (
-            ctx.template_location(PRIVATE_INVITE_TEMPLATE),
-            "the private invitation is too long",
-            f"shorten {TEMPLATES_DIR}/{PRIVATE_INVITE_TEMPLATE}",
-        )
-    if invite and texts.private_invite.origin is not None:
-        return (
-            ctx.base.settings_source.locate(*texts.private_invite.origin),
-            "the private invitation is too long",
-            f"shorten `translations: {texts.language}: private_invite:`",
-        )
+    if invite:
+        where, fix = invite_location(ctx, channel, language)
+        if fix is not None:
+            return where, "the private invitation is too long", fix
     tone = minimal.tone
     key = "openings" if customer is not None else "anonymous_openings"
     own = getattr(texts, key).get(tone)
@@ -209,6 +195,27 @@ def _team_cause(
         f"the limit of {channel} is too small for {what}",
         f"raise `limit:` of {channel}, if the platform allows it",
     )
+
+
+def invite_location(
+    ctx: BaseView, channel: str, language: str | None
+) -> tuple[Location, str | None]:
+    """Where the private invitation in ``language`` (None: the source) is written, and
+    how to shorten it: the base's template (``templates/<lang>/private_invite.j2`` for
+    another language), else ``translations.<lang>.private_invite``; for a built-in one,
+    the channel's `limit:` and no fix of its own."""
+    texts = reply_texts(ctx.base.settings, language)
+    name = PRIVATE_INVITE_TEMPLATE
+    if not texts.is_source:
+        name = f"{texts.language}/{PRIVATE_INVITE_TEMPLATE}"
+    if ctx.is_base_template(name):
+        return ctx.template_location(name), f"shorten {TEMPLATES_DIR}/{name}"
+    if texts.private_invite.origin is not None:
+        return (
+            ctx.base.settings_source.locate(*texts.private_invite.origin),
+            f"shorten `translations: {texts.language}: private_invite:`",
+        )
+    return ctx.channel_location(channel, "limit"), None
 
 
 def _without(settings: Settings, origin: tuple[str, ...]) -> Settings:

@@ -149,10 +149,21 @@ def _rendered(
     ctx: CheckContext, code: str, *, already: Set[tuple[str, int]] = frozenset()
 ) -> Iterator[Found]:
     """What rendering every answer on every channel found under ``code``, but on the
-    lines (file, line) that reading the templates ``already`` reported."""
+    lines (file, line) that reading the templates ``already`` reported. Replies in the
+    base's other languages too: a place reported in one language is not reported again."""
+    seen = set(already)
     for problem in ctx.sweep.problems:
         where = (problem.location.file, problem.location.line)
         if problem.code == code and where not in already:
+            seen.add(where)
             yield Found(
                 problem.location, problem.message, answer=problem.answer, count=problem.count
             )
+    for sweep in ctx.language_sweeps.values():
+        for problem in sweep.problems:
+            where = (problem.location.file, problem.location.line)
+            if problem.code == code and where not in seen:
+                seen.add(where)
+                yield Found(
+                    problem.location, problem.message, answer=problem.answer, count=problem.count
+                )

@@ -1,0 +1,137 @@
+"""RKB705 and the reply side of RKB704: the replies in another language, rendered at
+the worst case like the source's (the same sweep), fit their channels and keep the
+translation's facts; template errors in a translation are found too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from replykb.checks.formats import format_text
+
+from .check_helpers import assert_one, check, found, line_of
+from .check_languages_helpers import BILINGUAL_SETTINGS, REFUND_IT, bilingual_files, mark_current
+from .conftest import WriteBase
+
+LONG_ITALIAN = (
+    "I rimborsi arrivano entro 5 giorni lavorativi dall'approvazione della richiesta. " * 4
+)
+
+
+def _base(write_base: WriteBase, **files: str) -> Path:
+    contents = bilingual_files()
+    contents.update(files)
+    root = write_base(contents)
+    mark_current(root)
+    return root
+
+
+def test_rkb705_translation_too_long_for_x_where_the_source_fits(  # type: ignore[no-untyped-def]
+    write_base: WriteBase, real_embedder
+) -> None:
+    """At 150 the English short form fits x; the Italian `short:` does not and its
+    answer cannot be cut short enough (its first word is too long)."""
+    settings = BILINGUAL_SETTINGS.replace("  x: {}", "  x:\n    limit: 150")
+    long_word = "Rimborsi-su-carta-di-credito-conto-corrente-bancario-oppure-buono-regalo,"
+    refund = REFUND_IT.replace(
+        '    short: "I rimborsi arrivano entro 5 giorni lavorativi: {{ link }}"',
+        '    short: "I rimborsi arrivano entro 5 giorni lavorativi dalla nostra approvazione '
+        'della richiesta, come detto nella e-mail che ti abbiamo inviato: {{ link }}"',
+    ).replace("    answer: I rimborsi arrivano", f"    answer: {long_word} arrivano")
+    root = _base(write_base, **{"replykb.yaml": settings, "refund-timing.yaml": refund})
+    report = check(root, real_embedder)
+    text = (root / "refund-timing.yaml").read_text(encoding="utf-8")
+    finding = assert_one(
+        report,
+        "RKB705",
+        root / "refund-timing.yaml",
+        line_of(text, "    short:"),
+        contains=[
+            "the Italian (it) reply of answer 'refund-timing' does not fit x",
+            "limit of 150",
+        ],
+    )
+    assert finding.answer == "refund-timing"
+    assert found(report, "RKB201") == []  # the English reply fits
+    assert report.failed()
+
+
+def test_rkb705_long_italian_openings_are_one_finding_at_their_line(  # type: ignore[no-untyped-def]
+    write_base: WriteBase, real_embedder
+) -> None:
+    opening = (
+        "Ciao {{ customer.name }}, " + "siamo davvero felici che tu ci abbia scritto oggi " * 6
+    )
+    settings = (
+        BILINGUAL_SETTINGS + f"translations:\n  it:\n    openings:\n      neutral: ['{opening}']\n"
+    )
+    root = _base(write_base, **{"replykb.yaml": settings})
+    report = check(root, real_embedder)
+    finding = assert_one(
+        report,
+        "RKB705",
+        root / "replykb.yaml",
+        line_of(settings, "      neutral:"),
+        contains=["the neutral openings are too long", "2 answers"],
+    )
+    assert "`translations: it: openings: neutral:`" in (finding.hint or "")
+    assert found(report, "RKB201") == []
+
+
+def test_rkb705_italian_signature_pushes_every_answer_over(
+    write_base: WriteBase, real_embedder
+) -> None:  # type: ignore[no-untyped-def]
+    long_signature = "Paola, Servizio Clienti Acme " * 12
+    settings = BILINGUAL_SETTINGS.replace(
+        '        signatures: {x: "^Paola", sms: "Paola"}',
+        f'        signatures: {{x: "{long_signature}", sms: "Paola"}}',
+    )
+    root = _base(write_base, **{"replykb.yaml": settings})
+    report = check(root, real_embedder)
+    finding = assert_one(
+        report,
+        "RKB705",
+        root / "replykb.yaml",
+        line_of(settings, "        signatures: {x:"),
+        contains=["paola's signature on x is too long", "Italian (it) reply", "2 answers"],
+    )
+    assert finding.count == 2
+    assert "`translations: it: signatures:`" in (finding.hint or "")
+    assert found(report, "RKB201") == []
+
+
+def test_rkb704_translated_fact_missing_from_the_italian_cut_form(  # type: ignore[no-untyped-def]
+    write_base: WriteBase, real_embedder
+) -> None:
+    """At 150 the English short form fits x with its fact; the Italian short does not,
+    and the cut of the Italian answer loses "5 giorni lavorativi"."""
+    settings = BILINGUAL_SETTINGS.replace("  x: {}", "  x:\n    limit: 150")
+    root = _base(write_base, **{"replykb.yaml": settings})
+    report = check(root, real_embedder)
+    text = (root / "refund-timing.yaml").read_text(encoding="utf-8")
+    finding = assert_one(
+        report,
+        "RKB704",
+        root / "refund-timing.yaml",
+        line_of(text, "    facts:"),
+        contains=["'5 giorni lavorativi'", "Italian (it) reply on x (cut form)"],
+    )
+    assert "email" not in finding.message
+    assert found(report, "RKB301") == []  # the English short form keeps its fact
+
+
+@pytest.mark.parametrize("field", ["answer", "short"])
+def test_template_error_in_a_translation_is_found_at_its_line(  # type: ignore[no-untyped-def]
+    write_base: WriteBase, real_embedder, field: str
+) -> None:
+    old = {"answer": "Seguilo su {{ link }}.", "short": 'lavorativi: {{ link }}"'}[field]
+    refund = REFUND_IT.replace(old, old.replace("{{ link }}", "{{ lnk }}"))
+    assert refund != REFUND_IT
+    root = _base(write_base, **{"refund-timing.yaml": refund})
+    report = check(root, real_embedder)
+    text = (root / "refund-timing.yaml").read_text(encoding="utf-8")
+    at_line = [f for f in report.findings if f.location.line == line_of(text, f"    {field}:")]
+    assert at_line and all(f.code.startswith("RKB1") for f in at_line), format_text(report)
+    assert any("lnk" in f.message for f in at_line)
+    assert report.failed()

@@ -16,7 +16,7 @@ import pytest
 from replykb import UnknownNameError
 from replykb.errors import RenderError
 from replykb.length import count_length, is_gsm7
-from replykb.models import AnswerBase, Reply
+from replykb.models import AnswerBase, AnswerTranslation, Reply
 from replykb.render import Renderer, choose_opening, elide_absent_name
 from replykb.render.names import ABSENT_NAME_MARK
 from replykb.render.phrases import BUILTIN_LANGUAGES, PHRASES
@@ -429,9 +429,10 @@ def test_a_language_without_builtin_texts(base: AnswerBase) -> None:
         "signatures of dev",
     )
     assert fallback_texts(base.settings, "it") == ()
-    reply = Renderer(dutch).render(
-        base.answer("account-locked"), channel="x", language="nl", conversation_id="c"
-    )
+    locked = base.answer("account-locked")
+    dutch_text = AnswerTranslation(answer="Uw profiel is geblokkeerd; wij helpen u verder.")
+    locked = locked.model_copy(update={"translations": {"nl": dutch_text}})
+    reply = Renderer(dutch).render(locked, channel="x", language="nl", conversation_id="c")
     assert reply.language == "nl"
     assert PHRASES["en"].private_invite in reply.text
 
@@ -551,3 +552,34 @@ def test_language_templates_on_every_part_of_an_email(tmp_path: Path) -> None:
     assert spanish.html is not None and spanish.html.endswith("<p>Best wishes</p>")
     names = [f.name for f in renderer.template_files("email", language="it")]
     assert names == ["it/email.txt.j2", "it/email.html.j2"]
+
+
+UNTRANSLATED = """\
+id: opening-hours
+questions: [when are you open]
+answer: We are open 8am to 8pm every day.
+private: true
+"""
+
+
+@pytest.fixture(scope="module")
+def untranslated(tmp_path_factory: pytest.TempPathFactory) -> AnswerBase:
+    root = tmp_path_factory.mktemp("untranslated") / "base"
+    return load_language_base(root, files={"info/opening-hours.yaml": UNTRANSLATED})
+
+
+@pytest.mark.parametrize("channel", ["x", "facebook", "sms", "email", "whatsapp"])
+@pytest.mark.parametrize("language", OTHER_LANGUAGES)
+def test_an_untranslated_answer_is_sent_whole_in_the_source_language(
+    untranslated: AnswerBase, channel: str, language: str
+) -> None:
+    """Never half one language, half another: an answer without the language asked for
+    is the source-language reply, opening, invitation and signature included."""
+    renderer = Renderer.for_base(untranslated)
+    answer = untranslated.answer("opening-hours")
+    asked = renderer.render(
+        answer, channel=channel, agent="paola", customer="Giulia", language=language
+    )
+    source = renderer.render(answer, channel=channel, agent="paola", customer="Giulia")
+    assert asked == source
+    assert {part.language for part in replies(asked)} == {"en"}

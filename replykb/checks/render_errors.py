@@ -117,6 +117,10 @@ class RenderProblems:
                 return ctx.base.settings_source.locate(key), None
             variant = () if error.opening is None else (error.opening,)
             return ctx.base.settings_source.locate(key, answer.tone, *variant), None
+        # A language's own text in replykb.yaml (translations.<lang>.private_invite,
+        # .team_signature): the renderer names its line.
+        if error.what is None and error.path and error.file_line and self._in_base(error.path):
+            return Location(file=str(error.path), line=error.file_line), None
         if answer.id in PROBE_IDS or error.what not in ("answer", "short"):
             return ctx.settings_file, None
         return answer.source.locate(error.what), answer.id

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from ..basefiles import TEMPLATES_DIR
 from ..errors import RenderError, ReplyTooLongError, UnknownNameError
-from ..languages import localized
+from ..languages import has_translation, localized
 from ..length import count_length, is_gsm7
 from ..models import Answer, Channel, Reply, ReplyForm, Settings, SourceMap, Tone
 from .cutting import longest_cut
@@ -208,10 +208,16 @@ class Renderer:
         (the clock when not given), the customer having last written at
         ``last_customer_message_at`` (:mod:`.windows`). Every text of a reply is in its
         language: the answer's translation (:func:`~replykb.languages.localized`), and
-        the language's opening, invitation, cut marker and signature (:mod:`.texts`).
+        the language's opening, invitation, cut marker and signature (:mod:`.texts`). An
+        answer without a translation into ``language`` is rendered whole in the source
+        language (``reply.language`` says which).
         """
         channel_name, spec = self.channel(channel)
         texts = self.language(language)
+        if not texts.is_source and not has_translation(answer, texts.language):
+            # Never half one language, half another: an answer not translated into the
+            # language asked for is sent whole in the source language, and says so.
+            texts = self.language(None)
         answer = localized(answer, texts.language)
         now = window_now(now, last_customer_message_at)
         window = reply_window(channel_name, spec, last_customer_message_at, now)

@@ -17,6 +17,7 @@ from .details import whole_number_text
 from .errors import MessageError, ReplyKBError, UnknownNameError
 from .models import Customer, LanguageChoice, Match, Mood, Reply, Suggestion
 from .prepare.language import choose_language
+from .prepare.language import matched_language as matched_language
 from .prepare.mood import read_mood
 from .triage_models import TriageFailure, TriageRequest, TriageResult, unicode_problem
 
@@ -110,15 +111,6 @@ def prepare(item: object, renderer: Renderer, settings: Settings) -> Work:
     except MessageError as error:
         work.error, work.field = error, "message"
     return work
-
-
-def matched_language(choice: LanguageChoice | None) -> str | None:
-    """The language whose questions a message is matched against first: the reply's
-    (asked for, detected, or the source when the detector was unsure); None (every
-    question, as always) on a base with one language."""
-    if choice is None or choice.reason == "fallback-single-language":
-        return None
-    return choice.language
 
 
 def checked_language(language: str | None, settings: Settings) -> str | None:

@@ -15,6 +15,7 @@ from replykb.prepare.language import (
     choose_language,
     detect_language,
     known_languages,
+    matched_language,
 )
 
 SHORT_MESSAGES = Path(__file__).parent.parent / "benchmarks" / "data" / "short_messages.jsonl"
@@ -77,16 +78,43 @@ def test_handles_links_and_order_numbers_do_not_make_a_message_english() -> None
     assert choose_language(text, ("en", "it")).language == "it"
 
 
-def test_a_requested_language_is_taken_as_it_is() -> None:
+def test_a_requested_language_is_taken_and_the_message_s_is_still_detected() -> None:
     choice = choose_language("where is my order", ("en", "it"), "it")
     assert choice.model_dump() == {
         "language": "it",
         "requested": "it",
-        "detected": None,
-        "confidence": None,
+        "detected": "en",
+        "confidence": choice.confidence,
         "fallback": False,
         "reason": "requested",
     }
+    assert choice.confidence is not None and choice.confidence >= MIN_CONFIDENCE
+    # The message is matched against its own language's questions, replied in Italian.
+    assert matched_language(choice) == "en"
+
+
+@pytest.mark.parametrize(
+    ("text", "requested", "matched"),
+    [
+        ("ciao dove è il mio ordine", None, "it"),
+        ("where is my order", None, "en"),
+        ("ok", None, "en"),  # unsure: the source language
+        ("ok", "it", "it"),  # unsure: the language asked for
+        ("ciao dove è il mio ordine", "en", "it"),
+    ],
+)
+def test_the_message_is_matched_in_its_own_language_when_sure(
+    text: str, requested: str | None, matched: str
+) -> None:
+    assert matched_language(choose_language(text, ("en", "it"), requested)) == matched
+
+
+def test_a_one_language_base_matches_every_question() -> None:
+    assert matched_language(choose_language("dove è il mio ordine", ("en",))) is None
+    # Asked for, the source language is named; a one-language base has no matcher per
+    # language (tests/test_match_languages.py), so every question is matched all the same.
+    choice = choose_language("dove è il mio ordine", ("en",), "en")
+    assert (choice.reason, choice.detected, choice.confidence) == ("requested", None, None)
 
 
 def test_a_one_language_base_never_runs_the_detector(monkeypatch: pytest.MonkeyPatch) -> None:

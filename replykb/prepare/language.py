@@ -120,24 +120,47 @@ def choose_language(
 ) -> LanguageChoice:
     """The reply's language: ``requested`` when given (the caller checked it is one of
     ``languages``), else the message's when the detector is sure, else the source
-    language (``languages[0]``) with the fallback said. One language: no detection."""
+    language (``languages[0]``) with the fallback said. One language: no detection.
+    On a base with several languages the message's language is detected even when a
+    language is asked for: it decides which questions the message is matched against
+    (:func:`matched_language`)."""
     source = languages[0]
-    if requested is not None:
-        return LanguageChoice(language=requested, requested=requested, reason="requested")
     if len(languages) == 1:
+        if requested is not None:
+            return LanguageChoice(language=requested, requested=requested, reason="requested")
         return LanguageChoice(language=source, reason="fallback-single-language")
     guess = detect_language(message, languages)
-    if guess.language is not None and guess.confidence >= MIN_CONFIDENCE:
+    detected = guess.language
+    confidence = guess.confidence if detected is not None else None
+    if requested is not None:
         return LanguageChoice(
-            language=guess.language,
-            detected=guess.language,
-            confidence=guess.confidence,
-            reason="detected",
+            language=requested,
+            requested=requested,
+            detected=detected,
+            confidence=confidence,
+            reason="requested",
+        )
+    if detected is not None and guess.confidence >= MIN_CONFIDENCE:
+        return LanguageChoice(
+            language=detected, detected=detected, confidence=confidence, reason="detected"
         )
     return LanguageChoice(
         language=source,
-        detected=guess.language,
-        confidence=guess.confidence if guess.language is not None else None,
+        detected=detected,
+        confidence=confidence,
         fallback=True,
         reason="fallback-unsure",
     )
+
+
+def matched_language(choice: LanguageChoice | None) -> str | None:
+    """The language whose questions a message is matched against: the message's own
+    when the detector is sure of it (even if the reply was asked for in another), else
+    the reply's (asked for, or the source when unsure); None (every question, as
+    always) on a base with one language."""
+    if choice is None or choice.reason == "fallback-single-language":
+        return None
+    sure = choice.confidence is not None and choice.confidence >= MIN_CONFIDENCE
+    if choice.detected is not None and sure:
+        return choice.detected
+    return choice.language

@@ -1,0 +1,278 @@
+"""The reply's language through every door: the library (suggest, suggest_many, render,
+match), batch files, the HTTP API and the command line give the same reply for the same
+fields, language included; a language the base does not list is an error naming its
+languages; a one-language base says so and never detects."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from replykb import KnowledgeBase
+from replykb.batch import result_row, run_batch
+from replykb.cli import cli
+from replykb.errors import UnknownNameError
+from replykb.models import LanguageChoice
+from replykb.serve import BaseHolder, ServerSettings, create_app
+from replykb.triage_models import TriageFailure, TriageResult
+
+BILINGUAL = Path(__file__).parent / "fixtures" / "bases" / "bilingual"
+NOW = "2026-11-02T10:00:00Z"
+UNKNOWN = "unknown language 'fr'; known languages: en, it"
+
+# (message, language asked for) -> the language of the reply and why.
+CASES = [
+    ("ciao dove è il mio ordine??", None, "it", "detected"),
+    ("hi where is my order??", None, "en", "detected"),
+    ("ok", None, "en", "fallback-unsure"),
+    ("hi where is my order??", "it", "it", "requested"),
+    ("nn ricordo la password", "en", "en", "requested"),
+    ("quando mi arriva il rimborso", "it", "it", "requested"),
+]
+CHANNELS = ["x", "sms", "email", "facebook"]
+
+
+@pytest.fixture(scope="module")
+def kb(real_embedder, tmp_path_factory) -> KnowledgeBase:  # type: ignore[no-untyped-def]
+    return KnowledgeBase.load(
+        BILINGUAL, cache_dir=tmp_path_factory.mktemp("kb-languages"), embedder=real_embedder
+    )
+
+
+@pytest.fixture(scope="module")
+def client(kb: KnowledgeBase) -> Iterator[TestClient]:
+    holder = BaseHolder(lambda: kb, initial=kb)
+    with TestClient(create_app(holder, ServerSettings()), raise_server_exceptions=False) as c:
+        yield c
+    holder.close()
+
+
+def _fields(message: str, channel: str, language: str | None) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "message": message,
+        "channel": channel,
+        "agent": "paola",
+        "customer": "Anna",
+        "conversation_id": "c-7",
+    }
+    if language is not None:
+        fields["language"] = language
+    return fields
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize(("message", "asked", "language", "reason"), CASES)
+def test_the_same_fields_give_the_same_bytes_through_every_door(
+    kb: KnowledgeBase,
+    client: TestClient,
+    tmp_path: Path,
+    channel: str,
+    message: str,
+    asked: str | None,
+    language: str,
+    reason: str,
+) -> None:
+    fields = _fields(message, channel, asked)
+    suggestion = kb.suggest(**fields, now=NOW)  # type: ignore[arg-type]
+    assert suggestion.language is not None
+    assert (suggestion.language.language, suggestion.language.reason) == (language, reason)
+    assert suggestion.language.requested == asked
+    assert suggestion.language.fallback is (reason == "fallback-unsure")
+    replies = [r for r in [suggestion.reply, *suggestion.alternatives] if r is not None]
+    assert all(reply.language == language for reply in replies)
+    expected = suggestion.model_dump_json()
+    # suggest_many, twice in one batch (encoded together) and alone.
+    results = list(kb.suggest_many([fields, fields], now=NOW))
+    assert all(isinstance(r, TriageResult) for r in results)
+    assert [r.suggestion.model_dump_json() for r in results] == [expected, expected]  # type: ignore[union-attr]
+    # The HTTP API.
+    response = client.post("/v1/suggest", json={**fields, "now": NOW})
+    assert response.status_code == 200, response.text
+    assert response.content == expected.encode("utf-8")
+    # A batch file: the row is the library's result's row.
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps(fields, ensure_ascii=False) + "\n", encoding="utf-8")
+    run_batch(kb, source, tmp_path / "out.jsonl", now=_moment())
+    (row,) = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert row == json.loads(json.dumps(result_row(results[0].model_copy(update={"line": 1}))))
+    assert row["language"] == suggestion.language.model_dump(mode="json")
+
+
+def _moment():  # type: ignore[no-untyped-def]
+    from replykb.render.windows import aware_time
+
+    return aware_time(NOW, "now")
+
+
+def test_an_italian_reply_is_the_italian_translation(kb: KnowledgeBase) -> None:
+    suggestion = kb.suggest("quando mi arriva il rimborso", channel="sms", now=NOW)
+    assert suggestion.reply is not None
+    assert "5 giorni lavorativi" in suggestion.reply.text
+    assert "working days" not in suggestion.reply.text
+    # Asked for in English: matched as the Italian message it is, answered in English.
+    english = kb.suggest("quando mi arriva il rimborso", channel="sms", language="en", now=NOW)
+    assert english.reply is not None and "5 working days" in english.reply.text
+    assert english.language is not None
+    assert (english.language.reason, english.language.detected) == ("requested", "it")
+    asked = kb.suggest("when will my refund arrive", channel="sms", language="it", now=NOW)
+    assert asked.reply is not None and "5 giorni lavorativi" in asked.reply.text
+    assert english.match == suggestion.match
+    assert asked.match.answer_id == suggestion.match.answer_id == "refund-timing"
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_render_in_a_language_is_the_same_through_the_api(
+    kb: KnowledgeBase, client: TestClient, channel: str
+) -> None:
+    reply = kb.render("refund-timing", channel=channel, language="it", now=_moment())
+    assert reply.language == "it" and "giorni lavorativi" in reply.text
+    response = client.post(
+        "/v1/render",
+        json={"answer_id": "refund-timing", "channel": channel, "language": "it", "now": NOW},
+    )
+    assert response.status_code == 200, response.text
+    assert response.content == reply.model_dump_json().encode("utf-8")
+    assert kb.render("refund-timing", channel=channel, now=_moment()) == kb.render(
+        "refund-timing", channel=channel, language="en", now=_moment()
+    )
+
+
+def test_a_language_the_base_does_not_list_is_an_error_naming_its_languages(
+    kb: KnowledgeBase,
+) -> None:
+    for call in (
+        lambda: kb.suggest("dove è il mio ordine", channel="x", language="fr"),
+        lambda: kb.render("refund-timing", channel="x", language="fr"),
+        lambda: kb.match("dove è il mio ordine", language="fr"),
+    ):
+        with pytest.raises(UnknownNameError) as caught:
+            call()
+        assert str(caught.value) == UNKNOWN
+    (failure,) = kb.suggest_many([{"message": "ciao", "channel": "x", "language": "fr"}])
+    assert isinstance(failure, TriageFailure)
+    assert (failure.error, failure.kind, failure.field) == (UNKNOWN, "UnknownNameError", "language")
+
+
+@pytest.mark.parametrize(
+    ("body", "route"),
+    [
+        ({"message": "dove è il mio ordine", "channel": "x", "language": "fr"}, "/v1/suggest"),
+        ({"answer_id": "refund-timing", "channel": "x", "language": "fr"}, "/v1/render"),
+    ],
+)
+def test_the_api_answers_422_for_a_language_the_base_does_not_list(
+    client: TestClient, body: dict[str, str], route: str
+) -> None:
+    response = client.post(route, json=body)
+    assert response.status_code == 422
+    assert response.json()["error"] == {
+        "status": 422,
+        "kind": "UnknownNameError",
+        "message": UNKNOWN,
+        "field": "language",
+    }
+
+
+def test_a_batch_item_in_a_language_the_base_lacks_fails_in_its_place(
+    client: TestClient,
+) -> None:
+    items = [
+        {"message": "dove è il mio ordine", "channel": "x", "language": "it"},
+        {"message": "dove è il mio ordine", "channel": "x", "language": "de"},
+    ]
+    results = client.post("/v1/suggest/batch", json={"items": items, "now": NOW}).json()["results"]
+    assert results[0]["suggestion"]["language"]["reason"] == "requested"
+    assert results[1]["status"] == "error" and results[1]["field"] == "language"
+    assert "known languages: en, it" in results[1]["error"]
+
+
+def test_a_one_language_base_replies_in_its_language_and_never_detects(shop_kb) -> None:  # type: ignore[no-untyped-def]
+    suggestion = shop_kb.suggest("dove è il mio ordine?", channel="x")
+    assert suggestion.language == LanguageChoice(language="en", reason="fallback-single-language")
+    with pytest.raises(UnknownNameError, match="known languages: en"):
+        shop_kb.suggest("where is my order", channel="x", language="it")
+
+
+def test_match_and_match_many_decide_as_suggest(kb: KnowledgeBase) -> None:
+    messages = [message for message, _, _, _ in CASES]
+    matches = list(kb.match_many(messages, batch_size=2))
+    for message, match in zip(messages, matches, strict=True):
+        assert match == kb.match(message) == kb.suggest(message, channel="x").match
+
+
+# --- the command line --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cli_cache(kb: KnowledgeBase, real_embedder, tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    """A cache holding the base's index and the model's export (no encoding in the CLI)."""
+    cache = tmp_path_factory.mktemp("cli-cache")
+    KnowledgeBase.load(BILINGUAL, cache_dir=cache, embedder=real_embedder)
+    KnowledgeBase.load(BILINGUAL, cache_dir=cache)
+    return cache
+
+
+@pytest.mark.parametrize(
+    ("message", "asked", "language"),
+    [
+        ("nn ricordo la password", None, "it"),
+        ("i cant remember my password", None, "en"),
+        ("i cant remember my password", "it", "it"),
+        ("nn ricordo la password", "en", "en"),
+    ],
+)
+def test_cli_suggest_language(
+    cli_cache: Path, message: str, asked: str | None, language: str
+) -> None:
+    args = ["suggest", message, "--kb", str(BILINGUAL), "-c", "sms"]
+    args += ["--cache-dir", str(cli_cache), "--json", "--now", NOW]
+    if asked is not None:
+        args += ["--language", asked]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert shown["language"]["language"] == language
+    assert shown["reply"]["language"] == language
+    assert shown["match"]["answer_id"] == "reset-password"
+    loaded = KnowledgeBase.load(BILINGUAL, cache_dir=cli_cache)
+    expected = loaded.suggest(message, channel="sms", now=NOW, language=asked)
+    assert result.output.strip() == expected.model_dump_json(indent=2)
+
+
+def test_cli_refuses_a_language_the_base_lacks(cli_cache: Path, tmp_path: Path) -> None:
+    base = ["--kb", str(BILINGUAL), "--cache-dir", str(cli_cache)]
+    result = CliRunner().invoke(cli, ["suggest", "ciao", "-c", "x", "--language", "fr", *base])
+    assert result.exit_code == 2
+    assert UNKNOWN in result.output
+    backlog = tmp_path / "backlog.jsonl"
+    backlog.write_text(
+        '{"message": "dove è il mio ordine", "channel": "x"}\n'
+        '{"message": "where is my order", "channel": "x", "language": "de"}\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        cli, ["suggest", "--input", str(backlog), "--language", "it", *base]
+    )
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows[0]["language"]["reason"] == "requested" and rows[0]["language"]["language"] == "it"
+    assert rows[1]["status"] == "error" and rows[1]["field"] == "language"
+    assert f"{backlog}:2: unknown language 'de'; known languages: en, it" in result.stderr
+
+
+def test_cli_render_language(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["render", "refund-timing", "--kb", str(BILINGUAL), "-c", "sms", "-q", "-l", "it"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "5 giorni lavorativi" in result.output
+    result = CliRunner().invoke(
+        cli, ["render", "refund-timing", "--kb", str(BILINGUAL), "-c", "sms", "-l", "fr"]
+    )
+    assert result.exit_code == 2
+    assert "fr" in result.output and "en, it" in result.output

@@ -1,9 +1,10 @@
-"""Render an answer for a channel: sandboxed templates, a human opening, the agent's
-signature, and a fit to the channel's limit as that platform counts it.
+"""Render an answer for a channel in one language: sandboxed templates, a human
+opening, the agent's signature, and a fit to the channel's limit as that platform
+counts it. Every text of a reply is in the reply's language (:mod:`.texts`).
 
 Fitting: the full answer if the reply fits; else the ``short`` form; else the full
-answer cut at a word boundary, ending with an ellipsis (``...`` on SMS, where ``…`` is
-not GSM-7) and the link to the full answer. The opening and the signature are never
+answer cut at a word boundary, ending with the language's cut marker (``…``; ``...``
+on SMS, where ``…`` is not GSM-7) and the link to the full answer. The opening and the signature are never
 cut, and every candidate is measured with the channel's own counter, so a returned
 reply is never over.
 
@@ -104,7 +105,8 @@ class Renderer:
         self._settings_source = settings_source
         self._files = TemplateFiles(templates or {}, templates_dir)
         self._engine = TextEngine(self._files, settings_source)
-        self._texts: dict[str, ReplyTexts] = {}
+        # Every language's texts, resolved once: the renderer is shared between threads.
+        self._texts = {code: reply_texts(settings, code) for code in settings.languages}
 
     @classmethod
     def for_base(cls, base: AnswerBase) -> Renderer:
@@ -143,9 +145,7 @@ class Renderer:
         the base does not list -> a clear error naming its languages."""
         code = language or self.settings.language
         if code not in self._texts:
-            if code not in self.settings.languages:
-                raise UnknownNameError("language", code, self.settings.languages)
-            self._texts[code] = reply_texts(self.settings, code)
+            raise UnknownNameError("language", code, self.settings.languages)
         return self._texts[code]
 
     def template_files(self, channel: str, language: str | None = None) -> tuple[TemplateFile, ...]:

@@ -4,9 +4,9 @@ counts it. Every text of a reply is in the reply's language (:mod:`.texts`).
 
 Fitting: the full answer if the reply fits; else the ``short`` form; else the full
 answer cut at a word boundary, ending with the language's cut marker (``…``; ``...``
-on SMS, where ``…`` is not GSM-7) and the link to the full answer. The opening and the signature are never
-cut, and every candidate is measured with the channel's own counter, so a returned
-reply is never over.
+on SMS, where ``…`` is not GSM-7) and the link to the full answer. The opening and
+the signature are never cut, and every candidate is measured with the channel's own
+counter, so a returned reply is never over.
 
 A form that would print a ticket detail the request lacks (and the answer gives no
 fallback for) is never sent: the next form is tried, and when every form needs it the

@@ -79,7 +79,8 @@ def build_cache(
     elif write_error(cache) is not None:
         raise CacheError(_not_kept(cache, "the model's ONNX export"))
     else:
-        fast_path, problem = "unavailable", _export_problem(cache, embedder.model_id)
+        problem = getattr(embedder, "fast_path_problem", None)
+        fast_path, problem = "unavailable", problem or _export_problem(cache, embedder.model_id)
     return BuildReport(
         base=base.root,
         cache=cache,

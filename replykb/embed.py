@@ -203,6 +203,9 @@ class SentenceTransformerEmbedder:
 
     spec: ModelSpec
     batch_size: int = 64
+    # Why the model's ONNX export is not used instead (fastpath.py sets it), for
+    # KnowledgeBase.fast_path_problem and `replykb build`; None: not known.
+    fast_path_problem: str | None = None
     # torch's kernels differ by ~1e-7 between a text alone and in a padded batch.
     batch_invariant: ClassVar[bool] = False
     _model: object | None = field(default=None, init=False, repr=False)

@@ -58,11 +58,27 @@ def open_embedder(spec: ModelSpec, cache: Path, digests: FileDigests) -> Choice:
         # Checked against sentence-transformers with these versions; others get a probe.
         return Choice(embedder, export=False, probe=export.runtime != runtime_versions())
     except ExportUnsupported as error:
-        log.debug("replykb: no fast path for %s: %s", spec.source, error)
-        return Choice(SentenceTransformerEmbedder(spec), export=False)
+        reason = _unsupported(spec, error)
+        if spec.local_path is None:
+            # Said at every start: nothing was recorded, and the fix is the user's.
+            log.info("replykb: no fast path for %s: %s", spec.source, reason)
+        else:  # recorded in the cache when the export was tried, and said then
+            log.debug("replykb: no fast path for %s: %s", spec.source, reason)
+        fallback = SentenceTransformerEmbedder(spec, fast_path_problem=reason)
+        return Choice(fallback, export=False)
     except FastPathUnavailable as error:
         log.info("replykb: fast path unavailable (%s); using sentence-transformers", error)
-        return Choice(SentenceTransformerEmbedder(spec), export=True)
+        return Choice(SentenceTransformerEmbedder(spec, fast_path_problem=str(error)), export=True)
+
+
+def _unsupported(spec: ModelSpec, error: ExportUnsupported) -> str:
+    if spec.local_path is None:
+        return (
+            f"{error}: a model given by its hub name runs on sentence-transformers; "
+            "download it to a folder (huggingface-cli download NAME --local-dir FOLDER) "
+            "and give `model:` that folder for the ONNX export"
+        )
+    return str(error)
 
 
 @dataclass(frozen=True)
@@ -91,17 +107,16 @@ def after_index(
         agreement = _agreement(embedder, index, questions) if choice.probe else 1.0
         if agreement >= MIN_AGREEMENT:
             return embedder
-        log.info(
-            "replykb: fast path unavailable (its embedding of a stored question differs: "
-            "cosine %.6f); using sentence-transformers",
-            agreement,
-        )
-        embedder = SentenceTransformerEmbedder(spec)
+        problem = f"its embedding of a stored question differs: cosine {agreement:.6f}"
+        log.info("replykb: fast path unavailable (%s); using sentence-transformers", problem)
+        embedder = SentenceTransformerEmbedder(spec, fast_path_problem=problem)
     elif not choice.export:
         return embedder
     unwritable = write_error(cache)
     if unwritable is not None:
         report_unwritable(cache, unwritable)
+        if isinstance(embedder, SentenceTransformerEmbedder):
+            embedder.fast_path_problem = f"the cache folder {cache} cannot be written"
         return embedder
     log.info("replykb: exporting the model to ONNX for fast starts (once per model)")
     # Imported here: a start that finds its export (nearly every one) never needs it.
@@ -111,8 +126,12 @@ def after_index(
         return export_fast_embedder(spec, cache, embedder, questions)
     except FastPathUnavailable as error:
         log.info("replykb: no fast path for %s: %s", spec.source, error)
+        problem = str(error)
     except (OSError, MemoryError) as error:
         log.info("replykb: no fast path for %s this time: %s", spec.source, error)
+        problem = f"this time: {error}"
+    if isinstance(embedder, SentenceTransformerEmbedder):
+        embedder.fast_path_problem = problem
     return embedder
 
 

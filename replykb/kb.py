@@ -181,6 +181,13 @@ class KnowledgeBase:
         return self.base.settings
 
     @property
+    def fast_path_problem(self) -> str | None:
+        """Why messages are encoded by sentence-transformers rather than the model's ONNX
+        export (a model given by hub name, a layout the export does not reproduce...);
+        None when the export is used, or the embedder was given to :meth:`load`."""
+        return getattr(self.embedder, "fast_path_problem", None)
+
+    @property
     def answers(self) -> tuple[Answer, ...]:
         """The loaded answers, sorted by id."""
         return self.base.answers

@@ -232,3 +232,91 @@ def test_the_message_s_language_decides() -> None:
     query = _unit(0, 1, 0)
     assert matchers.match(query, language="en").answer_id == "beta"
     assert matchers.match(query, language="it").answer_id == "alpha"
+
+
+# --- `model:` for a multilingual base: another model by local path or hub name ---------
+# A multilingual model (paraphrase-multilingual-MiniLM-L12-v2) cannot be installed here:
+# the code paths are exercised with copies of the packaged model that differ from it.
+
+
+def _model_copy(folder: Path, **bert_config: object) -> Path:
+    """The packaged model in ``folder`` (weights linked), its sentence_bert_config.json
+    changed by ``bert_config``: another model as far as replykb can tell."""
+    from replykb.embed import packaged_model_path
+
+    packaged = packaged_model_path()
+    assert packaged is not None
+    shutil.copytree(packaged, folder, ignore=shutil.ignore_patterns("model.safetensors"))
+    (folder / "model.safetensors").symlink_to(packaged / "model.safetensors")
+    settings = json.loads((folder / "sentence_bert_config.json").read_text(encoding="utf-8"))
+    (folder / "sentence_bert_config.json").write_text(json.dumps({**settings, **bert_config}))
+    return folder
+
+
+def _bilingual_with_model(root: Path, model: str) -> Path:
+    base = root / "base"
+    shutil.copytree(BILINGUAL, base)
+    settings = base / "replykb.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + f"model: {model}\n", "utf-8")
+    return base
+
+
+def test_a_model_by_local_path_gets_the_fast_path(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from replykb.embed import resolve_model
+    from replykb.onnxmodel import OnnxEmbedder
+
+    _model_copy(tmp_path / "models" / "shorter", max_seq_length=128)
+    base = _bilingual_with_model(tmp_path, "../models/shorter")
+    first = KnowledgeBase.load(base, cache_dir=tmp_path / "cache")  # builds, then exports
+    assert first.index.model_id != resolve_model().model_id  # the packaged model's
+    assert first.index.model_id.startswith("sha256:")
+    with caplog.at_level("INFO", logger="replykb"):
+        again = KnowledgeBase.load(base, cache_dir=tmp_path / "cache")
+    assert isinstance(again.embedder, OnnxEmbedder)
+    assert again.fast_path_problem is None
+    assert "building the index" not in caplog.text
+    for italian, english, answer_id in PAIRS:
+        found = again.suggest(italian, channel="x")
+        assert (found.match.answer_id, found.language.language) == (answer_id, "it")  # type: ignore[union-attr]
+        assert found.match.answer_id == first.suggest(italian, channel="x").match.answer_id
+        assert again.suggest(english, channel="x").match.answer_id == answer_id
+
+
+def test_a_model_the_export_cannot_reproduce_falls_back_clearly(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from replykb.embed import SentenceTransformerEmbedder
+
+    _model_copy(tmp_path / "lowercasing", do_lower_case=True)
+    base = _bilingual_with_model(tmp_path, str(tmp_path / "lowercasing"))
+    with caplog.at_level("INFO", logger="replykb"):
+        kb = KnowledgeBase.load(base, cache_dir=tmp_path / "cache")
+    problem = "it lowercases texts itself (do_lower_case)"
+    assert isinstance(kb.embedder, SentenceTransformerEmbedder)
+    assert kb.fast_path_problem == problem
+    assert f"no fast path for {tmp_path / 'lowercasing'}: {problem}" in caplog.text
+    # A later start says it again where a user sees it, and matching works the same.
+    again = KnowledgeBase.load(base, cache_dir=tmp_path / "cache")
+    assert again.fast_path_problem == problem
+    found = again.suggest("NN MI È ANCORA ARRIVATO IL PACCO", channel="x")
+    assert (found.match.answer_id, found.language.language) == ("where-is-my-order", "it")  # type: ignore[union-attr]
+
+
+def test_a_model_by_hub_name_says_why_it_gets_no_fast_path(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from replykb.cachefiles import FileDigests
+    from replykb.embed import resolve_model
+    from replykb.fastpath import open_embedder
+
+    name = "sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2"
+    spec = resolve_model(name)
+    assert (spec.local_path, spec.model_id) == (None, name)
+    with caplog.at_level("INFO", logger="replykb"):
+        choice = open_embedder(spec, tmp_path, FileDigests(tmp_path))  # loads nothing yet
+    problem = choice.embedder.fast_path_problem  # type: ignore[attr-defined]
+    assert problem.startswith("the model is not a local folder")
+    assert "huggingface-cli download NAME --local-dir FOLDER" in problem
+    assert f"no fast path for {name}: {problem}" in caplog.text

@@ -40,6 +40,7 @@ async def readyz(request: Request) -> ReadyResponse:
         answers=len(loaded.kb.answers),
         reload_error=failure.error if failure is not None else None,
         reload_failed_at=failure.at if failure is not None else None,
+        fast_path_problem=loaded.kb.fast_path_problem,
     )
 
 

@@ -129,6 +129,9 @@ class ReadyResponse(BaseModel):
     # The last reload's failure while the previous base keeps serving; None once one works.
     reload_error: str | None = None
     reload_failed_at: datetime | None = None
+    # Why messages are encoded by sentence-transformers, not the model's ONNX export
+    # (slower); None when the export is used (KnowledgeBase.fast_path_problem).
+    fast_path_problem: str | None = None
 
 
 class ReloadResponse(BaseModel):

@@ -23,6 +23,7 @@ import resource
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
@@ -35,13 +36,16 @@ from replykb.index import index_rows
 from replykb.match import Matcher
 
 
-def write_base(root: Path, train: list[list[str]], per_intent: int) -> None:
+def write_base(
+    root: Path, train: list[list[str]], per_intent: int, out_of_scope: Sequence[str] = ()
+) -> None:
     questions: dict[str, list[str]] = defaultdict(list)
     for text, intent in train:
         if len(questions[intent]) < per_intent:
             questions[intent].append(text)
     root.mkdir(parents=True)
-    (root / "replykb.yaml").write_text("brand: CLINC150\nchannels: {chat: {}}\n")
+    settings = {"brand": "CLINC150", "channels": {"chat": {}}, "out_of_scope": list(out_of_scope)}
+    (root / "replykb.yaml").write_text(yaml.safe_dump(settings))
     for intent, texts in questions.items():
         answer = {"questions": texts, "answer": f"The answer for {intent}."}
         (root / f"{intent.replace('_', '-')}.yaml").write_text(yaml.safe_dump(answer))
@@ -74,11 +78,22 @@ def main() -> None:
     parser.add_argument("--centroid-weights", type=float, nargs="+", default=[0.0, 0.5])
     parser.add_argument("--min-oos-recall", type=float, default=0.8)
     parser.add_argument("--tune", action="store_true", help="also tune, and compare")
+    parser.add_argument(
+        "--tuned-model",
+        type=Path,
+        help="measure this model, already tuned on the base (one --per-intent), instead of tuning",
+    )
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--learning-rate", type=float, default=2e-5)
     parser.add_argument("--positives", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--negatives",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="train with the base's out_of_scope messages as negatives",
+    )
     args = parser.parse_args()
     data = load_clinc150(args.data)
     goal = Goal(kind="oos_recall", minimum=args.min_oos_recall)
@@ -88,7 +103,9 @@ def main() -> None:
         cache = Path(scratch) / "cache"
         for per_intent in args.per_intent:
             root = Path(scratch) / f"clinc-{per_intent}"
-            write_base(root, data["train"], per_intent)
+            # The base lists CLINC150's oos_train as its out_of_scope messages (val and
+            # test keep their own out-of-scope messages, never trained on).
+            write_base(root, data["train"], per_intent, [t for t, _ in data["oos_train"]])
             started = time.perf_counter()
             kb = KnowledgeBase.load(root, cache_dir=cache)
             print(
@@ -98,8 +115,10 @@ def main() -> None:
             )
             for weight in args.centroid_weights:
                 measure(kb, "untuned", weight, goal, val, test)
-            if args.tune:
-                tuned = tune(kb, args, Path(scratch) / f"tuned-{per_intent}")
+            if args.tune or args.tuned_model:
+                tuned = str(args.tuned_model or "") or tune(
+                    kb, args, Path(scratch) / f"tuned-{per_intent}"
+                )
                 kb = KnowledgeBase.load(root, cache_dir=Path(scratch) / "tuned-cache", model=tuned)
                 for weight in args.centroid_weights:
                     measure(kb, "tuned", weight, goal, val, test)
@@ -125,11 +144,14 @@ def tune(kb: KnowledgeBase, args: argparse.Namespace, destination: Path) -> str:
             left = seconds / done * (total - done)
             print(f"    step {done}/{total}, {seconds:.0f} s, about {left:.0f} s left", flush=True)
 
-    steps = train(resolve_model(kb.settings.model), rows, settings, destination, progress=progress)
+    negatives = list(kb.base.settings.out_of_scope) if args.negatives else []
+    spec = resolve_model(kb.settings.model)
+    steps = train(spec, rows, settings, destination, negatives=negatives, progress=progress)
     elapsed = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"  tuned on {len(rows)} questions ({settings}): {steps} steps in {elapsed:.0f} s "
+        f"  tuned on {len(rows)} questions and {len(negatives)} out-of-scope negatives "
+        f"({settings}): {steps} steps in {elapsed:.0f} s "
         f"(others used {others.share():.0%} of the CPU meanwhile); peak memory of the "
         f"process {peak_mb:.0f} MB",
         flush=True,

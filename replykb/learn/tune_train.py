@@ -5,6 +5,9 @@ a few other questions of its answer (``positives``), and the model learns to emb
 pair close together and apart from the other pairs of its batch (in-batch negatives:
 sentence-transformers' ``MultipleNegativesRankingLoss``). A batch never holds two
 pairs of one answer: their questions would be counted as negatives of each other.
+The base's out-of-scope messages, when given as ``negatives``, are the loss's third
+column: each batch holds as many of them as pairs, and every question of the batch
+is pushed away from all of them (messages that must match no answer).
 
 The loop is ours rather than ``SentenceTransformerTrainer``'s: it needs neither
 ``datasets`` nor ``accelerate``, it reports progress step by step, and its order of
@@ -119,10 +122,12 @@ def train(
     settings: TrainSettings,
     destination: Path,
     *,
+    negatives: Sequence[str] = (),
     progress: Progress | None = None,
 ) -> int:
-    """Fine-tune ``spec``'s model on ``rows`` (answer id, question) and save it, as a
-    sentence-transformers folder, to ``destination``. Returns the number of steps.
+    """Fine-tune ``spec``'s model on ``rows`` (answer id, question), with ``negatives``
+    (messages that must match no answer) pushed away from every question, and save it,
+    as a sentence-transformers folder, to ``destination``. Returns the number of steps.
 
     Raises :class:`ModelError` when the model cannot be loaded or trained.
     """
@@ -152,6 +157,7 @@ def train(
     except Exception as error:
         raise ModelError(f"cannot load the model {spec.source!r} to tune it: {error}") from error
     loss = MultipleNegativesRankingLoss(model)
+    pool = _NegativePool(negatives, settings.seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate)
     warmup = max(1, round(steps * settings.warmup))
 
@@ -170,6 +176,8 @@ def train(
                 _features(model, [pair.anchor for pair in batch]),
                 _features(model, [pair.positive for pair in batch]),
             ]
+            if pool.texts:
+                features.append(_features(model, pool.take(len(batch))))
             value = loss(features, torch.empty(0))
             optimizer.zero_grad()
             value.backward()
@@ -215,6 +223,23 @@ def save_like(model_folder: Path, weights: Path, destination: Path) -> None:
             shutil.copytree(path, destination / path.name)
     shutil.move(weights, destination / WEIGHTS)
     (destination / WEIGHTS).chmod(0o644)
+
+
+class _NegativePool:
+    """Messages that must match no answer (the base's ``out_of_scope``): one per pair of
+    each batch, in a fixed shuffled cycle, so every anchor is pushed away from them all."""
+
+    def __init__(self, texts: Sequence[str], seed: int) -> None:
+        self.texts = list(dict.fromkeys(texts))
+        random.Random(seed).shuffle(self.texts)
+        self.position = 0
+
+    def take(self, count: int) -> list[str]:
+        taken = []
+        for _ in range(count):
+            taken.append(self.texts[self.position % len(self.texts)])
+            self.position += 1
+        return taken
 
 
 def _features(model: Any, texts: list[str]) -> dict[str, Any]:

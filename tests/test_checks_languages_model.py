@@ -30,7 +30,7 @@ def test_rkb707_italian_translations_with_the_packaged_english_model(  # type: i
         "RKB707",
         root / "replykb.yaml",
         line_of(settings, "languages: [en, it]"),
-        contains=["Italian (it) (6 questions)", "all-MiniLM-L6-v2", "English-only"],
+        contains=["6 Italian (it) questions", "all-MiniLM-L6-v2", "English-only"],
     )
     assert "paraphrase-multilingual-MiniLM-L12-v2" in (finding.hint or "")
     assert not report.failed() and report.failed(strict=True)
@@ -78,7 +78,7 @@ def test_rkb707_source_questions_written_in_italian_under_language_en(  # type: 
     root = write_base({"replykb.yaml": SETTINGS, "refund-timing.yaml": ITALIAN_ONLY})
     report = check(root, real_embedder)
     finding = assert_one(
-        report, "RKB707", root / "replykb.yaml", 1, contains=["Italian (it) (3 questions)"]
+        report, "RKB707", root / "replykb.yaml", 1, contains=["3 Italian (it) questions"]
     )
     assert finding.answer is None
 

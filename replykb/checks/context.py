@@ -20,11 +20,34 @@ from .sweep import RenderSweep, render_sweep
 from .template_texts import TemplateText, read_template_texts
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
     from ..embed import Embedder
     from ..index import QuestionIndex, Vectors
-    from ..match import Matcher
+    from ..match import Decisions, LanguageMatchers, Matcher
 
-__all__ = ["CheckContext", "QuestionRow"]
+__all__ = ["CheckContext", "Decided", "QuestionRow"]
+
+
+@dataclass(frozen=True)
+class Decided:
+    """One language's matcher's decisions, in the base's terms: answer ids, and rows of
+    the full index (whose file:line :meth:`CheckContext.question_location` knows)."""
+
+    decisions: Decisions
+    answer_ids: tuple[str, ...]
+    rows: npt.NDArray[np.int64] | None
+
+    def best(self, k: int) -> str:
+        return self.answer_ids[int(self.decisions.best[k])]
+
+    def runner_up(self, k: int) -> str:
+        return self.answer_ids[int(self.decisions.runner_up[k])]
+
+    def nearest_row(self, k: int) -> int:
+        row = int(self.decisions.nearest_row[k])
+        return row if self.rows is None else int(self.rows[row])
 
 
 @dataclass(frozen=True)
@@ -112,6 +135,30 @@ class CheckContext(BaseView):
                 for i, question in enumerate(answer.questions)
             ]
         return rows
+
+    @cached_property
+    def language_matchers(self) -> LanguageMatchers:
+        """The matcher per language, as the triage core matches a message in it."""
+        from ..match import LanguageMatchers
+
+        source = self.base.settings.language
+        return LanguageMatchers.from_index(
+            self.index, self.match_settings, self.matcher, source=source
+        )
+
+    def matcher_in(self, language: str) -> tuple[Matcher, npt.NDArray[np.int64] | None]:
+        """The matcher a message in ``language`` is matched with, and the full index's
+        row of each of its rows (None: it is the full index's matcher)."""
+        own = self.language_matchers.matcher_for(language)
+        if own is None:
+            return self.matcher, None
+        return own, self.language_matchers.rows_by_language[language]
+
+    def decide_held_out(self, texts: Sequence[str], language: str) -> Decided:
+        """The matcher's decisions for messages in ``language`` (tests, out of scope)."""
+        matcher, rows = self.matcher_in(language)
+        decisions = matcher.decide_many(self.encode_held_out(texts))
+        return Decided(decisions, matcher.index.answer_ids, rows)
 
     def encode_held_out(self, texts: Sequence[str]) -> Vectors:
         """Vectors of tests and out-of-scope messages, from the embedding cache when known."""

@@ -140,7 +140,7 @@ def english_only_model(ctx: CheckContext) -> Iterator[Found]:
     model = f"`model: {configured}`" if configured else _PACKAGED
     kind = "not known to be multilingual" if configured else "an English-only model"
     described = ", ".join(
-        f"{language_name(code)} ({count} question{'s' if count != 1 else ''})"
+        f"{count} {language_name(code)} question{'s' if count != 1 else ''}"
         for code, count in found.items()
     )
     if ("model",) in where.positions:

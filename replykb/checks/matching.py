@@ -5,7 +5,7 @@ out-of-scope message at once."""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,7 +16,7 @@ from .registry import Family, Found
 if TYPE_CHECKING:
     from .context import CheckContext
 
-__all__ = ["matching"]
+__all__ = ["held_out_findings", "matching", "out_of_scope_findings"]
 
 matching = Family("matching", "RKB4xx", "questions and matching")
 
@@ -133,10 +133,20 @@ def leave_one_out(ctx: CheckContext) -> Iterator[Found]:
     """
     if not ctx.base.answers:
         return
-    matcher, index = ctx.matcher, ctx.index
+    for language in ctx.base.settings.languages:
+        yield from _left_out(ctx, language)
+
+
+def _left_out(ctx: CheckContext, language: str) -> Iterator[Found]:
+    """RKB403 for the questions in ``language``, each left out of the matcher a message
+    in that language is matched with."""
+    matcher, full_rows = ctx.matcher_in(language)
+    index = matcher.index
     owner = index.row_answer
     sizes = matcher.ends - matcher.starts
-    rows = np.flatnonzero(sizes[owner] >= 2)  # an answer's only question cannot leave
+    full = np.arange(index.size) if full_rows is None else full_rows
+    mine = np.array([ctx.question_language(int(row)) == language for row in full], dtype=bool)
+    rows = np.flatnonzero(mine & (sizes[owner] >= 2))  # an answer's only question cannot leave
     if not len(rows):
         return
     decided = matcher.decide_many(index.vectors[rows], leave_out=rows)
@@ -146,11 +156,12 @@ def leave_one_out(ctx: CheckContext) -> Iterator[Found]:
         if other == owner[row] or not decided.confident[i]:
             continue
         nearest = int(decided.nearest_row[i])
-        text, near_text = ctx.question_text(row), ctx.question_text(nearest)
         cosine = float(index.vectors[row] @ index.vectors[nearest])
+        row, nearest = int(full[row]), int(full[nearest])
+        text, near_text = ctx.question_text(row), ctx.question_text(nearest)
         if cosine > threshold or _normalized_question(text) == _normalized_question(near_text):
             continue  # reported as RKB402 / RKB401
-        own, wrong = ctx.answer_of_row(row), ctx.base.answers[other].id
+        own, wrong = ctx.answer_of_row(row), index.answer_ids[other]
         yield Found(
             ctx.question_location(row),
             f"question {text!r} of {own!r}, left out of its answer, is matched to {wrong!r} "
@@ -177,38 +188,46 @@ def tests_match(ctx: CheckContext) -> Iterator[Found]:
     ```
     Fix: add questions close to it to the answer, or correct the test.
     """
-    items = [(a, i, t) for a in ctx.base.answers for i, t in enumerate(a.tests)]
+    items = [
+        (a, a.source.locate("tests", i), t) for a in ctx.base.answers for i, t in enumerate(a.tests)
+    ]
+    yield from held_out_findings(ctx, items, ctx.base.settings.language)
+
+
+def held_out_findings(
+    ctx: CheckContext, items: Sequence[tuple[Answer, Location, str]], language: str, label: str = ""
+) -> Iterator[Found]:
+    """RKB404's findings for test phrasings in ``language`` (answer, place, text), each
+    matched as a message in that language is; RKB706 reports them for translations
+    (``label`` names their language in messages)."""
     if not items:
         return
-    decided = ctx.matcher.decide_many(ctx.encode_held_out([t for _, _, t in items]))
+    decided = ctx.decide_held_out([t for _, _, t in items], language)
+    decisions = decided.decisions
     settings = ctx.match_settings
-    answers = ctx.base.answers
-    position = {answer.id: p for p, answer in enumerate(answers)}
-    for k, (answer, i, test) in enumerate(items):
-        best = int(decided.best[k])
-        if decided.confident[k] and best == position[answer.id]:
+    for k, (answer, where, test) in enumerate(items):
+        top, score = decided.best(k), decisions.score[k]
+        if decisions.confident[k] and top == answer.id:
             continue
-        top, score = answers[best].id, decided.score[k]
         related: list[Location] = []
         if score < settings.threshold:
             why = (
                 f"matches nothing (best: {top!r} at {score:.3f}, below the threshold "
                 f"{settings.threshold})"
             )
-        elif not decided.confident[k]:
-            runner = int(decided.runner_up[k])
+        elif not decisions.confident[k]:
             why = (
                 f"is ambiguous: {top!r} at {score:.3f}, runner-up "
-                f"{answers[runner].id!r} at {decided.runner_up_score[k]:.3f}, within the "
+                f"{decided.runner_up(k)!r} at {decisions.runner_up_score[k]:.3f}, within the "
                 f"margin {settings.margin}"
             )
-            related = [ctx.question_location(int(decided.nearest_row[k]))]
+            related = [ctx.question_location(decided.nearest_row(k))]
         else:
             why = f"is matched to {top!r} (score {score:.3f})"
-            related = [ctx.question_location(int(decided.nearest_row[k]))]
+            related = [ctx.question_location(decided.nearest_row(k))]
         yield Found(
-            answer.source.locate("tests", i),
-            f"test {test!r} of {answer.id!r} {why}",
+            where,
+            f"{label}test {test!r} of {answer.id!r} {why}",
             answer=answer.id,
             related=related,
         )
@@ -228,18 +247,30 @@ def out_of_scope(ctx: CheckContext) -> Iterator[Found]:
     ```
     Fix: make the matching question more specific or raise `match.threshold`.
     """
-    messages = ctx.base.settings.out_of_scope
+    where = ctx.base.settings_source
+    messages = [
+        (where.locate("out_of_scope", k), m) for k, m in enumerate(ctx.base.settings.out_of_scope)
+    ]
+    yield from out_of_scope_findings(ctx, messages, ctx.base.settings.language)
+
+
+def out_of_scope_findings(
+    ctx: CheckContext, messages: Sequence[tuple[Location, str]], language: str, label: str = ""
+) -> Iterator[Found]:
+    """RKB405's findings for out-of-scope messages in ``language`` (place, text), each
+    matched as a message in that language is; RKB706 reports them for the base's other
+    languages (``label`` names the language in messages)."""
     if not messages or not ctx.base.answers:
         return
-    decided = ctx.matcher.decide_many(ctx.encode_held_out(messages))
-    for k, message in enumerate(messages):
-        if not decided.confident[k]:
+    decided = ctx.decide_held_out([m for _, m in messages], language)
+    for k, (where, message) in enumerate(messages):
+        if not decided.decisions.confident[k]:
             continue
-        nearest = int(decided.nearest_row[k])
-        top = ctx.base.answers[int(decided.best[k])].id
+        nearest = decided.nearest_row(k)
         yield Found(
-            ctx.base.settings_source.locate("out_of_scope", k),
-            f"out-of-scope message {message!r} is matched to {top!r} "
-            f"(score {decided.score[k]:.3f}, nearest question {ctx.question_text(nearest)!r})",
+            where,
+            f"{label}out-of-scope message {message!r} is matched to {decided.best(k)!r} "
+            f"(score {decided.decisions.score[k]:.3f}, nearest question "
+            f"{ctx.question_text(nearest)!r})",
             related=[ctx.question_location(nearest)],
         )

@@ -13,6 +13,7 @@ from typing import Final
 from . import drafts as _drafts  # noqa: F401  (declares RKB605 on the policy family)
 from . import formatting as _formatting  # noqa: F401  (declares RKB203 on the fit family)
 from . import languages_fit as _languages_fit  # noqa: F401  (declares RKB705)
+from . import languages_matching as _languages_matching  # noqa: F401  (declares RKB706)
 from . import languages_model as _languages_model  # noqa: F401  (declares RKB707)
 from . import tuned as _tuned  # noqa: F401  (declares RKB406 on the matching family)
 from .facts import facts

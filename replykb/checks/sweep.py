@@ -39,8 +39,8 @@ __all__ = [
     "RenderSweep",
     "SettingOverflow",
     "render_sweep",
-    "sweep_answers",
     "signature_location",
+    "sweep_answers",
 ]
 
 # Customer text is data: a name that looks like Jinja must come out as typed.

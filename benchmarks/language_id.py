@@ -33,7 +33,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -265,7 +265,16 @@ def main() -> None:
     others = OthersCpu()
     for name in args.libraries.split(","):
         run = subprocess.run(
-            [sys.executable, __file__, "--data", str(args.data), "--pair", args.pair, "--one", name],
+            [
+                sys.executable,
+                __file__,
+                "--data",
+                str(args.data),
+                "--pair",
+                args.pair,
+                "--one",
+                name,
+            ],
             capture_output=True,
             text=True,
             check=False,

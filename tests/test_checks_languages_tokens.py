@@ -1,0 +1,57 @@
+"""RKB704's reading of values across languages: what a translation must keep, and the
+ways languages may write it (the table of the README's "Languages in replykb check")."""
+
+from __future__ import annotations
+
+import pytest
+
+from replykb.checks.languages_tokens import hard_tokens, missing_tokens
+
+KEPT = [
+    ("£3.95, £40", "£3,95, 40 £"),
+    ("£3.95, £40", "GBP 3.95, £40"),
+    ("3 to 7 working days", "da 3 a 7 giorni lavorativi"),
+    ("8am to 8pm", "dalle 8 alle 20"),
+    ("8am to 8pm", "08:00-20:00"),
+    ("8am to 8pm", "de 8h à 20h"),
+    ("24 December 2026, 2026-12-24", "24 dicembre 2026, 24/12/2026"),
+    ("24 December 2026", "24. Dezember 2026"),
+    ("December 24", "24 de diciembre"),
+    ("10%", "10 per cento"),
+    ("+44 20 7946 0000", "+44 (20) 79460000"),
+    (
+        "https://help.acme.example/returns or help@acme.example",
+        "https://help.acme.example/returns o help@acme.example",
+    ),
+    ("1,000 points", "1.000 punti"),
+    ("{{ link }} in 5 days", "in 5 giorni"),  # Jinja is not text
+]
+
+LOST = [
+    ("£3.95", "£4,95", "'£3.95' (amount)"),
+    ("£3.95", "3,95 €", "'£3.95' (amount)"),
+    ("3 working days", "tre giorni lavorativi", "'3' (number)"),
+    ("8am to 8pm", "dalle 9 alle 20", "'8am' (time)"),
+    ("24 December 2026", "25 dicembre 2026", "'24 December 2026' (date)"),
+    ("10%", "15%", "'10%' (percentage)"),
+    ("+44 20 7946 0000", "+44 20 7946 0001", "'+44 20 7946 0000' (phone)"),
+    ("https://help.acme.example/returns", "https://help.acme.example/it/resi", "(url)"),
+    ("write to help@acme.example", "scrivi a aiuto@acme.example", "'help@acme.example' (e-mail)"),
+    ("1,000 points", "100 punti", "'1,000' (number)"),
+]
+
+
+@pytest.mark.parametrize(("source", "translation"), KEPT)
+def test_values_written_the_languages_way_are_kept(source: str, translation: str) -> None:
+    assert hard_tokens(source)
+    assert missing_tokens([source], [translation]) == []
+
+
+@pytest.mark.parametrize(("source", "translation", "lost"), LOST)
+def test_a_changed_or_dropped_value_is_missing(source: str, translation: str, lost: str) -> None:
+    missing = missing_tokens([source], [translation])
+    assert len(missing) == 1 and lost in str(missing[0]), missing
+
+
+def test_words_have_no_hard_tokens() -> None:
+    assert hard_tokens("Refunds reach your account once we approve them, at {{ link }}.") == []

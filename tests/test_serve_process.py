@@ -92,6 +92,35 @@ def test_batch_and_render_over_http_are_the_library_s(
     assert reply["private_reply"]["channel"] == "x_dm"
 
 
+@pytest.mark.parametrize("channel", ["x", "sms", "email"])
+@pytest.mark.parametrize(
+    ("message", "language"),
+    [
+        ("ciao, dov'è il mio rimborso??", None),  # detected: Italian
+        ("where is my refund??", "it"),  # asked for
+        ("ok", None),  # unsure: English, the fallback said
+    ],
+)
+def test_the_reply_language_over_http_is_the_library_s(
+    server: ServerProcess, kb: KnowledgeBase, channel: str, message: str, language: str | None
+) -> None:
+    fields = {"message": message, "channel": channel, "agent": "paola", "conversation_id": "l-1"}
+    if language is not None:
+        fields["language"] = language
+    status, body, _ = server.request("POST", "/v1/suggest", {**fields, "now": NOW})
+    expected = kb.suggest(**fields, now=NOW)  # type: ignore[arg-type]
+    assert status == 200, body
+    assert body == expected.model_dump_json().encode("utf-8")
+    assert json.loads(body)["language"]["reason"] in ("detected", "requested", "fallback-unsure")
+    status, body, _ = server.request(
+        "POST", "/v1/suggest", {"message": message, "channel": channel, "language": "xx"}
+    )
+    assert status == 422
+    error = json.loads(body)["error"]
+    assert (error["kind"], error["field"]) == ("UnknownNameError", "language")
+    assert error["message"].endswith(f"known languages: {', '.join(kb.settings.languages)}")
+
+
 def test_listings_over_http(server: ServerProcess, kb: KnowledgeBase) -> None:
     assert [a["id"] for a in server.json("GET", "/v1/answers")] == [a.id for a in kb.answers]
     assert server.json("GET", "/v1/answers/exchange")["id"] == "exchange"

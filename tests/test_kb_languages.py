@@ -276,3 +276,20 @@ def test_cli_render_language(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "fr" in result.output and "en, it" in result.output
+
+
+@pytest.mark.parametrize(
+    ("message", "asked", "line"),
+    [
+        ("nn ricordo la password", None, "[reply in Italian (it): the message's language (1.00)]"),
+        ("i cant remember my password", "it", "[reply in Italian (it), as asked]"),
+        ("ok", None, "[reply in English (en), the source language: the message's is unsure"),
+    ],
+)
+def test_cli_suggest_says_the_reply_s_language(
+    cli_cache: Path, message: str, asked: str | None, line: str
+) -> None:
+    args = ["suggest", message, "--kb", str(BILINGUAL), "-c", "sms", "--cache-dir", str(cli_cache)]
+    result = CliRunner().invoke(cli, args + (["-l", asked] if asked else []))
+    assert result.exit_code == 0, result.output
+    assert line in result.output

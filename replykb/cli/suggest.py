@@ -21,7 +21,7 @@ from .triage import triage_file
 
 if TYPE_CHECKING:
     from ..channels import ReplyWindow
-    from ..models import Reply
+    from ..models import LanguageChoice, Reply
     from ..prepare.email_result import PreparedText
 
 
@@ -142,6 +142,21 @@ def _print_reply(reply: Reply, *, quiet: bool = False) -> None:
     if reply.private_reply is not None:
         click.echo(click.style("then, privately:", dim=True))
         _print_reply(reply.private_reply)
+
+
+def _language_line(choice: LanguageChoice) -> str | None:
+    """Which language the reply is in and why, on a base with several languages."""
+    from ..languages import language_name
+
+    name = language_name(choice.language)
+    if choice.reason == "fallback-single-language":
+        return None
+    if choice.reason == "requested":
+        return f"[reply in {name}, as asked]"
+    if choice.reason == "detected":
+        return f"[reply in {name}: the message's language ({choice.confidence:.2f})]"
+    guess = "" if choice.detected is None else f", {choice.detected} {choice.confidence:.2f}"
+    return f"[reply in {name}, the source language: the message's is unsure{guess}; --language]"
 
 
 def _print_prepared(prepared: PreparedText, length: int) -> None:
@@ -272,6 +287,8 @@ def suggest(
         return
     if suggestion.prepared is not None:
         _print_prepared(suggestion.prepared, len(message))
+    if suggestion.language is not None and (line := _language_line(suggestion.language)):
+        click.echo(click.style(line, dim=not suggestion.language.fallback))
     match = suggestion.match
     threshold = kb.settings.match.threshold
     if suggestion.reply is not None:

@@ -316,3 +316,64 @@ def test_rkb602_counts_each_languages_questions(  # type: ignore[no-untyped-def]
         ],
     )
     assert found(report, "RKB702") == []
+
+
+# --- RKB709 ------------------------------------------------------------------------
+
+DUTCH_SIGNATURES = (
+    "{x: '^Paola', sms: Paola, facebook: Paola, email: Paola, x_dm: Paola, messenger: Paola}"
+)
+DUTCH_TEXTS = """\
+translations:
+  nl:
+    openings:
+      neutral: ["Hoi {{ customer.name }}!"]
+      apology: ["Sorry, {{ customer.name }}."]
+      thanks: ["Bedankt, {{ customer.name }}!"]
+    anonymous_openings:
+      neutral: ["Hoi!"]
+      apology: ["Sorry."]
+      thanks: ["Bedankt!"]
+    private_invite: "Stuur ons een privébericht, dan helpen we je verder."
+    team_signature: "Het team van {{ brand }}"
+"""
+
+
+@pytest.mark.parametrize("given", ["nothing", "all-but-team-signature"])
+def test_rkb709_language_without_built_in_texts(  # type: ignore[no-untyped-def]
+    write_base: WriteBase, real_embedder, given: str
+) -> None:
+    settings = BILINGUAL_SETTINGS.replace("languages: [en, it]", "languages: [en, it, nl]")
+    if given != "nothing":
+        settings = settings.replace(
+            '        signatures: {x: "^Paola", sms: "Paola"}\n',
+            f'        signatures: {{x: "^Paola", sms: "Paola"}}\n      nl:\n        signatures: {DUTCH_SIGNATURES}\n',
+        ).replace(
+            "  dev:\n    name: Dev\n",
+            f"  dev:\n    name: Dev\n    translations:\n      nl:\n        signatures: {DUTCH_SIGNATURES.replace('Paola', 'Dev')}\n",
+        )
+        settings += DUTCH_TEXTS.replace('    team_signature: "Het team van {{ brand }}"\n', "")
+    root = _base(write_base, **{"replykb.yaml": settings})
+    report = check(root, real_embedder)
+    needle = "languages: [en, it, nl]" if given == "nothing" else "  nl:\n    openings"
+    line = (
+        line_of(settings, needle.split("\n")[0])
+        if given == "nothing"
+        else line_of(settings, "    openings:") - 1
+    )
+    finding = assert_one(
+        report, "RKB709", root / "replykb.yaml", line, contains=["no built-in Dutch (nl) texts"]
+    )
+    if given == "nothing":
+        for text in (
+            "openings",
+            "private_invite",
+            "team_signature",
+            "signatures of paola",
+            "signatures of dev",
+        ):
+            assert text in finding.message
+    else:
+        assert finding.message.split("give these: ")[1].startswith("team_signature;"), (
+            finding.message
+        )

@@ -2,9 +2,10 @@
 
 The source language is ``languages[0]`` of replykb.yaml; every other listed language
 needs a translation of every answer, made from the source as it is now and keeping
-its facts. This module declares the family and the rules that read the loaded base
-only; the rules that render (RKB704's reply side, RKB705) and match (RKB706, RKB707)
-are in languages_fit.py and languages_matching.py.
+its facts, and replies in it need texts in it. This module declares the family and
+the rules that read the loaded base (RKB701-704, 708, 709; RKB704 also reads the
+languages' render sweeps); RKB705 is in languages_fit.py, RKB706 in
+languages_matching.py, RKB707 in languages_model.py.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..languages import ISO_639_1, language_name, translation_status
 from ..models import Answer, Location
+from ..render.texts import fallback_texts
 from .facts import fact_findings
 from .languages_tokens import HardToken, missing_tokens
 from .registry import Family, Found
@@ -292,3 +294,48 @@ def unlisted_languages(ctx: CheckContext) -> Iterator[Found]:
                 f"({', '.join(listed)}): no reply is ever in {name}",
                 answer=place.answer,
             )
+
+
+@languages.rule(
+    "RKB709",
+    "error",
+    "language without built-in texts gets English ones",
+    hint="write the language's texts under `translations: <lang>:` of replykb.yaml and the "
+    "agents' `translations: <lang>: signatures:`",
+)
+def english_fallback_texts(ctx: CheckContext) -> Iterator[Found]:
+    """
+    replykb has built-in openings, private invitations, cut markers, team sign-offs
+    and agents' default signatures in English, Italian, Spanish, French, German and
+    Portuguese. In another listed language, each text the base does not give itself
+    is the English one: its replies would be half English. Reported once per
+    language, naming the texts that fall back.
+    ```yaml
+    languages: [en, nl]
+    translations:
+      nl:
+        private_invite: "Stuur ons een privébericht, dan helpen we je verder."
+        # no openings, team_signature, nor agents' Dutch signatures: English ones
+    ```
+    Fix: give the language's `openings:` (every tone), `anonymous_openings:`,
+    `private_invite:` and `team_signature:` under `translations: <lang>:`, and each
+    agent's `translations: <lang>: signatures:` for every channel.
+    """
+    settings, where = ctx.base.settings, ctx.base.settings_source
+    for i, language in enumerate(settings.languages):
+        if i == 0 or language not in ISO_639_1:
+            continue  # the source's texts are the top-level ones; RKB701
+        missing = fallback_texts(settings, language)
+        if not missing:
+            continue
+        name = language_name(language)
+        location = (
+            where.locate("translations", language)
+            if language in settings.translations
+            else where.locate("languages", i)
+        )
+        yield Found(
+            location,
+            f"replykb has no built-in {name} texts and the base does not give these: "
+            f"{', '.join(missing)}; {name} replies would say them in English",
+        )

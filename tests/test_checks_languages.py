@@ -108,7 +108,7 @@ def test_rkb702_answer_without_a_listed_language(write_base: WriteBase, real_emb
         report,
         "RKB702",
         root / "payment-methods.yaml",
-        1,  # no `translations:` key: the answer's first line (its id is its file name)
+        line_of(payment, "answer:"),  # no `translations:` key: its `answer:`
         contains=["'payment-methods'", "no Italian (it) translation", "English (en)"],
     )
     assert finding.answer == "payment-methods"

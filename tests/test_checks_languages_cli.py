@@ -59,7 +59,7 @@ def _line(root: Path, file: str, needle: str) -> int:
 # Each failing base: its code, file and the line the finding points at.
 EXPECTED = {
     "stale": ("RKB703", "refund-timing.yaml", "    source:"),
-    "missing": ("RKB702", "payment-methods.yaml", "questions:"),
+    "missing": ("RKB702", "payment-methods.yaml", "answer:"),
 }
 
 

@@ -135,3 +135,25 @@ def test_template_error_in_a_translation_is_found_at_its_line(  # type: ignore[n
     assert at_line and all(f.code.startswith("RKB1") for f in at_line), format_text(report)
     assert any("lnk" in f.message for f in at_line)
     assert report.failed()
+
+
+def test_rkb705_not_for_a_source_signature_the_italian_replies_do_not_use(  # type: ignore[no-untyped-def]
+    write_base: WriteBase, real_embedder
+) -> None:
+    """Only the English x signature is too long: RKB201 at it, and no RKB705 (the Italian
+    replies are signed with paola's Italian signature)."""
+    long_signature = "Paola, Acme Customer Care " * 12
+    settings = BILINGUAL_SETTINGS.replace(
+        '      x: "^Paola"\n', f'      x: "{long_signature}"\n', 1
+    )
+    assert settings != BILINGUAL_SETTINGS
+    root = _base(write_base, **{"replykb.yaml": settings})
+    report = check(root, real_embedder)
+    assert_one(
+        report,
+        "RKB201",
+        root / "replykb.yaml",
+        line_of(settings, long_signature[:20]),
+        contains=["paola's signature on x is too long", "even the smallest reply"],
+    )
+    assert found(report, "RKB705") == [], format_text(report)

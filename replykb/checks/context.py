@@ -112,28 +112,22 @@ class CheckContext(BaseView):
 
     @cached_property
     def _rows(self) -> Sequence[QuestionRow]:
-        """Per index row, its answer, language and place among that language's questions.
-
-        The index holds each answer's source questions, then its translations' in the
-        order of `languages:` (index.py); the same walk of the base gives each row."""
+        """Per index row, its answer, language and place among that language's questions:
+        read from the index itself (``row_answer``, ``row_language``), so it cannot drift
+        from the rows the matcher scores."""
+        index, source = self.index, self.base.settings.language
+        languages = index.row_language or (source,) * index.size
+        answers = {answer.id: answer for answer in self.base.answers}
+        seen: dict[tuple[str, str], int] = {}
         rows: list[QuestionRow] = []
-        source, *others = self.base.settings.languages
-        for answer in self.base.answers:
-            rows += [QuestionRow(answer, source, i, q) for i, q in enumerate(answer.questions)]
-            for language in others:
-                translation = answer.translations.get(language)
-                if translation is not None:
-                    rows += [
-                        QuestionRow(answer, language, i, question)
-                        for i, question in enumerate(translation.questions)
-                    ]
-        if len(rows) != self.index.size:
-            # An index of the source questions only (made by hand or by an older replykb).
-            rows = [
-                QuestionRow(answer, source, i, question)
-                for answer in self.base.answers
-                for i, question in enumerate(answer.questions)
-            ]
+        for position, language in zip(index.row_answer.tolist(), languages, strict=True):
+            answer = answers[index.answer_ids[position]]
+            place = seen[(answer.id, language)] = seen.get((answer.id, language), -1) + 1
+            if language == source:
+                question = answer.questions[place]
+            else:
+                question = answer.translations[language].questions[place]
+            rows.append(QuestionRow(answer, language, place, question))
         return rows
 
     @cached_property

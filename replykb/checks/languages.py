@@ -119,13 +119,9 @@ def missing_translations(ctx: CheckContext) -> Iterator[Found]:
         answer = ctx.base.answer(status.answer_id)
         name = language_name(status.language)
         if status.state == "missing":
-            where = (
-                answer.source.locate("translations")
-                if answer.translations
-                else answer.source.locate("id")
-            )
+            # Where `replykb translations` says it too: its `translations:`, or `answer:`.
             yield Found(
-                where,
+                status.location,
                 f"answer {answer.id!r} has no {name} translation (`languages:` lists "
                 f"{', '.join(listed)}): customers writing in {name} get the "
                 f"{language_name(listed[0])} answer",

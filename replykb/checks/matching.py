@@ -63,16 +63,21 @@ def duplicate_questions(ctx: CheckContext) -> Iterator[Found]:
 
 
 def _questions(ctx: CheckContext) -> Iterator[tuple[Answer, str, str, Location]]:
-    """Every question of every answer in every listed language, and where it is."""
-    source, *others = ctx.base.settings.languages
-    for answer in ctx.base.answers:
-        for i, question in enumerate(answer.questions):
-            yield answer, source, question, answer.source.locate("questions", i)
-        for language in others:
-            translation = answer.translations.get(language)
-            for i, question in enumerate(translation.questions if translation else ()):
-                where = answer.source.locate("translations", language, "questions", i)
-                yield answer, language, question, where
+    """Every question of every answer in every listed language (the rows the index
+    holds: index.language_rows), and where it is."""
+    from ..index import language_rows
+
+    answers = {answer.id: answer for answer in ctx.base.answers}
+    source = ctx.base.settings.language
+    seen: dict[tuple[str, str], int] = {}
+    for answer_id, question, language in language_rows(ctx.base):
+        answer = answers[answer_id]
+        place = seen[(answer_id, language)] = seen.get((answer_id, language), -1) + 1
+        if language == source:
+            where = answer.source.locate("questions", place)
+        else:
+            where = answer.source.locate("translations", language, "questions", place)
+        yield answer, language, question, where
 
 
 @matching.rule(
@@ -92,28 +97,36 @@ def question_conflicts(ctx: CheckContext) -> Iterator[Found]:
     """
     if not ctx.base.answers:
         return
-    vectors, owner = ctx.index.vectors, ctx.index.row_answer
     threshold = ctx.base.settings.match.conflict_threshold
-    for start in range(0, ctx.index.size, _BLOCK_ROWS):
-        block = slice(start, min(start + _BLOCK_ROWS, ctx.index.size))
-        cosines = vectors[block] @ vectors.T
-        rows = np.arange(block.start, block.stop)
-        close = (cosines > threshold) & (owner[None, :] != owner[rows, None])
-        close &= np.arange(ctx.index.size)[None, :] > rows[:, None]
-        for i, j in zip(*np.nonzero(close), strict=True):
-            first, second = int(rows[i]), int(j)
-            text, other = ctx.question_text(second), ctx.question_text(first)
-            if _normalized_question(text) == _normalized_question(other):
-                continue  # RKB401
-            a, b = ctx.answer_of_row(first), ctx.answer_of_row(second)
-            yield Found(
-                ctx.question_location(second),
-                f"question {text!r} of {b!r} and question {other!r} of {a!r} have cosine "
-                f"{cosines[i, j]:.3f}, above the conflict threshold {threshold}: the matcher "
-                "cannot tell them apart",
-                answer=b,
-                related=[ctx.question_location(first)],
-            )
+    reported: set[tuple[int, int]] = set()
+    # Only questions that meet in one language's matcher compete.
+    for language in ctx.base.settings.languages:
+        matcher, full_rows = ctx.matcher_in(language)
+        vectors, owner, size = matcher.index.vectors, matcher.index.row_answer, matcher.index.size
+        full = np.arange(size) if full_rows is None else full_rows
+        for start in range(0, size, _BLOCK_ROWS):
+            block = slice(start, min(start + _BLOCK_ROWS, size))
+            cosines = vectors[block] @ vectors.T
+            rows = np.arange(block.start, block.stop)
+            close = (cosines > threshold) & (owner[None, :] != owner[rows, None])
+            close &= np.arange(size)[None, :] > rows[:, None]
+            for i, j in zip(*np.nonzero(close), strict=True):
+                first, second = int(full[rows[i]]), int(full[j])
+                if (first, second) in reported:
+                    continue  # the source rows of answers without the language: met before
+                reported.add((first, second))
+                text, other = ctx.question_text(second), ctx.question_text(first)
+                if _normalized_question(text) == _normalized_question(other):
+                    continue  # RKB401
+                a, b = ctx.answer_of_row(first), ctx.answer_of_row(second)
+                yield Found(
+                    ctx.question_location(second),
+                    f"question {text!r} of {b!r} and question {other!r} of {a!r} have cosine "
+                    f"{cosines[i, j]:.3f}, above the conflict threshold {threshold}: the "
+                    "matcher cannot tell them apart",
+                    answer=b,
+                    related=[ctx.question_location(first)],
+                )
 
 
 @matching.rule(

@@ -27,6 +27,7 @@ from .sweep_settings import (
     Customer,
     SettingOverflow,
     find_setting_overflows,
+    in_language,
     signature_location,
 )
 
@@ -287,7 +288,7 @@ def _longest_openings(
         lists = (*(o.variants for o in own if o is not None), defaults)
         variants = max(len(variants) for variants in lists if variants)
         seen: dict[str, str] = {}
-        answer = PROBE.model_copy(update={"tone": tone})
+        answer = in_language(PROBE, language).model_copy(update={"tone": tone})
         for i in range(max(64, 16 * variants)):
             conversation = f"replykb-check-{i}"
             reply = _render(
@@ -317,7 +318,8 @@ def _worst_names(
     measured: list[tuple[tuple[int, bool, int], str]] = []
     for name in worst_case_names(spec):
         conversation = conversations.of(PROBE.tone, name)
-        reply = _render(renderer, PROBE, channel, None, name, conversation, problems, language)
+        probe = in_language(PROBE, language)
+        reply = _render(renderer, probe, channel, None, name, conversation, problems, language)
         if reply is not None:
             measured.append((_length_key(reply.text, spec.count), name))
     if not measured:
@@ -330,7 +332,7 @@ def _worst_names(
                 chosen.append(max(same)[1])
     # Nameless openings are a list of their own: rendered per tone, they may be longer.
     for tone in conversations.named:
-        answer = PROBE.model_copy(update={"tone": tone})
+        answer = in_language(PROBE, language).model_copy(update={"tone": tone})
         named = _render(
             renderer,
             answer,
@@ -367,12 +369,13 @@ def _rank_agents(
     public channel, the private invitation: that finds agent-dependent template errors.
     """
     spec = ctx.base.settings.channels[channel]
-    invite = PROBE.model_copy(update={"private": True})
+    probe = in_language(PROBE, language)
+    invite = probe.model_copy(update={"private": True})
     ranking: dict[str | None, tuple[int, bool, int]] = {}
     for agent in (None, *ctx.base.settings.agents):
         conversation = conversations.of(PROBE.tone, customer)
-        reply = _render(renderer, PROBE, channel, agent, customer, conversation, problems, language)
-        _render(renderer, PROBE, channel, agent, BRACES_CUSTOMER_NAME, None, problems, language)
+        reply = _render(renderer, probe, channel, agent, customer, conversation, problems, language)
+        _render(renderer, probe, channel, agent, BRACES_CUSTOMER_NAME, None, problems, language)
         if spec.public:
             _render(renderer, invite, channel, agent, customer, None, problems, language)
         if reply is not None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ..errors import RenderError, ReplyTooLongError
 from ..loader import TEMPLATES_DIR
-from ..models import Answer, Location, Settings, Tone
+from ..models import Answer, AnswerTranslation, Location, Settings, Tone
 from ..render import PRIVATE_INVITE_TEMPLATE, Renderer
 from ..render.texts import reply_texts
 
@@ -23,6 +23,7 @@ __all__ = [
     "Customer",
     "SettingOverflow",
     "find_setting_overflows",
+    "in_language",
     "invite_location",
     "signature_location",
 ]
@@ -96,7 +97,9 @@ def find_setting_overflows(
     translated = language is not None and language != settings.language
     under = f"`translations: {language}: signatures:`" if translated else "`signatures:`"
     for (kind, tone), ids in sorted(groups.items()):
-        minimal = _MINIMAL.model_copy(update={"tone": tone, "private": kind == "invite"})
+        minimal = in_language(_MINIMAL, language).model_copy(
+            update={"tone": tone, "private": kind == "invite"}
+        )
         for agent in (None, *settings.agents):
             overflow = _overflow(ctx, minimal, channel, agent, names, conversations, language)
             if overflow is None:
@@ -216,6 +219,16 @@ def invite_location(
             f"shorten `translations: {texts.language}: private_invite:`",
         )
     return ctx.channel_location(channel, "limit"), None
+
+
+def in_language(answer: Answer, language: str | None) -> Answer:
+    """A sample answer (the probe, the smallest reply) as a translation into ``language``
+    with the same words: the renderer replies in a language only for an answer that
+    has it, and the sweep measures that language's openings and sign-offs."""
+    if language is None:
+        return answer
+    translation = AnswerTranslation(answer=answer.answer, short=answer.short, facts=answer.facts)
+    return answer.model_copy(update={"translations": {language: translation}})
 
 
 def _without(settings: Settings, origin: tuple[str, ...]) -> Settings:

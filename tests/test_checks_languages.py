@@ -44,6 +44,7 @@ def test_clean_bilingual_base_has_no_language_findings(
     assert _languages_findings(report) == [], format_text(report)
     assert [f for f in report.findings if f.severity == "error"] == [], format_text(report)
     assert {"RKB701", "RKB708"} <= set(report.checks)
+    assert (report.answers, report.questions) == (2, 12)  # 6 English and 6 Italian questions
 
 
 # --- RKB701 ------------------------------------------------------------------------
@@ -377,3 +378,25 @@ def test_rkb709_language_without_built_in_texts(  # type: ignore[no-untyped-def]
         assert finding.message.split("give these: ")[1].startswith("team_signature;"), (
             finding.message
         )
+
+
+def test_rkb709_source_language_without_built_in_texts(
+    write_base: WriteBase, real_embedder
+) -> None:  # type: ignore[no-untyped-def]
+    """A Dutch-only base: its openings, invitation, team sign-off and the agents'
+    missing channel signatures would be English."""
+    settings = BILINGUAL_SETTINGS.replace("languages: [en, it]", "languages: [nl]")
+    refund = REFUND_IT.split("translations:\n")[0]
+    root = write_base({"replykb.yaml": settings, "refund-timing.yaml": refund})
+    report = check(root, real_embedder)
+    finding = assert_one(
+        report,
+        "RKB709",
+        root / "replykb.yaml",
+        line_of(settings, "languages: [nl]"),
+        contains=["no built-in Dutch (nl) texts", "openings", "private_invite", "team_signature"],
+    )
+    assert "signatures of paola" in finding.message and "signatures of dev" in finding.message
+    assert "translations: nl: private_invite:" in (finding.hint or "")
+    # paola's Italian signatures are for a language no longer listed.
+    assert ["Italian (it)" in f.message for f in found(report, "RKB708")] == [True]

@@ -24,6 +24,7 @@ KEPT = [
         "https://help.acme.example/returns o help@acme.example",
     ),
     ("1,000 points", "1.000 punti"),
+    ("see https://www.help.acme.example/returns.", "vedi help.acme.example/returns"),
     ("{{ link }} in 5 days", "in 5 giorni"),  # Jinja is not text
 ]
 

@@ -258,8 +258,10 @@ def unlisted_languages(ctx: CheckContext) -> Iterator[Found]:
     A `translations:` block (of an answer, an agent, or replykb.yaml's overrides) for
     a language that `languages:` does not list is never used: no reply is in that
     language. A block for the source language (the first of `languages:`) is
-    reported too: the answer's own texts, `signatures:` and the top-level
-    `openings:` are already the source language's.
+    reported too (an answer's or an agent's: their own texts and `signatures:` are
+    already the source language's; replykb.yaml's `translations: <source>:` is where a
+    source language without built-in texts gets its `private_invite:`, `cut_marker:`
+    and `team_signature:`).
     ```yaml
     languages: [en, it]
     translations:
@@ -274,6 +276,8 @@ def unlisted_languages(ctx: CheckContext) -> Iterator[Found]:
         if place.what.endswith(("`languages:`", "`language:`")) or place.code not in ISO_639_1:
             continue  # the list itself; an unknown code is RKB701
         name = language_name(place.code)
+        if place.code == listed[0] and place.what == "`translations:`":
+            continue  # replykb.yaml's: the source's invitation, cut marker, team sign-off
         if place.code == listed[0]:
             yield Found(
                 place.location,
@@ -303,7 +307,8 @@ def english_fallback_texts(ctx: CheckContext) -> Iterator[Found]:
     """
     replykb has built-in openings, private invitations, cut markers, team sign-offs
     and agents' default signatures in English, Italian, Spanish, French, German and
-    Portuguese. In another listed language, each text the base does not give itself
+    Portuguese. In any other listed language, the source included, each text the base
+    does not give itself
     is the English one: its replies would be half English. Reported once per
     language, naming the texts that fall back.
     ```yaml
@@ -315,23 +320,40 @@ def english_fallback_texts(ctx: CheckContext) -> Iterator[Found]:
     ```
     Fix: give the language's `openings:` (every tone), `anonymous_openings:`,
     `private_invite:` and `team_signature:` under `translations: <lang>:`, and each
-    agent's `translations: <lang>: signatures:` for every channel.
+    agent's `translations: <lang>: signatures:` for every channel. For the source
+    language: the top-level `openings:` and `anonymous_openings:`, the agents'
+    `signatures:`, and `translations: <source>: private_invite:`/`team_signature:`.
     """
     settings, where = ctx.base.settings, ctx.base.settings_source
+    listed = ("languages",) in where.positions or ("language",) not in where.positions
     for i, language in enumerate(settings.languages):
-        if i == 0 or language not in ISO_639_1:
-            continue  # the source's texts are the top-level ones; RKB701
+        if language not in ISO_639_1:
+            continue  # RKB701
         missing = fallback_texts(settings, language)
+        if i == 0 and missing:
+            # The source's signatures are the agents' own `signatures:`.
+            missing = (
+                *(text for text in missing if not text.startswith("signatures of ")),
+                *(
+                    f"signatures of {agent_id}"
+                    for agent_id, agent in settings.agents.items()
+                    if set(settings.channels) - set(agent.signatures)
+                ),
+            )
         if not missing:
             continue
         name = language_name(language)
-        location = (
-            where.locate("translations", language)
-            if language in settings.translations
-            else where.locate("languages", i)
-        )
+        if language in settings.translations:
+            location = where.locate("translations", language)
+        else:
+            location = where.locate("languages", i) if listed else where.locate("language")
         yield Found(
             location,
             f"replykb has no built-in {name} texts and the base does not give these: "
             f"{', '.join(missing)}; {name} replies would say them in English",
+            hint=None
+            if i
+            else "give the top-level `openings:` and `anonymous_openings:`, the agents' "
+            f"`signatures:` for every channel, and `translations: {language}: "
+            "private_invite:`/`team_signature:`",
         )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+from ..urls import find_urls
 from .template_texts import JINJA_SPANS
 
 __all__ = ["HardToken", "TokenKind", "hard_tokens", "missing_tokens"]
@@ -37,7 +38,6 @@ class HardToken:
 
 
 _NUMBER = r"\d+(?:[.,\u00a0\u202f]\d{3})*(?:[.,]\d+)?|\d+"
-_URL = re.compile(r"\bhttps?://[^\s<>\"'`)\]]+|\bwww\.[^\s<>\"'`)\]]+", re.I)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 # Seven or more digits, grouped by spaces, dots, dashes or brackets, maybe with a +.
 _PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d\s().-]{5,}\d(?!\w)")
@@ -171,8 +171,13 @@ def _scan(text: str) -> tuple[list[HardToken], set[str]]:
             found.append((match.start(), token))
             text = _blank(text, match.start(), match.end())
 
-    take(_URL, "url", lambda m: {m.group().rstrip(".,;:!?").casefold()})
     take(_EMAIL, "e-mail", lambda m: {m.group().casefold()})
+    # The links replies count and keep whole (urls.find_urls), whatever their scheme.
+    for start, end in find_urls(text):
+        link = text[start:end]
+        key = re.sub(r"^(?:https?://)?(?:www\.)?", "", link.casefold()).rstrip("/")
+        found.append((start, HardToken("url", link, frozenset({f"url:{key}"}))))
+        text = _blank(text, start, end)
     take(_ISO_DATE, "date", lambda m: _keys(_date_key(m[1], int(m[2]), int(m[3]))))
     take(
         _NUMERIC_DATE,

@@ -65,11 +65,17 @@ def run_checks(
         base=base, today=today or date.today(), cache_dir=cache, open_index=open_index
     )
     found = _grouped(finding for rule in RULES.values() for finding in rule.run(context))
+    others = base.settings.languages[1:]
     findings, suppressed = apply_ignores(base, found, RULES)
     return CheckReport(
         base=str(root),
         answers=len(base.answers),
-        questions=sum(len(a.questions) for a in base.answers),
+        # Every language's questions: those the index holds.
+        questions=sum(
+            len(a.questions)
+            + sum(len(t.questions) for code, t in a.translations.items() if code in others)
+            for a in base.answers
+        ),
         checks=list(RULES),
         findings=_ordered(findings),
         suppressed=sorted(suppressed, key=lambda s: _order(s.finding)),

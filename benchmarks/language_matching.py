@@ -10,9 +10,10 @@ confident and right, confident and wrong, ambiguous (the right answer among thos
 offered), no_match, and for out-of-scope messages how often nothing is offered, under
 three ways of matching:
 
-- ``own language`` (what replykb does): the message's language is decided as for a
-  reply (detected among the base's languages, the source when unsure) and only that
-  language's questions score (with the source questions of answers that have none);
+- ``own language`` (what replykb does): the message's language is detected, and only
+  that language's questions score (with the source questions of answers that have
+  none); when the detector is unsure, each language's questions are tried and the best
+  decision is kept;
 - ``every question``: one index of every language's questions, as before issue 16;
 - ``source only``: only the source language's questions, as for a base whose
   translations have no questions.
@@ -41,7 +42,7 @@ from _machine import OthersCpu, load_conditions  # noqa: E402
 
 from replykb import KnowledgeBase  # noqa: E402
 from replykb.models import Match  # noqa: E402
-from replykb.prepare.language import choose_language, matched_language  # noqa: E402
+from replykb.prepare.language import choose_language  # noqa: E402
 
 Labelled = tuple[str, str | None, str]  # text, answer id (None: out of scope), language
 
@@ -83,9 +84,9 @@ def main() -> None:
         vectors = kb.embedder.encode([text for text, _, _ in rows])
         source = kb.settings.language
         ways = {
-            "own language": lambda text, vector: kb.matchers.match(
-                vector, language=matched_language(choose_language(text, kb.settings.languages))
-            ),
+            "own language": lambda text, vector: kb.matchers.match_choice(
+                vector, choose_language(text, kb.settings.languages)
+            )[0],
             "every question": lambda text, vector: kb.matcher.match(vector),
             "source only": lambda text, vector: kb.matchers.match(vector, language=source),
         }

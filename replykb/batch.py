@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .errors import DataError, UnknownNameError
 from .records import Record, RecordError, read_records
 from .render.windows import aware_time, current_time
-from .triage import readable_id
+from .triage import checked_language, readable_id
 from .triage_models import TriageFailure, TriageResult
 
 if TYPE_CHECKING:
@@ -174,8 +174,7 @@ def run_batch(
         kb.renderer.channel(channel)
     if agent is not None and agent not in kb.settings.agents:
         raise UnknownNameError("agent", agent, kb.settings.agents)
-    if language is not None and language not in kb.settings.languages:
-        raise UnknownNameError("language", language, kb.settings.languages)
+    checked_language(language, kb.settings)
     if output_path is not None and str(output_path) == "-":
         output_path = None
     statuses: Counter[str] = Counter()

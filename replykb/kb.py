@@ -32,7 +32,6 @@ from .triage import (
     checked_message,
     checked_type,
     make_suggestion,
-    matched_language,
     prepare,
 )
 from .triage import close_answers as close_answers
@@ -269,7 +268,7 @@ class KnowledgeBase:
 
     def _match_vector(self, text: str, query: Vectors, k: int, language: str | None) -> Match:
         choice = choose_language(text, self.settings.languages, language)
-        return self.matchers.match(query, k=k, language=matched_language(choice))
+        return self.matchers.match_choice(query, choice, k=k)[0]
 
     def render(
         self,
@@ -422,7 +421,8 @@ class KnowledgeBase:
         encode_each = (time.perf_counter() - started) / max(len(ready), 1)
         for work, vector in zip(ready, vectors, strict=True):
             started = time.perf_counter()
-            work.match = self.matchers.match(vector, k=k, language=matched_language(work.language))
+            assert work.language is not None
+            work.match, work.language = self.matchers.match_choice(vector, work.language, k=k)
             matched = time.perf_counter()
             try:
                 work.suggestion = self._suggestion(work, work.match, now)

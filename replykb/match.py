@@ -19,12 +19,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .models import Match, MatchSettings
+from .models import LanguageChoice, Match, MatchSettings
+from .prepare.language import settle_language
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
     from .index import QuestionIndex, Vectors
+
+# How decisions compare when each language's questions are tried.
+_STATUS_RANK = {"confident": 2, "ambiguous": 1, "no_match": 0}
 
 # Queries scored per matrix product in decide_many: bounds its memory to this many rows
 # times the number of questions.
@@ -223,7 +227,7 @@ class LanguageMatchers:
         settings: MatchSettings,
         every: Matcher | None = None,
         *,
-        source: str = "en",
+        source: str,
     ) -> LanguageMatchers:
         """``source`` is the base's source language (``languages[0]``)."""
         every = every if every is not None else Matcher.from_index(index, settings)
@@ -231,7 +235,10 @@ class LanguageMatchers:
         rows_by_language: dict[str, npt.NDArray[np.int64]] = {}
         if index.row_language:
             languages = np.array(index.row_language)
-            for language in dict.fromkeys(index.row_language):
+            # The source first: equal decisions go to it (match_in).
+            for language in dict.fromkeys((source, *index.row_language)):
+                if language not in index.row_language:
+                    continue
                 rows = _language_rows(index, languages, language, source)
                 by_language[language] = Matcher.from_index(_rows_of(index, rows), settings)
                 rows_by_language[language] = rows
@@ -247,6 +254,35 @@ class LanguageMatchers:
         at all in the base."""
         own = self.matcher_for(language)
         return (own or self.every).match(query, k=k)
+
+    def match_choice(
+        self, query: Vectors, choice: LanguageChoice, *, k: int = 3
+    ) -> tuple[Match, LanguageChoice]:
+        """The one decision for a message whose language was chosen as far as its text
+        tells (``prepare.language.choose_language``): matched against ``choice.matched``'s
+        questions, or each language's when that is None; and the choice completed with
+        the language that matched (``settle_language``). Every door and ``check`` use it."""
+        found, language = self.match_in(query, k=k, language=choice.matched)
+        return found, settle_language(choice, language, found.status != "no_match")
+
+    def match_in(
+        self, query: Vectors, *, k: int = 3, language: str | None = None
+    ) -> tuple[Match, str | None]:
+        """The match, and the language whose questions made it (None: every question,
+        on a one-language base).
+
+        With ``language``, its questions decide (as :meth:`match`). Without, on a base
+        with several languages, each language's questions are tried and the best
+        decision is kept: confident before ambiguous before no_match, then the higher
+        score, then the source language (the message's language was not sure: the
+        detector's guess on a short message is weaker evidence than the questions)."""
+        if language is not None or not self.by_language:
+            own = self.matcher_for(language)
+            return (own or self.every).match(query, k=k), language if own else None
+        tried = [(name, matcher.match(query, k=k)) for name, matcher in self.by_language.items()]
+        # max() keeps the first of equal ranks: the source language comes first.
+        name, found = max(tried, key=lambda pair: (_STATUS_RANK[pair[1].status], pair[1].score))
+        return found, name
 
 
 def _language_rows(

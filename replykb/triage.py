@@ -16,8 +16,7 @@ from pydantic import ValidationError
 from .details import whole_number_text
 from .errors import MessageError, ReplyKBError, UnknownNameError
 from .models import Customer, LanguageChoice, Match, Mood, Reply, Suggestion
-from .prepare.language import choose_language
-from .prepare.language import matched_language as matched_language
+from .prepare.language import choose_language, untranslated
 from .prepare.mood import read_mood
 from .triage_models import TriageFailure, TriageRequest, TriageResult, unicode_problem
 
@@ -129,6 +128,7 @@ def make_suggestion(
     chosen for the message (``work.language``)."""
     request, choice = work.request, work.language
     assert request is not None and choice is not None
+    language = choice.language
 
     def render(answer_id: str) -> Reply:
         return renderer.render(
@@ -143,12 +143,16 @@ def make_suggestion(
             # The opening follows the customer's mood when it calls for one (an
             # apology, thanks), else the answer's own tone; the body never changes.
             tone=work.mood.tone if work.mood is not None else None,
-            language=choice.language,
+            language=language,
         )
 
     reply, alternatives = None, []
     if match.status == "confident" and match.answer_id is not None:
         reply = render(match.answer_id)
+        # An answer without a translation into the chosen language is replied to in the
+        # source language (the renderer decides it); the choice says so. Alternatives
+        # each say their own language (Reply.language).
+        choice = untranslated(choice, reply.language)
     elif match.status == "ambiguous":
         alternatives = [render(a) for a in close_answers(match, base.settings.match.margin)]
     return Suggestion(

@@ -31,6 +31,9 @@ CASES = [
     ("ciao dove è il mio ordine??", None, "it", "detected"),
     ("hi where is my order??", None, "en", "detected"),
     ("ok", None, "en", "fallback-unsure"),
+    ("rimborso?", None, "it", "matched"),  # unsure: the Italian questions matched it
+    ("wo ist meine Bestellung", None, "en", "fallback-unsupported"),
+    ("when are you open", "it", "en", "fallback-untranslated"),
     ("hi where is my order??", "it", "it", "requested"),
     ("nn ricordo la password", "en", "en", "requested"),
     ("quando mi arriva il rimborso", "it", "it", "requested"),
@@ -83,7 +86,7 @@ def test_the_same_fields_give_the_same_bytes_through_every_door(
     assert suggestion.language is not None
     assert (suggestion.language.language, suggestion.language.reason) == (language, reason)
     assert suggestion.language.requested == asked
-    assert suggestion.language.fallback is (reason == "fallback-unsure")
+    assert suggestion.language.fallback is reason.startswith("fallback")
     replies = [r for r in [suggestion.reply, *suggestion.alternatives] if r is not None]
     assert all(reply.language == language for reply in replies)
     expected = suggestion.model_dump_json()
@@ -141,6 +144,24 @@ def test_render_in_a_language_is_the_same_through_the_api(
     assert kb.render("refund-timing", channel=channel, now=_moment()) == kb.render(
         "refund-timing", channel=channel, language="en", now=_moment()
     )
+
+
+def test_an_answer_without_the_language_is_replied_to_in_the_source_saying_so(
+    kb: KnowledgeBase,
+) -> None:
+    suggestion = kb.suggest("when are you open", channel="x", language="it", now=NOW)
+    assert suggestion.reply is not None and suggestion.reply.language == "en"
+    assert suggestion.reply.text.startswith("Hi! We are open 8am to 8pm")
+    assert suggestion.language is not None
+    assert suggestion.language.model_dump() == {
+        "language": "en",
+        "requested": "it",
+        "detected": "en",
+        "confidence": suggestion.language.confidence,
+        "matched": "en",
+        "fallback": True,
+        "reason": "fallback-untranslated",
+    }
 
 
 def test_a_language_the_base_does_not_list_is_an_error_naming_its_languages(
@@ -281,9 +302,15 @@ def test_cli_render_language(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("message", "asked", "line"),
     [
-        ("nn ricordo la password", None, "[reply in Italian (it): the message's language (1.00)]"),
-        ("i cant remember my password", "it", "[reply in Italian (it), as asked]"),
-        ("ok", None, "[reply in English (en), the source language: the message's is unsure"),
+        (
+            "nn ricordo la password",
+            None,
+            "[reply in Italian (it): the message's language (it 0.92)]",
+        ),
+        ("i cant remember my password", "it", "[reply in Italian (it): as asked]"),
+        ("ok", None, "[reply in English (en): the source language: the message's is unsure"),
+        ("rimborso?", None, "[reply in Italian (it): its questions matched best"),
+        ("when are you open", "it", "the answer has no Italian (it) translation]"),
     ],
 )
 def test_cli_suggest_says_the_reply_s_language(

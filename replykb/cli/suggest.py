@@ -149,14 +149,17 @@ def _language_line(choice: LanguageChoice) -> str | None:
     from ..languages import language_name
 
     name = language_name(choice.language)
-    if choice.reason == "fallback-single-language":
-        return None
-    if choice.reason == "requested":
-        return f"[reply in {name}, as asked]"
-    if choice.reason == "detected":
-        return f"[reply in {name}: the message's language ({choice.confidence:.2f})]"
-    guess = "" if choice.detected is None else f", {choice.detected} {choice.confidence:.2f}"
-    return f"[reply in {name}, the source language: the message's is unsure{guess}; --language]"
+    guess = "" if choice.detected is None else f" ({choice.detected} {choice.confidence:.2f})"
+    why = {
+        "requested": "as asked",
+        "detected": f"the message's language{guess}",
+        "matched": f"its questions matched best; the language was unsure{guess}",
+        "fallback-unsure": f"the source language: the message's is unsure{guess}; --language",
+        "fallback-unsupported": f"the source language: the message's is not the base's{guess}",
+        "fallback-untranslated": "the source language: the answer has no "
+        f"{language_name(choice.requested or choice.matched or choice.language)} translation",
+    }.get(choice.reason)
+    return None if why is None else f"[reply in {name}: {why}]"
 
 
 def _print_prepared(prepared: PreparedText, length: int) -> None:

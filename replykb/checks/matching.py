@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..languages import language_name
 from ..models import Answer, Location
 from .registry import Family, Found
 
@@ -215,35 +216,42 @@ def held_out_findings(
     (``label`` names their language in messages)."""
     if not items:
         return
-    decided = ctx.decide_held_out([t for _, _, t in items], language)
-    decisions = decided.decisions
     settings = ctx.match_settings
-    for k, (answer, where, test) in enumerate(items):
-        top, score = decided.best(k), decisions.score[k]
-        if decisions.confident[k] and top == answer.id:
+    held = ctx.held_out_matches([t for _, _, t in items])
+    for (answer, where, test), out in zip(items, held, strict=True):
+        found = out.match
+        if found.status == "confident" and found.answer_id == answer.id:
             continue
+        top, score = found.candidates[0]
         related: list[Location] = []
-        if score < settings.threshold:
+        if found.status == "no_match":
             why = (
                 f"matches nothing (best: {top!r} at {score:.3f}, below the threshold "
                 f"{settings.threshold})"
             )
-        elif not decisions.confident[k]:
+        elif found.status == "ambiguous":
+            runner, runner_score = found.candidates[1]
             why = (
-                f"is ambiguous: {top!r} at {score:.3f}, runner-up "
-                f"{decided.runner_up(k)!r} at {decisions.runner_up_score[k]:.3f}, within the "
-                f"margin {settings.margin}"
+                f"is ambiguous: {top!r} at {score:.3f}, runner-up {runner!r} at "
+                f"{runner_score:.3f}, within the margin {settings.margin}"
             )
-            related = [ctx.question_location(decided.nearest_row(k))]
         else:
             why = f"is matched to {top!r} (score {score:.3f})"
-            related = [ctx.question_location(decided.nearest_row(k))]
+        if found.status != "no_match" and out.nearest_row is not None:
+            related = [ctx.question_location(out.nearest_row)]
         yield Found(
             where,
-            f"{label}test {test!r} of {answer.id!r} {why}",
+            f"{label}test {test!r} of {answer.id!r} {why}{_read_as(out.language, language)}",
             answer=answer.id,
             related=related,
         )
+
+
+def _read_as(used: str | None, language: str) -> str:
+    """What a message's wording made the matcher read it as, when not its block's."""
+    if used is None or used == language:
+        return ""
+    return f" (it reads as {language_name(used)}: matched against those questions)"
 
 
 @matching.rule(
@@ -275,15 +283,15 @@ def out_of_scope_findings(
     languages (``label`` names the language in messages)."""
     if not messages or not ctx.base.answers:
         return
-    decided = ctx.decide_held_out([m for _, m in messages], language)
-    for k, (where, message) in enumerate(messages):
-        if not decided.decisions.confident[k]:
+    held = ctx.held_out_matches([m for _, m in messages])
+    for (where, message), out in zip(messages, held, strict=True):
+        found = out.match
+        if found.status != "confident" or out.nearest_row is None:
             continue
-        nearest = decided.nearest_row(k)
         yield Found(
             where,
-            f"{label}out-of-scope message {message!r} is matched to {decided.best(k)!r} "
-            f"(score {decided.decisions.score[k]:.3f}, nearest question "
-            f"{ctx.question_text(nearest)!r})",
-            related=[ctx.question_location(nearest)],
+            f"{label}out-of-scope message {message!r} is matched to {found.answer_id!r} "
+            f"(score {found.score:.3f}, nearest question "
+            f"{ctx.question_text(out.nearest_row)!r}){_read_as(out.language, language)}",
+            related=[ctx.question_location(out.nearest_row)],
         )

@@ -63,6 +63,8 @@ class TunedManifest(BaseModel):
     key: str
     # A short digest of every (answer id, question) trained on: says how many changed.
     questions: list[str]
+    # Digests of the out-of-scope messages trained on as negatives (row_digest("", text)).
+    out_of_scope: list[str] = Field(default_factory=list)
     folder: Annotated[str, Field(pattern=r"^tuned-[0-9a-f]{32}$")]
     weights_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
     verdict: Literal["used", "aside"]
@@ -85,10 +87,21 @@ def training_settings(settings: TuneSettings) -> dict[str, Any]:
     return {name: getattr(settings, name) for name in TRAINING_SETTINGS}
 
 
-def tuned_key(base_model_id: str, rows: Sequence[tuple[str, str]], settings: TuneSettings) -> str:
-    """What a tuned model depends on: the base model, the questions, the training settings."""
+def tuned_key(
+    base_model_id: str,
+    rows: Sequence[tuple[str, str]],
+    settings: TuneSettings,
+    negatives: Sequence[str] = (),
+) -> str:
+    """What a tuned model depends on: the base model, the questions, the out-of-scope
+    messages trained on as negatives, the training settings."""
     payload = json.dumps(
-        {"model": base_model_id, "rows": list(rows), "settings": training_settings(settings)},
+        {
+            "model": base_model_id,
+            "rows": list(rows),
+            "negatives": list(negatives),
+            "settings": training_settings(settings),
+        },
         ensure_ascii=False,
         sort_keys=True,
     )
@@ -103,10 +116,14 @@ class Staleness:
     added: int
     removed: int
     settings_changed: tuple[str, ...]
+    # Out-of-scope messages (trained on as negatives) added, removed or edited since.
+    out_of_scope_changed: int = 0
 
     @property
     def stale(self) -> bool:
-        return bool(self.added or self.removed or self.settings_changed)
+        return bool(
+            self.added or self.removed or self.settings_changed or self.out_of_scope_changed
+        )
 
     def describe(self) -> str:
         parts = []
@@ -116,6 +133,10 @@ class Staleness:
             parts.append(
                 f"{self.added} question(s) added and {self.removed} removed or edited since "
                 f"it was trained on {self.trained} ({share:.0%} changed)"
+            )
+        if self.out_of_scope_changed:
+            parts.append(
+                f"{self.out_of_scope_changed} out-of-scope message(s) added, removed or edited"
             )
         if self.settings_changed:
             parts.append(f"the tune: settings changed ({', '.join(self.settings_changed)})")
@@ -131,7 +152,17 @@ def staleness(manifest: TunedManifest, base: AnswerBase) -> Staleness:
     changed = tuple(
         sorted(name for name, value in settings.items() if manifest.settings.get(name) != value)
     )
-    return Staleness(len(trained), len(current - trained), len(trained - current), changed)
+    negatives = set(question_digests(("", text) for text in out_of_scope_texts(base)))
+    moved = len(negatives ^ set(manifest.out_of_scope))
+    return Staleness(len(trained), len(current - trained), len(trained - current), changed, moved)
+
+
+def out_of_scope_texts(base: AnswerBase) -> list[str]:
+    """The base's out-of-scope messages in every language: the negatives of ``replykb tune``."""
+    texts = list(base.settings.out_of_scope)
+    for language_texts in base.settings.translations.values():
+        texts.extend(language_texts.out_of_scope)
+    return list(dict.fromkeys(texts))
 
 
 @dataclass(frozen=True)

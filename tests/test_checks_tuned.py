@@ -16,6 +16,7 @@ from replykb.tunedmodel import (
     TUNED_FORMAT,
     TUNED_MANIFEST,
     TunedManifest,
+    out_of_scope_texts,
     question_digests,
     training_settings,
     tuned_key,
@@ -35,8 +36,9 @@ def write_manifest(root: Path, *, verdict: str = "used", model_id: str | None = 
         replykb_version="test",
         base_model_id=model_id,
         settings=training_settings(base.settings.tune),
-        key=tuned_key(model_id, rows, base.settings.tune),
+        key=tuned_key(model_id, rows, base.settings.tune, out_of_scope_texts(base)),
         questions=question_digests(rows),
+        out_of_scope=question_digests(("", text) for text in out_of_scope_texts(base)),
         folder="tuned-" + "0" * 32,
         weights_sha256="0" * 64,
         verdict=verdict,  # type: ignore[arg-type]

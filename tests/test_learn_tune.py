@@ -26,11 +26,17 @@ from replykb.checks import run_checks
 from replykb.cli import cli
 from replykb.embed import SentenceTransformerEmbedder, resolve_model
 from replykb.index import index_rows
-from replykb.learn.tune import hold_out, tune_base
+from replykb.learn.tune import hold_out, hold_out_of_scope, tune_base
 from replykb.learn.tune_models import TuneReport
 from replykb.learn.tune_train import Pair, TrainSettings, make_batches, make_pairs, train
 from replykb.loader import load_answer_base
-from replykb.tunedmodel import TUNED_MANIFEST, TunedManifest, training_settings, use_tuned
+from replykb.tunedmodel import (
+    TUNED_MANIFEST,
+    TunedManifest,
+    out_of_scope_texts,
+    training_settings,
+    use_tuned,
+)
 
 from .test_checks_tuned import write_manifest
 
@@ -129,7 +135,8 @@ def tuned_again(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = write_small_base(tmp_path_factory.mktemp("again") / "base")
     base = load_answer_base(root)
     settings = TrainSettings(**training_settings(base.settings.tune))
-    train(resolve_model(), index_rows(base), settings, root / "tuned")
+    negatives = out_of_scope_texts(base)
+    train(resolve_model(), index_rows(base), settings, root / "tuned", negatives=negatives)
     return root / "tuned"
 
 
@@ -178,6 +185,49 @@ def test_the_held_out_split_is_fixed_by_the_questions_and_keeps_three_per_answer
     assert all(h.where.startswith(str(tmp_path / "base")) and ".yaml:" in h.where for h in held)
 
 
+ITALIAN = """\
+languages: [en, it]
+translations:
+  it:
+    out_of_scope:
+      - chi ha vinto la partita ieri sera
+      - qual è la capitale del Perù
+      - scrivimi una poesia sul mare
+      - tell me a joke
+"""
+ITALIAN_REFUND = [
+    "quando arriva il mio rimborso",
+    "dove sono i miei soldi",
+    "il rimborso non è ancora arrivato",
+    "quanto tempo ci vuole per un rimborso",
+    "aspetto ancora il rimborso",
+]
+
+
+def test_every_language_is_held_out_on_its_own_and_half_the_out_of_scope_messages(
+    tmp_path: Path,
+) -> None:
+    root = write_small_base(tmp_path / "base")
+    (root / "replykb.yaml").write_text((root / "replykb.yaml").read_text() + ITALIAN)
+    refund = json.loads((root / "refund.yaml").read_text())
+    refund["translations"] = {"it": {"questions": ITALIAN_REFUND, "answer": "Il rimborso."}}
+    (root / "refund.yaml").write_text(json.dumps(refund, indent=2))
+    base = load_answer_base(root)
+    train_rows, held = hold_out(base)
+    italian_held = [h for h in held if h.message in ITALIAN_REFUND]
+    assert len(italian_held) == 1 and italian_held[0].expected == "refund"
+    assert italian_held[0].where.startswith(f"{root / 'refund.yaml'}:")
+    assert sum(q in ITALIAN_REFUND for _, q in train_rows) == 4
+    negatives, compared = hold_out_of_scope(base)
+    # 8 distinct messages in both languages ("tell me a joke" twice): 4 and 4, disjoint.
+    assert len(negatives) == len(compared) == 4
+    assert not set(negatives) & {c.message for c in compared}
+    assert {c.expected for c in compared} == {None}
+    assert "chi ha vinto la partita ieri sera" in negatives + [c.message for c in compared]
+    again = hold_out_of_scope(load_answer_base(root))
+    assert again == (negatives, compared)
+
+
 # --- settings --------------------------------------------------------------------------------
 
 
@@ -213,10 +263,11 @@ def test_the_report_compares_both_models_and_the_tuned_one_is_used(
     root, report = tuned
     assert report.verdict == "used"
     assert (report.questions, report.held_out, report.trial_questions) == (24, 8, 16)
-    assert (report.tests, report.out_of_scope) == (8, 5)
+    assert (report.tests, report.out_of_scope, report.held_out_of_scope) == (8, 5, 3)
     assert report.tuned is not None
     text = report.text()
     assert "untuned, calibrated" in text and "tuned, calibrated" in text
+    assert "8 tests and 3 of the 5 out-of-scope messages (the others were its negatives)" in text
     assert f"threshold {report.configured.threshold:.3f} -> {report.tuned.threshold:.3f}" in text
     manifest = manifest_of(root)
     assert manifest.verdict == "used"

@@ -62,6 +62,7 @@ from ..tunedmodel import (
     TUNED_FORMAT,
     TUNED_MANIFEST,
     TunedManifest,
+    out_of_scope_texts,
     question_digests,
     training_settings,
     tuned_key,
@@ -81,31 +82,76 @@ TuneProgress = Callable[[str, int, int, float], None]
 # answers with at least MIN_QUESTIONS_TO_HOLD_OUT questions, so each keeps 3 or more.
 HOLD_OUT_EVERY = 5
 MIN_QUESTIONS_TO_HOLD_OUT = 4
+# Every second out-of-scope message is held out: a base lists few, and the comparison
+# must not count messages the trial model was trained to push away.
+HOLD_OUT_OUT_OF_SCOPE_EVERY = 2
 
 
 def hold_out(base: AnswerBase) -> tuple[list[tuple[str, str]], list[LabelledMessage]]:
     """(answer id, question) rows to train the trial model on, and the held-out questions.
 
-    The order is the sha256 of each question, so the split depends on the questions
-    alone, not on their order in the file nor on a random seed.
+    Each language's questions of an answer are split on their own. The order is the
+    sha256 of each question, so the split depends on the questions alone, not on their
+    order in the file nor on a random seed.
     """
     train_rows: list[tuple[str, str]] = []
     held: list[LabelledMessage] = []
     for answer in base.answers:
-        questions = list(dict.fromkeys(answer.questions))
-        if len(questions) < MIN_QUESTIONS_TO_HOLD_OUT:
-            train_rows += [(answer.id, q) for q in questions]
-            continue
-        ranked = sorted(questions, key=lambda q: hashlib.sha256(q.encode("utf-8")).hexdigest())
-        out = set(ranked[::HOLD_OUT_EVERY])
-        for i, question in enumerate(answer.questions):
-            if question in out:
-                where = str(answer.source.locate("questions", i))
-                held.append(LabelledMessage(message=question, expected=answer.id, where=where))
-                out.discard(question)
-            elif (answer.id, question) not in train_rows:
-                train_rows.append((answer.id, question))
+        groups: list[tuple[Sequence[str], tuple[str, ...]]] = [(answer.questions, ("questions",))]
+        groups += [
+            (translation.questions, ("translations", language, "questions"))
+            for language, translation in answer.translations.items()
+        ]
+        for questions, path in groups:
+            out = _every(questions, HOLD_OUT_EVERY, MIN_QUESTIONS_TO_HOLD_OUT)
+            for i, question in enumerate(questions):
+                if question in out:
+                    where = str(answer.source.locate(*path, i))
+                    held.append(LabelledMessage(message=question, expected=answer.id, where=where))
+                    out.discard(question)
+                elif (answer.id, question) not in train_rows:
+                    train_rows.append((answer.id, question))
     return train_rows, held
+
+
+def out_of_scope_messages(base: AnswerBase) -> list[LabelledMessage]:
+    """The base's ``out_of_scope`` messages, in every language, located."""
+    where = base.settings_source.locate
+    items = [
+        LabelledMessage(message=text, expected=None, where=str(where("out_of_scope", i)))
+        for i, text in enumerate(base.settings.out_of_scope)
+    ]
+    for language, texts in base.settings.translations.items():
+        items += [
+            LabelledMessage(
+                message=text,
+                expected=None,
+                where=str(where("translations", language, "out_of_scope", i)),
+            )
+            for i, text in enumerate(texts.out_of_scope)
+        ]
+    first: dict[str, LabelledMessage] = {}
+    for item in items:
+        first.setdefault(item.message, item)
+    return list(first.values())
+
+
+def hold_out_of_scope(base: AnswerBase) -> tuple[list[str], list[LabelledMessage]]:
+    """The out-of-scope messages the trial model is trained to push away (negatives),
+    and the others, held out to compare the models on; split by sha256 like questions."""
+    items = out_of_scope_messages(base)
+    out = _every([item.message for item in items], HOLD_OUT_OUT_OF_SCOPE_EVERY, 2)
+    negatives = [item.message for item in items if item.message not in out]
+    return negatives, [item for item in items if item.message in out]
+
+
+def _every(texts: Sequence[str], every: int, minimum: int) -> set[str]:
+    """Every ``every``-th distinct text in sha256 order, when there are ``minimum`` or more."""
+    distinct = list(dict.fromkeys(texts))
+    if len(distinct) < minimum:
+        return set()
+    ranked = sorted(distinct, key=lambda text: hashlib.sha256(text.encode("utf-8")).hexdigest())
+    return set(ranked[::every])
 
 
 def tune_base(
@@ -129,9 +175,12 @@ def tune_base(
     settings = base.settings.tune
     train_settings = TrainSettings(**training_settings(settings))
     rows = index_rows(base)
-    key = tuned_key(spec.model_id, rows, settings)
+    negatives = out_of_scope_texts(base)
+    key = tuned_key(spec.model_id, rows, settings, negatives)
     trial_rows, held = hold_out(base)
-    items = held + labelled_from_base(base)
+    trial_negatives, held_out_of_scope = hold_out_of_scope(base)
+    tests = [item for item in labelled_from_base(base) if item.expected is not None]
+    items = held + tests + held_out_of_scope
     if not any(item.expected is not None for item in items):
         raise DataError(
             f"{base.root}: nothing to measure a tuned model on: give answers 4 questions or "
@@ -141,7 +190,14 @@ def tune_base(
     work = make_temporary_folder(cache, "tune")
     try:
         trial = work / "trial"
-        steps = train(spec, trial_rows, train_settings, trial, progress=_phase(progress, "trial"))
+        steps = train(
+            spec,
+            trial_rows,
+            train_settings,
+            trial,
+            negatives=trial_negatives,
+            progress=_phase(progress, "trial"),
+        )
         untuned = _Cached(
             EmbeddingCache(cache, SentenceTransformerEmbedder(spec)), base_texts(base)
         )
@@ -160,7 +216,14 @@ def tune_base(
         final = trial
         if verdict == "used":
             final = work / "final"
-            steps += train(spec, rows, train_settings, final, progress=_phase(progress, "final"))
+            steps += train(
+                spec,
+                rows,
+                train_settings,
+                final,
+                negatives=negatives,
+                progress=_phase(progress, "final"),
+            )
         seconds = time.monotonic() - started
         name = f"tuned-{key[:32]}"
         _install(final, cache / name)
@@ -174,6 +237,7 @@ def tune_base(
         settings=training_settings(settings),
         key=key,
         questions=question_digests(rows),
+        out_of_scope=question_digests(("", text) for text in negatives),
         folder=name,
         weights_sha256=file_sha256(weights),
         verdict=verdict,
@@ -195,8 +259,9 @@ def tune_base(
         questions=len(rows),
         trial_questions=len(trial_rows),
         held_out=len(held),
-        tests=sum(len(answer.tests) for answer in base.answers),
-        out_of_scope=len(base.settings.out_of_scope),
+        tests=len(tests),
+        out_of_scope=len(negatives),
+        held_out_of_scope=len(held_out_of_scope),
         settings=training_settings(settings),
         steps=steps,
         seconds=round(seconds, 1),

@@ -45,6 +45,8 @@ class TuneReport(BaseModel):
     held_out: int
     tests: int
     out_of_scope: int
+    # Of which compared on (the trial model was trained with the others as negatives).
+    held_out_of_scope: int = 0
     settings: dict[str, Any]
     steps: int
     seconds: float
@@ -66,8 +68,8 @@ class TuneReport(BaseModel):
             f"tuned {self.model} on the {self.questions} questions of {self.base} ({settings}): "
             f"{self.steps} steps in {self.seconds:.0f} s",
             f"compared on {self.held_out} held-out questions (the trial model was trained on "
-            f"the other {self.trial_questions}), {self.tests} tests and {self.out_of_scope} "
-            "out-of-scope messages;",
+            f"the other {self.trial_questions}), {self.tests} tests and {self.held_out_of_scope} "
+            f"of the {self.out_of_scope} out-of-scope messages (the others were its negatives);",
             f"each model at the threshold calibrated for it ({self.goal}):",
             "",
             f"  {'':26s} {'threshold':>9s} {'margin':>6s} {'top-1':>6s} {'in-scope':>8s} "

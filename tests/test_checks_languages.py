@@ -400,3 +400,36 @@ def test_rkb709_source_language_without_built_in_texts(
     assert "translations: nl: private_invite:" in (finding.hint or "")
     # paola's Italian signatures are for a language no longer listed.
     assert ["Italian (it)" in f.message for f in found(report, "RKB708")] == [True]
+
+
+@pytest.mark.parametrize(
+    ("block", "flagged"),
+    [
+        ("translations:\n  en:\n    out_of_scope: [who won the match]\n", "out_of_scope"),
+        (
+            "translations:\n  en:\n    openings:\n      neutral: ['Hey {{ customer.name }}!']\n",
+            "openings",
+        ),
+        ("translations:\n  en:\n    private_invite: 'DM us and we will sort it out.'\n", None),
+    ],
+    ids=["out-of-scope", "openings", "private-invite"],
+)
+def test_rkb708_source_language_block_of_replykb_yaml(  # type: ignore[no-untyped-def]
+    write_base: WriteBase, real_embedder, block: str, flagged: str | None
+) -> None:
+    """replykb.yaml's `translations: <source>:` is where the source's invitation, cut
+    marker and team sign-off go; its openings and out-of-scope messages are never used."""
+    settings = BILINGUAL_SETTINGS + block
+    root = _base(write_base, **{"replykb.yaml": settings})
+    report = check(root, real_embedder)
+    if flagged is None:
+        assert found(report, "RKB708") == []
+        return
+    finding = assert_one(
+        report,
+        "RKB708",
+        root / "replykb.yaml",
+        line_of(settings, f"    {flagged}:"),
+        contains=["never used"],
+    )
+    assert f"top-level `{flagged}:`" in (finding.hint or "")

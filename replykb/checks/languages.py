@@ -277,7 +277,19 @@ def unlisted_languages(ctx: CheckContext) -> Iterator[Found]:
             continue  # the list itself; an unknown code is RKB701
         name = language_name(place.code)
         if place.code == listed[0] and place.what == "`translations:`":
-            continue  # replykb.yaml's: the source's invitation, cut marker, team sign-off
+            # replykb.yaml's: the home of the source's invitation, cut marker and team
+            # sign-off; its openings and out-of-scope messages have top-level keys.
+            texts = ctx.base.settings.translations[place.code]
+            for key in ("openings", "anonymous_openings", "out_of_scope"):
+                if getattr(texts, key):
+                    yield Found(
+                        ctx.base.settings_source.locate("translations", place.code, key),
+                        f"`translations: {place.code}: {key}:` is for {name}, the source "
+                        f"language, whose {key.replace('_', ' ')} are the top-level "
+                        f"`{key}:`: these are never used",
+                        hint=f"move them to the top-level `{key}:`",
+                    )
+            continue
         if place.code == listed[0]:
             yield Found(
                 place.location,

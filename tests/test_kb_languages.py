@@ -320,3 +320,17 @@ def test_cli_suggest_says_the_reply_s_language(
     result = CliRunner().invoke(cli, args + (["-l", asked] if asked else []))
     assert result.exit_code == 0, result.output
     assert line in result.output
+
+
+def test_a_short_unsure_italian_message_is_matched_in_italian(example_kb) -> None:  # type: ignore[no-untyped-def]
+    """Italian teams get 3-4 word messages all day: the detector is unsure of this one
+    (it 0.41), and the Italian questions match it where the English ones do not."""
+    suggestion = example_kb.suggest("ma spedite in Germania?", channel="x")
+    assert (suggestion.status, suggestion.match.answer_id) == (
+        "confident",
+        "international-shipping",
+    )
+    assert suggestion.language is not None
+    assert (suggestion.language.reason, suggestion.language.language) == ("matched", "it")
+    assert suggestion.language.confidence is not None and suggestion.language.confidence < 0.8
+    assert suggestion.reply is not None and suggestion.reply.language == "it"

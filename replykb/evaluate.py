@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from .errors import DataError
 from .match import decide
 from .models import AnswerBase, MatchSettings
+from .prepare.language import choose_language
 from .records import Record, RecordError, read_records
 from .triage_models import unicode_problem
 
@@ -94,7 +95,8 @@ class Goal(BaseModel):
 
 
 def labelled_from_base(base: AnswerBase) -> list[LabelledMessage]:
-    """The base's own held-out ``tests`` and its out-of-scope messages."""
+    """The base's own held-out ``tests`` and its out-of-scope messages, in every one of
+    its languages (``translations.<lang>.tests`` and ``.out_of_scope``)."""
     items = [
         LabelledMessage(
             message=test, expected=answer.id, where=str(answer.source.locate("tests", i))
@@ -110,6 +112,26 @@ def labelled_from_base(base: AnswerBase) -> list[LabelledMessage]:
         )
         for i, message in enumerate(base.settings.out_of_scope)
     ]
+    for language in base.settings.languages[1:]:
+        items += [
+            LabelledMessage(
+                message=test,
+                expected=answer.id,
+                where=str(answer.source.locate("translations", language, "tests", i)),
+            )
+            for answer in base.answers
+            if language in answer.translations
+            for i, test in enumerate(answer.translations[language].tests)
+        ]
+        texts = base.settings.translations.get(language)
+        items += [
+            LabelledMessage(
+                message=message,
+                expected=None,
+                where=str(base.settings_source.locate("translations", language, "out_of_scope", i)),
+            )
+            for i, message in enumerate(texts.out_of_scope if texts is not None else ())
+        ]
     return items
 
 
@@ -171,8 +193,13 @@ def score_messages(
     vectors = kb.embedder.encode([item.message for item in items])
     scored = []
     for item, vector in zip(items, vectors, strict=True):
-        best = kb.matcher.answer_scores(vector, limit=max(k, 2))
-        candidates = [(kb.index.answer_ids[p], round(s, 6)) for p, s in best]
+        # Scored by the questions suggest matches it against: on a base with several
+        # languages, those of the language chosen for it (matchers.match_choice).
+        choice = choose_language(item.message, kb.settings.languages)
+        _, settled = kb.matchers.match_choice(vector, choice, k=k)
+        matcher = kb.matchers.matcher_for(settled.matched) or kb.matcher
+        best = matcher.answer_scores(vector, limit=max(k, 2))
+        candidates = [(matcher.index.answer_ids[p], round(s, 6)) for p, s in best]
         scored.append(ScoredMessage(item=item, candidates=candidates))
     return scored
 

@@ -320,3 +320,24 @@ def test_a_model_by_hub_name_says_why_it_gets_no_fast_path(
     assert problem.startswith("the model is not a local folder")
     assert "huggingface-cli download NAME --local-dir FOLDER" in problem
     assert f"no fast path for {name}: {problem}" in caplog.text
+
+
+def test_eval_scores_each_language_s_tests_as_suggest_matches_them(
+    bilingual_kb: KnowledgeBase,
+) -> None:
+    from replykb.evaluate import labelled_from_base, score_messages
+
+    items = labelled_from_base(bilingual_kb.base)
+    by_message = {item.message: item for item in items}
+    for message, expected in [
+        ("ancora nessun rimborso per il mio reso", "refund-timing"),
+        ("chi ha vinto la partita ieri sera", None),
+    ]:
+        item = by_message[message]
+        assert item.expected == expected
+        # Located at the Italian line itself (file:line:column).
+        file, line, _ = item.where.rsplit(":", 2)
+        assert message in Path(file).read_text(encoding="utf-8").splitlines()[int(line) - 1]
+    for entry in score_messages(bilingual_kb, items):
+        suggested = bilingual_kb.suggest(entry.item.message, channel="sms").match
+        assert [a for a, _ in entry.candidates] == [a for a, _ in suggested.candidates]

@@ -174,7 +174,8 @@ def run_batch(
         kb.renderer.channel(channel)
     if agent is not None and agent not in kb.settings.agents:
         raise UnknownNameError("agent", agent, kb.settings.agents)
-    checked_language(language, kb.settings)
+    if language is not None:
+        checked_language(language, kb.settings)
     if output_path is not None and str(output_path) == "-":
         output_path = None
     statuses: Counter[str] = Counter()

@@ -9,7 +9,7 @@ RKB105 (templates.py) and RKB502 (privacy.py).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
@@ -261,12 +261,13 @@ def _own_domains(ctx: BaseView) -> set[str]:
     return domains
 
 
-def personal_data(ctx: BaseView) -> Iterator[PersonalData]:
+def personal_data(ctx: BaseView, answers: Iterable[Answer] | None = None) -> Iterator[PersonalData]:
     """Order numbers, customers' e-mail addresses, phone and card numbers written into
-    the answers' texts (outside Jinja tags); numbers an answer lists as ``facts:`` and
-    free or service numbers are the company's own."""
+    the texts of ``answers`` (default: the base's; localized ones for a translation's)
+    outside Jinja tags; numbers an answer lists as ``facts:`` and free or service
+    numbers are the company's own."""
     own = _own_domains(ctx)
-    for answer in ctx.base.answers:
+    for answer in ctx.base.answers if answers is None else answers:
         published = {re.sub(r"\D", "", fact) for fact in answer.facts} - {""}
         for key in ("answer", "short"):
             text = JINJA_SPANS.sub(" ", getattr(answer, key) or "")

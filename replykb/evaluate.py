@@ -9,40 +9,36 @@ Definitions (the same in ``replykb eval`` and in ``benchmarks/``):
   ``ambiguous``: both go to a person);
 - *out-of-scope precision*: of all messages not answered, the share that were out of scope;
 - *answer precision*: of all ``confident`` answers, the share that were right.
+
+On a base with several languages every message is decided as the triage core decides
+it (its language read from its text, then that language's questions: the one decision
+function of ``kb.suggest`` and ``replykb check``), and the figures are also given per
+language (:attr:`EvalReport.languages`).
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from .errors import DataError
+from .labelled import LABEL_COLUMNS as LABEL_COLUMNS
+from .labelled import LabelledMessage as LabelledMessage
+from .labelled import labelled_from_base as labelled_from_base
+from .labelled import read_labelled as read_labelled
 from .match import decide
-from .models import AnswerBase, MatchSettings
+from .models import LanguageChoice, MatchSettings
 from .prepare.language import choose_language
-from .records import Record, RecordError, read_records
-from .triage_models import unicode_problem
 
 if TYPE_CHECKING:
     from .kb import KnowledgeBase
 
 # Margins tried by calibration; thresholds are tried at every observed top score.
 CALIBRATION_MARGINS = (0.0, 0.01, 0.02, 0.03, 0.05, 0.08)
-
-
-class LabelledMessage(BaseModel):
-    """A message and the answer it must match (``None``: it must match nothing)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    message: str
-    expected: str | None
-    where: str = ""
 
 
 class ScoredMessage(BaseModel):
@@ -52,6 +48,23 @@ class ScoredMessage(BaseModel):
 
     item: LabelledMessage
     candidates: list[tuple[str, float]]
+    # The triage core's language decision for the message (None: scored by hand).
+    choice: LanguageChoice | None = None
+
+    @property
+    def language(self) -> str | None:
+        """The language its figures count under: as labelled, else the reply's."""
+        if self.item.language is not None:
+            return self.item.language
+        return self.choice.language if self.choice is not None else None
+
+    @property
+    def elsewhere(self) -> bool:
+        """Labelled in one language but matched against another's questions (the
+        detector read it as another language, or it was unsure and another language's
+        questions decided better)."""
+        matched = self.choice.matched if self.choice is not None else None
+        return matched is not None and self.item.language not in (None, matched)
 
 
 class Confusion(BaseModel):
@@ -62,8 +75,27 @@ class Confusion(BaseModel):
     count: int
 
 
+class LanguageFigures(BaseModel):
+    """The metrics of the module docstring over the messages of one language."""
+
+    model_config = ConfigDict(frozen=True)
+
+    language: str
+    messages: int
+    in_scope: int
+    out_of_scope: int
+    top1_accuracy: float | None
+    in_scope_accuracy: float | None
+    oos_recall: float | None
+    oos_precision: float | None
+    answer_precision: float | None
+    # Messages of this language matched against another language's questions.
+    matched_elsewhere: int
+
+
 class EvalReport(BaseModel):
-    """Matching quality at one threshold and margin."""
+    """Matching quality at one threshold and margin; per language (in the order first
+    met) when the messages are in several, else ``languages`` is empty."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -79,6 +111,7 @@ class EvalReport(BaseModel):
     answer_precision: float | None
     confusions: list[Confusion]
     failures: list[LabelledMessage]
+    languages: list[LanguageFigures] = []
 
 
 class Goal(BaseModel):
@@ -94,158 +127,108 @@ class Goal(BaseModel):
         return f"best in-scope accuracy with {label[self.kind]} >= {self.minimum:.0%}"
 
 
-def labelled_from_base(base: AnswerBase) -> list[LabelledMessage]:
-    """The base's own held-out ``tests`` and its out-of-scope messages, in every one of
-    its languages (``translations.<lang>.tests`` and ``.out_of_scope``)."""
-    items = [
-        LabelledMessage(
-            message=test, expected=answer.id, where=str(answer.source.locate("tests", i))
-        )
-        for answer in base.answers
-        for i, test in enumerate(answer.tests)
-    ]
-    items += [
-        LabelledMessage(
-            message=message,
-            expected=None,
-            where=str(base.settings_source.locate("out_of_scope", i)),
-        )
-        for i, message in enumerate(base.settings.out_of_scope)
-    ]
-    for language in base.settings.languages[1:]:
-        items += [
-            LabelledMessage(
-                message=test,
-                expected=answer.id,
-                where=str(answer.source.locate("translations", language, "tests", i)),
-            )
-            for answer in base.answers
-            if language in answer.translations
-            for i, test in enumerate(answer.translations[language].tests)
-        ]
-        texts = base.settings.translations.get(language)
-        items += [
-            LabelledMessage(
-                message=message,
-                expected=None,
-                where=str(base.settings_source.locate("translations", language, "out_of_scope", i)),
-            )
-            for i, message in enumerate(texts.out_of_scope if texts is not None else ())
-        ]
-    return items
-
-
-def read_labelled(path: Path, known_ids: Iterable[str]) -> list[LabelledMessage]:
-    """Labelled messages from JSONL or CSV: ``message`` and ``expected`` (empty: out of scope).
-
-    ``answer_id`` and ``answer`` are accepted in place of ``expected``. Read by the
-    same reader as batch triage (records.py), but a labelled set is all or nothing:
-    the first record that cannot be used is a :class:`DataError` naming its line.
-    Blank lines are skipped.
-    """
-    known = set(known_ids)
-    items = []
-    try:
-        with path.open("rb") as stream:
-            records = read_records(
-                stream,
-                csv_format=path.suffix.lower() == ".csv",
-                name=str(path),
-                optional=LABEL_COLUMNS,
-            )
-            for record in records:
-                if isinstance(record, RecordError):
-                    if record.blank:
-                        continue
-                    raise DataError(f"{path}:{record.line}: {record.error}")
-                items.append(_labelled(path, record, known))
-    except OSError as error:
-        raise DataError(f"{path}: cannot read labelled messages ({error.strerror})") from error
-    if not items:
-        raise DataError(f"{path}: no labelled messages")
-    return items
-
-
-LABEL_COLUMNS = ("expected", "answer_id", "answer")
-
-
-def _labelled(path: Path, record: Record, known: set[str]) -> LabelledMessage:
-    where = f"{path}:{record.line}"
-    message = record.fields.get("message")
-    if not isinstance(message, str) or not message.strip():
-        raise DataError(f"{where}: expected an object with a text `message`")
-    if (problem := unicode_problem(message)) is not None:
-        raise DataError(f"{where}: `message` is not valid Unicode text: {problem}")
-    expected = next((record.fields[key] for key in LABEL_COLUMNS if key in record.fields), None)
-    expected = expected or None
-    if expected is not None and expected not in known:
-        raise DataError(
-            f"{where}: unknown answer id {expected!r}; "
-            "leave it empty for a message that must match nothing"
-        )
-    return LabelledMessage(message=message, expected=expected, where=where)
-
-
 def score_messages(
     kb: KnowledgeBase, items: Sequence[LabelledMessage], *, k: int = 3
 ) -> list[ScoredMessage]:
-    """Encode every message once (in batches) and keep its best ``k`` candidates."""
+    """Encode every message once (in batches) and keep its best ``k`` candidates, from
+    the questions the triage core matches it against.
+
+    The language is decided from the text as in production (``kb.suggest`` with no
+    language asked for, and ``replykb check``): the one decision function
+    (``choose_language`` then ``LanguageMatchers.match_choice``), never forced to the
+    label. Customers do not say which language they write in, so eval measures what
+    they get, a mis-detected test counts as the failure it would be, and eval, check
+    and suggest agree; the label only groups the figures (and counts the messages
+    matched against another language's questions). An unsure message is matched with
+    each language's questions at the base's ``match:`` settings, as suggest does; its
+    candidates are then re-decided at every threshold tried (``report``, ``calibrate``).
+    A base with one language runs no detection: its figures are what they always were.
+    """
     vectors = kb.embedder.encode([item.message for item in items])
     scored = []
     for item, vector in zip(items, vectors, strict=True):
-        # Scored by the questions suggest matches it against: on a base with several
-        # languages, those of the language chosen for it (matchers.match_choice).
         choice = choose_language(item.message, kb.settings.languages)
         _, settled = kb.matchers.match_choice(vector, choice, k=k)
         matcher = kb.matchers.matcher_for(settled.matched) or kb.matcher
         best = matcher.answer_scores(vector, limit=max(k, 2))
         candidates = [(matcher.index.answer_ids[p], round(s, 6)) for p, s in best]
-        scored.append(ScoredMessage(item=item, candidates=candidates))
+        scored.append(ScoredMessage(item=item, candidates=candidates, choice=settled))
     return scored
 
 
 def report(scored: Sequence[ScoredMessage], threshold: float, margin: float) -> EvalReport:
-    """The metrics of the module docstring at one threshold and margin."""
+    """The metrics of the module docstring at one threshold and margin (and per
+    language when the messages are in several)."""
     settings = MatchSettings(threshold=threshold, margin=margin)
-    in_scope = out_scope = top1 = right = rejected_oos = rejected = answered = 0
     failures: list[LabelledMessage] = []
     confusions: Counter[tuple[str | None, str | None]] = Counter()
+    every = _Tally()
+    by_language: dict[str | None, _Tally] = {}
     for entry in scored:
         match = decide(entry.candidates, settings, k=len(entry.candidates))
         expected = entry.item.expected
         predicted = match.answer_id
-        rejected += predicted is None
-        answered += predicted is not None
-        if expected is None:
-            out_scope += 1
-            rejected_oos += predicted is None
-        else:
-            in_scope += 1
-            top1 += bool(entry.candidates) and entry.candidates[0][0] == expected
-            right += predicted == expected
+        every.add(entry, predicted)
+        by_language.setdefault(entry.language, _Tally()).add(entry, predicted)
         if predicted != expected:
             failures.append(entry.item)
             if predicted is not None or (entry.candidates and expected is not None):
                 wrong = predicted if predicted is not None else entry.candidates[0][0]
                 if wrong != expected:
                     confusions[(expected, wrong)] += 1
+    languages = []
+    if len(by_language) > 1:
+        languages = [
+            LanguageFigures(language=language or "unknown", **tally.figures())
+            for language, tally in by_language.items()
+        ]
     return EvalReport(
         threshold=threshold,
         margin=margin,
-        messages=len(scored),
-        in_scope=in_scope,
-        out_of_scope=out_scope,
-        top1_accuracy=_ratio(top1, in_scope),
-        in_scope_accuracy=_ratio(right, in_scope),
-        oos_recall=_ratio(rejected_oos, out_scope),
-        oos_precision=_ratio(rejected_oos, rejected),
-        answer_precision=_ratio(right, answered),
+        **every.metrics(),
         confusions=[
             Confusion(expected=e, predicted=p, count=n)
             for (e, p), n in sorted(confusions.items(), key=lambda kv: (-kv[1], str(kv[0])))
         ][:10],
         failures=failures,
+        languages=languages,
     )
+
+
+class _Tally:
+    """The counts behind the metrics, over some of the scored messages."""
+
+    def __init__(self) -> None:
+        self.in_scope = self.out_scope = self.top1 = self.right = 0
+        self.rejected_oos = self.rejected = self.answered = self.elsewhere = 0
+
+    def add(self, entry: ScoredMessage, predicted: str | None) -> None:
+        expected = entry.item.expected
+        self.rejected += predicted is None
+        self.answered += predicted is not None
+        self.elsewhere += entry.elsewhere
+        if expected is None:
+            self.out_scope += 1
+            self.rejected_oos += predicted is None
+        else:
+            self.in_scope += 1
+            self.top1 += bool(entry.candidates) and entry.candidates[0][0] == expected
+            self.right += predicted == expected
+
+    def metrics(self) -> dict[str, Any]:
+        return {
+            "messages": self.in_scope + self.out_scope,
+            "in_scope": self.in_scope,
+            "out_of_scope": self.out_scope,
+            "top1_accuracy": _ratio(self.top1, self.in_scope),
+            "in_scope_accuracy": _ratio(self.right, self.in_scope),
+            "oos_recall": _ratio(self.rejected_oos, self.out_scope),
+            "oos_precision": _ratio(self.rejected_oos, self.rejected),
+            "answer_precision": _ratio(self.right, self.answered),
+        }
+
+    def figures(self) -> dict[str, Any]:
+        return {**self.metrics(), "matched_elsewhere": self.elsewhere}
 
 
 # Fewer out-of-scope examples than this make a calibrated threshold a guess: with 50,

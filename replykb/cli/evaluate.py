@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,7 +21,7 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
-    from ..evaluate import Calibration, EvalReport
+    from ..evaluate import Calibration, EvalReport, LanguageFigures
 
 
 def _percent(value: float | None) -> str:
@@ -33,8 +33,8 @@ def _percent(value: float | None) -> str:
 @click.option(
     "--data",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Labelled messages (JSONL or CSV: message, expected). Default: the base's own "
-    "`tests` and `out_of_scope` messages.",
+    help="Labelled messages (JSONL or CSV: message, expected, optionally language). Default: "
+    "the base's own `tests` and `out_of_scope` messages, in each of its languages.",
 )
 @click.option("--calibrate", is_flag=True, help="Pick the threshold and margin for a goal.")
 @click.option(
@@ -67,6 +67,12 @@ def evaluate(
     stderr when too few out-of-scope messages back them. With -q only the messages
     not matched as expected (or, calibrating, the lines to paste) are printed.
 
+    Each message is decided as `replykb suggest` decides it: on a base with several
+    languages its language is read from its text and its language's questions match
+    it; the figures are then also given per language (as labelled: the base's
+    `tests`/`out_of_scope` are in its first language, `translations.<lang>.tests` and
+    `.out_of_scope` in theirs; a --data file's `language` column).
+
     \b
     Examples:
       replykb eval answers/
@@ -79,7 +85,7 @@ def evaluate(
         fail("give one calibration goal: --min-oos-recall or --min-precision")
     kb = load_kb(kb_path, cache_dir)
     items = (
-        ev.read_labelled(data, (a.id for a in kb.answers))
+        ev.read_labelled(data, (a.id for a in kb.answers), kb.settings.languages)
         if data
         else ev.labelled_from_base(kb.base)
     )
@@ -98,7 +104,10 @@ def evaluate(
         match_settings = kb.settings.match
         result = ev.report(scored, match_settings.threshold, match_settings.margin)
     if as_json:
-        click.echo(json.dumps(result.model_dump(mode="json"), indent=2))
+        # One language: exactly the fields eval always printed.
+        single: dict[str, Any] = {"languages": True, "failures": {"__all__": {"language"}}}
+        dumped = result.model_dump(mode="json", exclude=None if result.languages else single)
+        click.echo(json.dumps(dumped, indent=2))
     elif isinstance(result, ev.Calibration):
         _print_calibration(result, quiet=quiet)
     else:
@@ -123,6 +132,8 @@ def _print_metrics(result: EvalReport) -> None:
     }
     for label, value in metrics.items():
         click.echo(f"  {label:<24}{_percent(value)}")
+    for figures in result.languages:
+        _print_language(figures)
     if result.confusions:
         click.echo("most confused (expected -> matched):")
         for confusion in result.confusions:
@@ -130,6 +141,26 @@ def _print_metrics(result: EvalReport) -> None:
                 f"  {confusion.count:4d}  {confusion.expected or '(out of scope)'} -> "
                 f"{confusion.predicted or '(nothing)'}"
             )
+
+
+def _print_language(figures: LanguageFigures) -> None:
+    from ..languages import LANGUAGE_NAMES
+
+    name = LANGUAGE_NAMES.get(figures.language, figures.language)
+    click.echo(
+        f"{name} ({figures.language}): {figures.messages} messages ({figures.in_scope} in "
+        f"scope, {figures.out_of_scope} out of scope)"
+    )
+    click.echo(
+        f"  top-1 {_percent(figures.top1_accuracy)}, in-scope {_percent(figures.in_scope_accuracy)}"
+        f", out-of-scope recall {_percent(figures.oos_recall)}, answer precision "
+        f"{_percent(figures.answer_precision)}"
+    )
+    if figures.matched_elsewhere:
+        click.echo(
+            f"  {figures.matched_elsewhere} matched against another language's questions "
+            f"(not detected as {name})"
+        )
 
 
 def _print_report(result: EvalReport, *, quiet: bool) -> None:

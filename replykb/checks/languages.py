@@ -21,6 +21,7 @@ from .facts import fact_findings
 from .languages_tokens import HardToken, missing_tokens
 from .registry import Family, Found
 from .sweep import sweep_answers
+from .ticket_texts import fallback_gaps
 
 if TYPE_CHECKING:
     from .context import CheckContext
@@ -105,14 +106,22 @@ def missing_translations(ctx: CheckContext) -> Iterator[Found]:
     source has one (the short form, sent where the full answer does not fit, would be
     missing). A translation without `questions:` is not reported here: its answer still
     matches through the source's questions; the policy's `min_questions` (RKB602)
-    counts each language's questions.
+    counts each language's questions. And a translation whose `answer:` or `short:`
+    prints a ticket detail (`{{ details.order_id }}`, unguarded) whose `fallback:` only
+    the source gives: on public channels and for tickets without the detail, its reply
+    prints the source language's fallback (`Segui your order al link`); a fallback with
+    no words (a link, an e-mail address, a number) is the same in every language. It
+    is reported here, not as RKB105 (a detail with no fallback at all: no reply),
+    because the cause is the one of a missing `short:`: a text the source has and the
+    translation lacks. Reported at the translation's text that prints it.
     ```yaml
     # replykb.yaml: languages: [en, it]
     id: double-charge                        # no `translations: it:`
     short: "Refunded in 3 working days: {{ link }}"
     ```
     Fix: add `translations: it:` with `answer:` (and `short:` when the source has one),
-    then `replykb translations --mark-current ID it`.
+    then `replykb translations --mark-current ID it`; for a detail, its fallback in the
+    language: `translations: it: details: {order_id: {fallback: il tuo ordine}}`.
     """
     listed = ctx.base.settings.languages
     for status in translation_status(ctx.base):
@@ -135,6 +144,18 @@ def missing_translations(ctx: CheckContext) -> Iterator[Found]:
                 f"`{field}` form",
                 answer=answer.id,
                 hint=f"add `{field}:` to `translations: {status.language}:` of {answer.id!r}",
+            )
+        for gap in fallback_gaps(answer, status.language):
+            where = " and ".join(f"`{key}:`" for key in gap.texts)
+            yield Found(
+                gap.location,
+                f"the {name} translation of {answer.id!r} prints details.{gap.name} in {where} "
+                f"with no {name} `fallback:`: public replies and tickets without it get the "
+                f"source's {gap.fallback!r}",
+                answer=answer.id,
+                related=[answer.source.locate("details", gap.name, "fallback")],
+                hint=f"add `details: {{{gap.name}: {{fallback: ...}}}}` in {name} to "
+                f"`translations: {status.language}:` of {answer.id!r}",
             )
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Set
 from typing import TYPE_CHECKING
 
+from ..languages import language_name
 from .registry import Family, Found
+from .sweep import sweep_answers
 from .ticket_texts import detail_gaps, nameless_openings
 
 if TYPE_CHECKING:
@@ -132,17 +134,35 @@ def detail_without_fallback(ctx: CheckContext) -> Iterator[Found]:
       order_id: {}                     # no fallback
     ```
     Fix: `order_id: {fallback: your order}`, or a `short:` that does without it.
+
+    A translation's `answer:` and `short:` are read too (with the details as that
+    language declares them), at the translation's lines; a detail declared without a
+    fallback is reported once, at its `details:` line. A translation printing a detail
+    whose fallback only the source language gives is RKB702.
     """
-    for answer in ctx.base.answers:
-        for gap in detail_gaps(answer):
-            where = " and ".join(f"`{key}:`" for key in gap.texts)
-            problem = "declares it with no `fallback:`" if gap.declared else "does not declare it"
-            yield Found(
-                gap.location,
-                f"answer {answer.id!r} prints details.{gap.name} in {where} and {problem}: "
-                f"a ticket without it gets no reply",
-                answer=answer.id,
+    seen: set[tuple[str, int, str]] = set()
+    for language in ctx.base.settings.languages:
+        for answer in sweep_answers(ctx, language):
+            whose = (
+                f"answer {answer.id!r}"
+                if language == ctx.base.settings.language
+                else f"the {language_name(language)} translation of {answer.id!r}"
             )
+            for gap in detail_gaps(answer):
+                place = (gap.location.file, gap.location.line, gap.name)
+                if place in seen:
+                    continue
+                seen.add(place)
+                where = " and ".join(f"`{key}:`" for key in gap.texts)
+                problem = (
+                    "declares it with no `fallback:`" if gap.declared else "does not declare it"
+                )
+                yield Found(
+                    gap.location,
+                    f"{whose} prints details.{gap.name} in {where} and {problem}: "
+                    f"a ticket without it gets no reply",
+                    answer=answer.id,
+                )
 
 
 def _rendered(

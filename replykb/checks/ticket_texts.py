@@ -26,9 +26,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DetailGap",
+    "FallbackGap",
     "NamelessOpening",
     "PersonalData",
     "detail_gaps",
+    "fallback_gaps",
     "nameless_openings",
     "personal_data",
     "printed_details",
@@ -160,6 +162,50 @@ def detail_gaps(answer: Answer) -> list[DetailGap]:
         spec = answer.details.get(name)
         if spec is None or spec.fallback is None:
             gaps.append(DetailGap(answer, name, spec is not None, tuple(texts)))
+    return gaps
+
+
+@dataclass(frozen=True)
+class FallbackGap:
+    """A detail a translation prints whose fallback only the source language gives."""
+
+    answer: Answer
+    language: str
+    name: str
+    fallback: str
+    texts: tuple[str, ...]  # "answer", "short"
+
+    @property
+    def location(self) -> Location:
+        return self.answer.source.locate("translations", self.language, self.texts[0])
+
+
+# Links, e-mail addresses: a fallback made only of these (and numbers) has no language.
+_NO_LANGUAGE: Final = re.compile(r"\S+://\S+|\bwww\.\S+|\S+@\S+")
+_WORD: Final = re.compile(r"[^\W\d_]{2,}")
+
+
+def fallback_gaps(answer: Answer, language: str) -> list[FallbackGap]:
+    """Details the ``language`` translation of ``answer`` prints unguarded whose
+    fallback (printed on public channels and for tickets without the detail) is the
+    source's, untranslated: the translation gives no `details: <name>: fallback:`.
+    A fallback with no words (a link, an e-mail address, a number) reads the same in
+    every language."""
+    translation = answer.translations.get(language)
+    if translation is None:
+        return []
+    printed: dict[str, list[str]] = {}
+    for key in ("answer", "short"):
+        for name, guarded in printed_details(getattr(translation, key) or "").items():
+            if not guarded:
+                printed.setdefault(name, []).append(key)
+    gaps = []
+    for name, texts in printed.items():
+        spec, own = answer.details.get(name), translation.details.get(name)
+        if spec is None or spec.fallback is None or (own is not None and own.fallback):
+            continue
+        if _WORD.search(_NO_LANGUAGE.sub(" ", spec.fallback)):
+            gaps.append(FallbackGap(answer, language, name, spec.fallback, tuple(texts)))
     return gaps
 
 

@@ -20,6 +20,7 @@ from replykb import KnowledgeBase, Match, run_checks
 from replykb.cachefiles import FileDigests
 from replykb.embed import resolve_model
 from replykb.fastpath import load_fast_embedder
+from replykb.index import index_rows
 from replykb.onnxmodel import (
     EXPORT_MANIFEST,
     GRAPH_FILE,
@@ -107,7 +108,8 @@ def run_python(code: str) -> subprocess.CompletedProcess[str]:
 def test_onnx_embeddings_equal_sentence_transformers(fast_kb, reference_kb, real_embedder) -> None:  # type: ignore[no-untyped-def]
     # The reference index was built by sentence-transformers: its rows are the questions'
     # embeddings by the real model.
-    questions = [question for answer in fast_kb.answers for question in answer.questions]
+    # Every index row, each language's questions included (answers/ has Italian ones).
+    questions = [question for _, question in index_rows(fast_kb.base)]
     fast = fast_kb.embedder.encode(questions)
     assert fast.shape == reference_kb.index.vectors.shape == (len(questions), 384)
     cosines = np.sum(fast * reference_kb.index.vectors, axis=1)

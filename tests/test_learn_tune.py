@@ -216,6 +216,8 @@ def test_every_language_is_held_out_on_its_own_and_half_the_out_of_scope_message
     train_rows, held = hold_out(base)
     italian_held = [h for h in held if h.message in ITALIAN_REFUND]
     assert len(italian_held) == 1 and italian_held[0].expected == "refund"
+    assert italian_held[0].language == "it"
+    assert {h.language for h in held if h not in italian_held} == {"en"}
     assert italian_held[0].where.startswith(f"{root / 'refund.yaml'}:")
     assert sum(q in ITALIAN_REFUND for _, q in train_rows) == 4
     negatives, compared = hold_out_of_scope(base)
@@ -223,6 +225,7 @@ def test_every_language_is_held_out_on_its_own_and_half_the_out_of_scope_message
     assert len(negatives) == len(compared) == 4
     assert not set(negatives) & {c.message for c in compared}
     assert {c.expected for c in compared} == {None}
+    assert {c.language for c in compared} <= {"en", "it"}
     assert "chi ha vinto la partita ieri sera" in negatives + [c.message for c in compared]
     again = hold_out_of_scope(load_answer_base(root))
     assert again == (negatives, compared)

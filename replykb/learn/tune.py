@@ -56,7 +56,7 @@ from ..evaluate import (
 )
 from ..index import QuestionIndex, base_texts, cache_folder, index_rows
 from ..kb import KnowledgeBase, open_index
-from ..models import AnswerBase
+from ..models import Answer, AnswerBase
 from ..tunedmodel import (
     MODEL_FOLDER,
     TUNED_FORMAT,
@@ -97,28 +97,58 @@ def hold_out(base: AnswerBase) -> tuple[list[tuple[str, str]], list[LabelledMess
     train_rows: list[tuple[str, str]] = []
     held: list[LabelledMessage] = []
     for answer in base.answers:
-        groups: list[tuple[Sequence[str], tuple[str, ...]]] = [(answer.questions, ("questions",))]
-        groups += [
-            (translation.questions, ("translations", language, "questions"))
-            for language, translation in answer.translations.items()
-        ]
-        for questions, path in groups:
+        for questions, path, language in _question_groups(base, answer):
             out = _every(questions, HOLD_OUT_EVERY, MIN_QUESTIONS_TO_HOLD_OUT)
             for i, question in enumerate(questions):
                 if question in out:
                     where = str(answer.source.locate(*path, i))
-                    held.append(LabelledMessage(message=question, expected=answer.id, where=where))
+                    held.append(
+                        LabelledMessage(
+                            message=question, expected=answer.id, where=where, language=language
+                        )
+                    )
                     out.discard(question)
                 elif (answer.id, question) not in train_rows:
                     train_rows.append((answer.id, question))
     return train_rows, held
 
 
+def _question_groups(
+    base: AnswerBase, answer: Answer
+) -> list[tuple[Sequence[str], tuple[str, ...], str]]:
+    """An answer's questions per language: (questions, their path in the file, language)."""
+    groups: list[tuple[Sequence[str], tuple[str, ...], str]] = [
+        (answer.questions, ("questions",), base.settings.language)
+    ]
+    groups += [
+        (translation.questions, ("translations", language, "questions"), language)
+        for language, translation in answer.translations.items()
+    ]
+    return groups
+
+
+def _row_languages(base: AnswerBase, rows: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    """Each row's language, for an index matched as suggest matches (empty: one language)."""
+    if len(base.settings.languages) < 2:
+        return ()
+    language_of: dict[tuple[str, str], str] = {}
+    for answer in base.answers:
+        for questions, _, language in _question_groups(base, answer):
+            for question in questions:
+                language_of.setdefault((answer.id, question), language)
+    return tuple(language_of.get(row, base.settings.language) for row in rows)
+
+
 def out_of_scope_messages(base: AnswerBase) -> list[LabelledMessage]:
     """The base's ``out_of_scope`` messages, in every language, located."""
     where = base.settings_source.locate
     items = [
-        LabelledMessage(message=text, expected=None, where=str(where("out_of_scope", i)))
+        LabelledMessage(
+            message=text,
+            expected=None,
+            where=str(where("out_of_scope", i)),
+            language=base.settings.language,
+        )
         for i, text in enumerate(base.settings.out_of_scope)
     ]
     for language, texts in base.settings.translations.items():
@@ -127,6 +157,7 @@ def out_of_scope_messages(base: AnswerBase) -> list[LabelledMessage]:
                 message=text,
                 expected=None,
                 where=str(where("translations", language, "out_of_scope", i)),
+                language=language,
             )
             for i, text in enumerate(texts.out_of_scope)
         ]
@@ -318,7 +349,9 @@ def _score(
     position = {answer_id: i for i, answer_id in enumerate(answer_ids)}
     vectors = np.ascontiguousarray(embedder.encode([q for _, q in rows]), dtype=np.float32)
     row_answer = np.array([position[a] for a, _ in rows], dtype=np.int32)
-    index = QuestionIndex(vectors, answer_ids, row_answer, embedder.model_id)
+    index = QuestionIndex(
+        vectors, answer_ids, row_answer, embedder.model_id, row_language=_row_languages(base, rows)
+    )
     return score_messages(KnowledgeBase(base, embedder, index), items)
 
 

@@ -220,3 +220,40 @@ def test_calibrating_on_the_labelled_example_is_reliable(cli_on_example_kb: list
     plain = _invoke(["eval", "answers/", "--data", "examples/labelled.jsonl"])
     assert plain.exit_code == 1  # at the base's threshold a few off-topic messages get answers
     assert "examples/labelled.jsonl:" in plain.stdout
+
+
+def test_eval_on_the_example_base_reports_each_language(
+    cli_on_example_kb: list[Path], example_kb: KnowledgeBase
+) -> None:
+    """`replykb eval answers/` on the bilingual example base: all right, and per language."""
+    settings = example_kb.settings
+    counts = {
+        "en": (sum(len(a.tests) for a in example_kb.answers), len(settings.out_of_scope)),
+        "it": (
+            sum(len(a.translations["it"].tests) for a in example_kb.answers),
+            len(settings.translations["it"].out_of_scope),
+        ),
+    }
+    result = _invoke(["eval", "answers/"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    in_scope, out_of_scope = (sum(c[i] for c in counts.values()) for i in (0, 1))
+    assert lines[0] == (
+        f"{in_scope + out_of_scope} messages ({in_scope} in scope, {out_of_scope} out of scope) "
+        f"at threshold {settings.match.threshold:g}, margin {settings.match.margin:g}"
+    )
+    for name, code in [("English", "en"), ("Italian", "it")]:
+        tests, oos = counts[code]
+        at = lines.index(
+            f"{name} ({code}): {tests + oos} messages ({tests} in scope, {oos} out of scope)"
+        )
+        assert lines[at + 1] == (
+            "  top-1 100.0%, in-scope 100.0%, out-of-scope recall 100.0%, answer precision 100.0%"
+        )
+    as_json = _invoke(["eval", "answers/", "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    figures = json.loads(as_json.stdout)["languages"]
+    assert [(f["language"], f["in_scope"], f["out_of_scope"]) for f in figures] == [
+        (code, *counts[code]) for code in ("en", "it")
+    ]
+    assert all(f["in_scope_accuracy"] == f["oos_recall"] == 1.0 for f in figures)

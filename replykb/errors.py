@@ -59,6 +59,9 @@ class MessageError(ReplyKBError, ValueError):
     """An incoming message that cannot be matched, such as an empty one."""
 
 
+_MAX_SHOWN_NAME = 80
+
+
 class UnknownNameError(ReplyKBError, LookupError):
     """A channel, agent or answer id that the answer base does not define."""
 
@@ -66,8 +69,11 @@ class UnknownNameError(ReplyKBError, LookupError):
         self.kind = kind
         self.name = name
         self.known = sorted(known)
+        # The name comes from a request or a file: shown shortened, so a megabyte of it
+        # is not echoed back into a response body or a log line.
+        shown = repr(name) if len(name) <= _MAX_SHOWN_NAME else f"{name[:_MAX_SHOWN_NAME]!r}…"
         super().__init__(
-            f"unknown {kind} {name!r}; known {kind}s: {', '.join(self.known) or 'none'}"
+            f"unknown {kind} {shown}; known {kind}s: {', '.join(self.known) or 'none'}"
         )
 
 

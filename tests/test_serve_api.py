@@ -528,3 +528,15 @@ def test_a_body_that_is_not_sent_as_json_is_415(client: TestClient, media: str) 
         ).status_code
         == 200
     )
+
+
+@pytest.mark.parametrize("field", ["channel", "agent", "language"])
+def test_a_huge_unknown_name_is_not_echoed_back(client: TestClient, field: str) -> None:
+    """A megabyte of channel, agent or language is refused with its first characters,
+    not echoed whole into the response body (and the server's log)."""
+    fields = {"message": "ciao, dov'è il mio ordine?", "channel": "x", field: "z" * 1_000_000}
+    response = client.post("/v1/suggest", json=fields)
+    assert response.status_code == 422
+    error = error_of(response)
+    assert error["message"].startswith(f"unknown {field} '{'z' * 80}'…; known {field}s: ")
+    assert len(response.content) < 2_000

@@ -83,7 +83,8 @@ class TuneSettings(_FromYaml):
     positives: Annotated[int, NotBoolean] = Field(default=3, ge=1, le=20)
     # Pairs per step, each of another answer: the in-batch negatives.
     batch_size: Annotated[int, NotBoolean] = Field(default=32, ge=2, le=256)
-    seed: Annotated[int, NotBoolean] = Field(default=0, ge=0)
+    # torch and NumPy take 32-bit seeds: a larger one would fail only when tuning starts.
+    seed: Annotated[int, NotBoolean] = Field(default=0, ge=0, le=2**32 - 1)
     # Match with the threshold and margin calibrated for the tuned model while it is used
     # (`match:` was calibrated for the untuned one); false keeps `match:` as written.
     calibrate: bool = True

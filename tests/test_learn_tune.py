@@ -241,6 +241,7 @@ def test_every_language_is_held_out_on_its_own_and_half_the_out_of_scope_message
         ("{learning_rate: true}", "expected a number, got true"),
         ("{epoch: 2}", "unknown key `epoch`; did you mean `epochs`?"),
         ("{batch_size: 1}", "greater than or equal to 2"),
+        ("{seed: 18446744073709551616}", "less than or equal to 4294967295"),
     ],
 )
 def test_bad_tune_settings_are_located_errors(tmp_path: Path, tune: str, message: str) -> None:

@@ -9,22 +9,31 @@ same data plus the hash before it replaces the file (atomically, keeping the fil
 mode), and each edited file is read back to prove the translation is now current.
 Anything the edit cannot do safely is an :class:`EditError` naming the file, the line
 and what to do instead, and no file is left changed.
+
+Marking runs hold an exclusive lock on the base for the whole run (two runs at once
+would each write a file planned from text the other is replacing, losing marks), and
+each file is read again just before it is replaced: a file someone saved since it was
+planned (a translator's note) is never overwritten; the run stops and undoes its own
+writes instead.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import stat
+import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from .cachefiles import DEFAULT_CACHE_DIR
 from .errors import EditError, UnknownNameError
 from .languages import (
     LANGUAGE_NAMES,
@@ -133,16 +142,36 @@ class Marked(BaseModel):
     previous: str | None
 
 
-def mark_current(base: AnswerBase, marks: Sequence[tuple[str, str]]) -> list[Marked]:
+def mark_current(
+    base: AnswerBase,
+    marks: Sequence[tuple[str, str]],
+    *,
+    before_replace: Callable[[Path], None] | None = None,
+) -> list[Marked]:
     """Record that each ``(answer_id, language)`` translation was reviewed against the
     answer's current source: write ``source: <source_hash>`` into its file.
 
     Every mark is checked before any file is written (the answer exists, the language is
     one of the base's translations and the answer has it, the file is writable and the
-    edit is safe), so an error leaves every file as it was. After writing, each edited
-    file is read back and its translation must read as current; if not, the files are
-    restored.
+    edit is safe), so an error leaves every file as it was. The whole run holds the
+    base's marking lock (another run marking the same base is an :class:`EditError` at
+    once). Just before each file is replaced it is read again: if it changed since it
+    was planned, it is left as it is, the files already written are restored and the
+    run fails naming it. After writing, each edited file is read back and its
+    translation must read as current; if not, the files are restored.
+
+    ``before_replace`` is called with each file just before that check (for tools and
+    tests that need to act at that moment).
     """
+    with _marking_lock(base.root):
+        return _mark_locked(base, marks, before_replace)
+
+
+def _mark_locked(
+    base: AnswerBase,
+    marks: Sequence[tuple[str, str]],
+    before_replace: Callable[[Path], None] | None,
+) -> list[Marked]:
     plans: dict[Path, tuple[str, str]] = {}  # file -> (text before, text after)
     results = []
     for answer_id, language in marks:
@@ -173,19 +202,92 @@ def mark_current(base: AnswerBase, marks: Sequence[tuple[str, str]]) -> list[Mar
     for file, (before, after) in plans.items():
         if after != before:
             _check_writable(file)
-    written: list[tuple[Path, str]] = []
+    written: list[tuple[Path, str, str]] = []  # file, its text before, what we wrote
     try:
         for file, (before, after) in plans.items():
-            if after != before:
-                _write_atomically(file, after)
-                written.append((file, before))
+            if after == before:
+                continue
+            if before_replace is not None:
+                before_replace(file)
+            if _read_bytes(file) != before.encode("utf-8"):
+                raise EditError(
+                    f"{file}: {file.name} changed while marking (saved by someone else "
+                    "since it was read); it was left as it is and no mark was written: "
+                    "run the command again"
+                )
+            _write_atomically(file, after)
+            written.append((file, before, after))
         _verify(results)
-    except BaseException:
-        for file, before in written:
-            with contextlib.suppress(OSError):
-                _write_atomically(file, before)
+    except BaseException as error:
+        kept = _restore(written)
+        if kept and isinstance(error, EditError):
+            names = ", ".join(str(file) for file in kept)
+            raise EditError(
+                f"{error}; not restored because they changed after this run wrote them "
+                f"(check their `source:` lines): {names}"
+            ) from None
         raise
     return results
+
+
+def _restore(written: list[tuple[Path, str, str]]) -> list[Path]:
+    """Put back the original of each file this run wrote, but only where the file still
+    holds what the run wrote: an edit saved since then is someone's work, never undone.
+    Returns the files left as they are."""
+    kept = []
+    for file, before, after in written:
+        with contextlib.suppress(OSError):
+            if _read_bytes(file) == after.encode("utf-8"):
+                _write_atomically(file, before)
+                continue
+        kept.append(file)
+    return kept
+
+
+@contextlib.contextmanager
+def _marking_lock(root: Path) -> Iterator[None]:
+    """Hold the base's exclusive marking lock, or fail at once naming the other run.
+
+    The lock file is ``.replykb/translations.lock`` in the base (the base's own folder,
+    not the chosen cache folder: two runs with different ``--cache-dir`` mark the same
+    files), else a file in the temporary folder named after the base's resolved path.
+    """
+    if sys.platform == "win32":
+        # No flock on Windows: runs there are not serialized; the re-read before each
+        # replace still keeps other people's edits.
+        yield
+        return
+    import fcntl
+
+    handle = _open_lock_file(Path(root).resolve())
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise EditError(
+                f"{root}: another `replykb translations --mark-...` is marking this base; "
+                "wait until it ends, then run the command again"
+            ) from None
+        yield
+    finally:
+        os.close(handle)  # closing the descriptor releases the lock
+
+
+def _open_lock_file(root: Path) -> int:
+    flags = os.O_RDWR | os.O_CREAT
+    with contextlib.suppress(OSError):
+        folder = root / DEFAULT_CACHE_DIR
+        folder.mkdir(exist_ok=True)
+        return os.open(folder / "translations.lock", flags, 0o644)
+    key = hashlib.sha256(str(root).encode("utf-8")).hexdigest()[:16]
+    name = Path(tempfile.gettempdir()) / f"replykb-translations-{key}.lock"
+    try:
+        return os.open(name, flags, 0o644)
+    except OSError as error:
+        raise EditError(
+            f"{root}: cannot create the marking lock in {root / DEFAULT_CACHE_DIR} or "
+            f"{name} ({error.strerror}); make one of them writable and run the command again"
+        ) from None
 
 
 def _verify(results: list[Marked]) -> None:
@@ -206,8 +308,15 @@ def _verify(results: list[Marked]) -> None:
 def _read(file: Path) -> str:
     try:
         # Bytes, not read_text: the file's own line endings (\r\n) are kept as they are.
-        return file.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        return _read_bytes(file).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise EditError(f"{file}: cannot be read ({error}); fix it and run again") from None
+
+
+def _read_bytes(file: Path) -> bytes:
+    try:
+        return file.read_bytes()
+    except OSError as error:
         raise EditError(f"{file}: cannot be read ({error}); fix it and run again") from None
 
 

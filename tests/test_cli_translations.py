@@ -3,10 +3,12 @@ writes into real answer files."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -265,3 +267,76 @@ def test_the_installed_command_exits_1_then_0(base: Path) -> None:
     subprocess.run([*command, *marks[2:]], env=env, capture_output=True, check=True)
     last = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     assert last.returncode == 0, last.stdout
+
+
+def _with_hook(monkeypatch: pytest.MonkeyPatch, hook: Callable[[Path], None]) -> None:
+    """The command's own mark_current, with ``hook`` run just before each file is
+    compared and replaced (the moment another writer can strike)."""
+    from replykb import translations as module
+
+    monkeypatch.setattr(
+        module, "mark_current", functools.partial(module.mark_current, before_replace=hook)
+    )
+
+
+def test_an_edit_saved_during_mark_all_current_is_kept_and_the_run_exits_2(
+    runner: CliRunner, base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parcel, refund = base / "a" / "parcel.yaml", base / "a" / "refund.yaml"
+    originals = {parcel: parcel.read_bytes(), refund: refund.read_bytes()}
+
+    def translator_appends_a_note(file: Path) -> None:
+        if file == refund.resolve():  # parcel.yaml is already written by now
+            with refund.open("ab") as stream:
+                stream.write(b"# translator note\n")
+
+    _with_hook(monkeypatch, translator_appends_a_note)
+    result = runner.invoke(cli, ["translations", str(base), "--mark-all-current", "fr"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"replykb: error: {refund.resolve()}: refund.yaml changed while marking (saved by "
+        "someone else since it was read); it was left as it is and no mark was written: run "
+        "the command again\n"
+    )
+    assert refund.read_bytes() == originals[refund] + b"# translator note\n"
+    assert parcel.read_bytes() == originals[parcel]  # restored: all or nothing
+    listing = runner.invoke(cli, ["translations", str(base), "--language", "fr"])
+    assert "French (fr): 1 missing, 2 stale, 0 unmarked, 0 current" in listing.stdout
+
+
+def test_a_second_run_at_once_is_refused_and_no_mark_is_lost(
+    runner: CliRunner, base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seconds: list[subprocess.CompletedProcess[str]] = []
+
+    def another_run(file: Path) -> None:
+        if not seconds:  # a real second process, while this run holds the lock
+            command = [sys.executable, "-m", "replykb", "translations", str(base)]
+            seconds.append(
+                subprocess.run(
+                    [*command, "--mark-all-current", "it"],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+            )
+
+    _with_hook(monkeypatch, another_run)
+    result = runner.invoke(cli, ["translations", str(base), "--mark-all-current", "fr"])
+    assert result.exit_code == 0, result.output
+    (second,) = seconds
+    assert second.returncode == 2
+    assert second.stderr == (
+        f"replykb: error: {base}: another `replykb translations --mark-...` is marking this "
+        "base; wait until it ends, then run the command again\n"
+    )
+    fr = runner.invoke(cli, ["translations", str(base), "--language", "fr"])
+    assert "French (fr): 1 missing, 0 stale, 0 unmarked, 2 current" in fr.stdout
+    it = runner.invoke(cli, ["translations", str(base), "--language", "it"])
+    assert "Italian (it): 1 missing, 0 stale, 1 unmarked, 1 current" in it.stdout
+    # Run again once the first ended: it marks, and every French mark is still there.
+    again = runner.invoke(cli, ["translations", str(base), "--mark-all-current", "it"])
+    assert again.exit_code == 0, again.output
+    both = runner.invoke(cli, ["translations", str(base)])
+    assert "Italian (it): 1 missing, 0 stale, 0 unmarked, 2 current" in both.stdout
+    assert "French (fr): 1 missing, 0 stale, 0 unmarked, 2 current" in both.stdout

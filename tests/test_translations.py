@@ -258,3 +258,102 @@ def test_another_file_broken_meanwhile_does_not_undo_the_marks(tmp_path: Path) -
     (root / "a" / "other.yaml").write_text("questions: [half-saved\n")  # a colleague saving
     (marked,) = mark_current(base, [("refund", "it")])
     assert f'source: "{marked.source}"' in (root / "a" / "refund.yaml").read_text()
+
+
+# --- runs that meet other writers: a translator saving, another mark run -------------
+
+
+def _two_answers(tmp_path: Path) -> tuple[Path, Path, Path]:
+    other = BLOCK.replace("my refund?", "my parcel?")
+    root = _base(tmp_path, {"a-refund": BLOCK, "b-parcel": other})
+    return root, root / "a/a-refund.yaml", root / "a/b-parcel.yaml"
+
+
+@pytest.mark.parametrize("edited", ["first", "last"])
+def test_an_edit_saved_while_marking_is_kept_and_the_run_fails(tmp_path: Path, edited: str) -> None:
+    root, first, last = _two_answers(tmp_path)
+    originals = {first: first.read_bytes(), last: last.read_bytes()}
+    target = first if edited == "first" else last
+    note = b"# translator note: check the amounts\n"
+
+    def translator_saves(file: Path) -> None:
+        if file == target.resolve():  # saved after the run planned the file, before it is replaced
+            target.write_bytes(originals[target] + note)
+
+    with pytest.raises(EditError) as error:
+        mark_current(
+            load_answer_base(root),
+            [("a-refund", "it"), ("b-parcel", "it")],
+            before_replace=translator_saves,
+        )
+    assert str(error.value) == (
+        f"{target.resolve()}: {target.name} changed while marking (saved by someone else "
+        "since it was read); it was left as it is and no mark was written: run the command again"
+    )
+    assert target.read_bytes() == originals[target] + note  # the edit is kept
+    untouched = last if target == first else first
+    assert untouched.read_bytes() == originals[untouched]  # all or nothing: restored
+    states = translation_status(load_answer_base(root), ("it",))
+    assert [s.state for s in states] == ["unmarked", "unmarked"]
+
+
+def test_a_file_edited_after_this_run_wrote_it_is_not_restored(tmp_path: Path) -> None:
+    root, first, last = _two_answers(tmp_path)
+    last_before = last.read_bytes()
+
+    def both_edited(file: Path) -> None:
+        if file == last.resolve():
+            # The first file already holds this run's mark; someone appends to both.
+            first.write_bytes(first.read_bytes() + b"# note 1\n")
+            last.write_bytes(last_before + b"# note 2\n")
+
+    with pytest.raises(EditError) as error:
+        mark_current(
+            load_answer_base(root),
+            [("a-refund", "it"), ("b-parcel", "it")],
+            before_replace=both_edited,
+        )
+    message = str(error.value)
+    assert message.startswith(f"{last.resolve()}: b-parcel.yaml changed while marking")
+    assert message.endswith(
+        "not restored because they changed after this run wrote them (check their `source:` "
+        f"lines): {first.resolve()}"
+    )
+    assert first.read_text().endswith("# note 1\n") and '    source: "' in first.read_text()
+    assert last.read_bytes() == last_before + b"# note 2\n"
+
+
+def test_a_second_run_on_the_same_base_is_refused_and_no_mark_is_lost(tmp_path: Path) -> None:
+    root, _first, last = _two_answers(tmp_path)
+    refusals: list[str] = []
+
+    def second_run(file: Path) -> None:
+        if file == last.resolve():
+            with pytest.raises(EditError) as error:
+                mark_current(load_answer_base(root), [("a-refund", "fr"), ("b-parcel", "it")])
+            refusals.append(str(error.value))
+
+    mark_current(
+        load_answer_base(root), [("a-refund", "it"), ("b-parcel", "it")], before_replace=second_run
+    )
+    assert refusals == [
+        f"{root}: another `replykb translations --mark-...` is marking this base; wait until "
+        "it ends, then run the command again"
+    ]
+    states = translation_status(load_answer_base(root), ("it",))
+    assert [(s.answer_id, s.state) for s in states] == [
+        ("a-refund", "current"),
+        ("b-parcel", "current"),
+    ]
+    # Once the first run ended, the lock is free again.
+    mark_current(load_answer_base(root), [("a-refund", "it")])
+    assert (root / ".replykb" / "translations.lock").exists()
+
+
+def test_a_base_whose_folder_cannot_hold_the_lock_locks_in_the_temporary_folder(
+    tmp_path: Path,
+) -> None:
+    root, first, _last = _two_answers(tmp_path)
+    (root / ".replykb").write_text("not a folder")  # .replykb/ cannot be created
+    mark_current(load_answer_base(root), [("a-refund", "it")])
+    assert '    source: "' in first.read_text()

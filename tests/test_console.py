@@ -630,3 +630,80 @@ def test_the_console_is_served_with_the_package() -> None:
         assert "http://" not in script and "https://" not in script, name
         imported = re.findall(r'from "\./([a-z]+\.js)"', script)
         assert set(imported) <= set(modules), name
+
+
+# --- the reply's language (the example base: English and Italian) ------------------------
+
+RIMBORSO = "il mio rimborso non è ancora arrivato, l'ho rispedito 2 settimane fa"
+
+
+@pytest.mark.parametrize("channel", ["x", "email"])
+def test_an_italian_message_gets_the_italian_reply_and_says_it_was_detected(
+    context: Any, server: Server, channel: str
+) -> None:
+    page = open_console(context, server)
+    assert page.is_visible("#language")
+    options = page.eval_on_selector_all("#language option", "os => os.map(o => [o.value, o.text])")
+    assert options == [["", "Automatic (detected)"], ["en", "English (en)"], ["it", "Italian (it)"]]
+    ask(page, RIMBORSO, channel)
+    expected = suggestion(server, message=RIMBORSO, channel=channel, agent="paola")
+    assert expected["language"]["reason"] == "detected" and expected["reply"]["language"] == "it"
+    assert page.text_content("#status-answer") == "refund-timing"
+    assert page.input_value("#reply-text") == expected["reply"]["text"]
+    assert "rimborsi" in expected["reply"]["text"]
+    assert page.text_content("#reply-language-text") == "Italian — detected from the message"
+    # Screen readers hear it with the reply box.
+    assert "reply-language" in page.get_attribute("#reply-text", "aria-describedby").split()
+    assert page.text_content("#reply-language").startswith("Reply language: ")
+    assert page.errors == []
+
+
+def test_choosing_italian_gives_the_italian_reply_of_the_same_answer(
+    context: Any, server: Server
+) -> None:
+    page = open_console(context, server)
+    ask(page, REFUND, "x")
+    english = suggestion(server, message=REFUND, channel="x", agent="paola")
+    assert page.input_value("#reply-text") == english["reply"]["text"]
+    assert page.text_content("#reply-language-text") == "English — detected from the message"
+    # By keyboard: the menu is in the tab order after the agent; choosing suggests again.
+    page.focus("#agent")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "language"
+    italian = suggestion(server, message=REFUND, channel="x", agent="paola", language="it")
+    assert italian["match"]["answer_id"] == english["match"]["answer_id"] == "refund-timing"
+    assert (
+        italian["reply"]["language"] == "it"
+        and italian["reply"]["text"] != english["reply"]["text"]
+    )
+    page.select_option("#language", "it")
+    page.wait_for_function(
+        "t => document.querySelector('#reply-text').value === t", arg=italian["reply"]["text"]
+    )
+    assert page.text_content("#reply-language-text") == "Italian — as you chose"
+    assert page.text_content("#status-answer") == "refund-timing"
+    # Back to Automatic: no `language` is sent, the server detects English again.
+    page.select_option("#language", "")
+    page.wait_for_function(
+        "t => document.querySelector('#reply-text').value === t", arg=english["reply"]["text"]
+    )
+    assert page.text_content("#reply-language-text") == "English — detected from the message"
+    assert page.errors == []
+
+
+def test_an_unsure_message_says_so_on_a_closest_answer(context: Any, server: Server) -> None:
+    page = open_console(context, server)
+    expected = suggestion(server, message="ok", channel="chat", agent="paola", k=3)
+    assert expected["language"]["reason"] == "fallback-unsure"
+    ask(page, "ok", "chat")
+    assert page.text_content("#status-badge") == "No confident answer"
+    assert page.is_hidden("#reply-language")
+    candidates = expected["match"]["candidates"]
+    if not candidates:
+        pytest.skip("the example base gives no closest answer for 'ok'")
+    page.click(f"#candidate-list button[data-answer='{candidates[0][0]}']")
+    page.wait_for_selector("#reply-language:not([hidden])")
+    assert page.text_content("#reply-language-text") == (
+        "English — not sure of the message's language"
+    )
+    assert page.errors == []

@@ -540,3 +540,18 @@ def test_a_huge_unknown_name_is_not_echoed_back(client: TestClient, field: str) 
     error = error_of(response)
     assert error["message"].startswith(f"unknown {field} '{'z' * 80}'…; known {field}s: ")
     assert len(response.content) < 2_000
+
+
+def test_languages_are_the_base_s_source_first(client: TestClient, shop_kb: KnowledgeBase) -> None:
+    response = client.get("/v1/languages")
+    assert response.status_code == 200
+    assert response.json() == {
+        "source": "en",
+        "languages": [{"code": "en", "name": "English"}, {"code": "it", "name": "Italian"}],
+    }
+    one, holder = _app(shop_kb)
+    with one:
+        response = one.get("/v1/languages")
+    holder.close()
+    assert response.status_code == 200
+    assert response.json() == {"source": "en", "languages": [{"code": "en", "name": "English"}]}

@@ -17,6 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import TypeAdapter, ValidationError, WithJsonSchema
 
 from ..errors import MessageError, UnknownNameError
+from ..languages import LANGUAGE_NAMES
 from ..length import count_length, sms_segments
 from ..models import Agent, Answer, Channel, Reply, Suggestion
 from ..render.windows import aware_time
@@ -32,6 +33,8 @@ from .schemas import (
     BatchResponse,
     ErrorResponse,
     FeedbackResponse,
+    LanguageEntry,
+    LanguagesResponse,
     LengthRequest,
     LengthResponse,
     RenderRequest,
@@ -303,6 +306,26 @@ def agents(request: Request) -> Response:
     """The agents who sign replies: display name and signature per channel."""
     kb = holder_of(request).current.kb
     return _json(_AGENTS.dump_json(dict(kb.settings.agents)))
+
+
+@router.get(
+    "/languages",
+    response_model=LanguagesResponse,
+    responses=_errors(401),
+    summary="The languages replies can be written in",
+)
+def languages(request: Request) -> LanguagesResponse:
+    """The languages replies can be written in (the base's `languages:`), the source
+    language first, each with its English name: what `language` in a suggest or render
+    request may be."""
+    settings = holder_of(request).current.kb.settings
+    return LanguagesResponse(
+        source=settings.languages[0],
+        languages=[
+            LanguageEntry(code=code, name=LANGUAGE_NAMES.get(code, code))
+            for code in settings.languages
+        ],
+    )
 
 
 @router.post(

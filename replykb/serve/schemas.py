@@ -115,6 +115,18 @@ class AnswerSummary(BaseModel):
     tags: list[str] = Field(default_factory=list)
 
 
+class LanguageEntry(BaseModel):
+    code: str  # ISO 639-1, as `languages:` lists it
+    name: str  # its English name ("Italian"), for a menu
+
+
+class LanguagesResponse(BaseModel):
+    """``GET /v1/languages``: the base's reply languages, the source language first."""
+
+    source: str  # the language every answer has (the first of `languages:`)
+    languages: list[LanguageEntry]
+
+
 class HealthResponse(BaseModel):
     status: Literal["ok"] = "ok"
 

@@ -13,6 +13,7 @@ import {
 import { $, clear, debounce, element, formatTime, show } from "./dom.js";
 import { edited, openWrongBox, report, updateFeedbackButtons } from "./feedback.js";
 import { addDetailRow, buildRequest, setLastMessage, showRequestError } from "./form.js";
+import { loadLanguages, showReplyLanguage, wantedLanguage } from "./language.js";
 import { copyFrom, formText, showMeter, showWindow } from "./reply.js";
 import { clearResult } from "./result.js";
 import { state } from "./state.js";
@@ -41,7 +42,11 @@ function savePrefs() {
 }
 
 async function loadBase() {
-  const [channels, agents] = await Promise.all([api("GET", "v1/channels"), api("GET", "v1/agents")]);
+  const [channels, agents] = await Promise.all([
+    api("GET", "v1/channels"),
+    api("GET", "v1/agents"),
+    loadLanguages(),
+  ]);
   state.channels = channels || {};
   state.agents = agents || {};
   const prefs = loadPrefs();
@@ -228,6 +233,9 @@ async function useCandidate(answerId, button) {
       conversation_id: request.conversation_id,
       details: request.details,
       last_customer_message_at: request.last_customer_message_at,
+      ...(wantedLanguage(state.suggestion && state.suggestion.language)
+        ? { language: wantedLanguage(state.suggestion.language) }
+        : {}),
     });
     if (state.request !== request) return; // the agent moved on meanwhile
     choose(reply, "candidate");
@@ -281,7 +289,9 @@ function choose(reply, from) {
     showMeter("reply-meter", { length: reply.length, limit: reply.limit, unit: reply.count });
     showWindow("reply-window", reply.window);
     showNeeds(reply.needs_details || []);
+    showReplyLanguage(reply, state.suggestion && state.suggestion.language);
   } else {
+    showReplyLanguage(null);
     state.original.reply = "";
     $("reply-text").value = "";
   }
@@ -365,6 +375,7 @@ async function applyChatwootContext(context) {
   // choices and pending feedback go before anything else, and any answer still on its
   // way for them is dropped, so nothing of theirs can be copied or reported here.
   if (!sameConversation || !message) clearResult(message ? `Asking for a reply for ${name}…` : noMessage);
+  if (!sameConversation) $("language").value = ""; // a new customer: detect their language
   state.chatwootForce = false;
   state.chatwootKey = key;
   state.chatwootConversation = id;
@@ -461,6 +472,7 @@ function bind() {
   };
   $("channel").addEventListener("change", resuggest);
   $("agent").addEventListener("change", resuggest);
+  $("language").addEventListener("change", resuggest);
   $("reply-text").addEventListener("input", () => {
     measureReply();
     updateFeedbackButtons();

@@ -2,6 +2,7 @@
 // the request body, and the server's error shown at its field.
 import { MAX_DETAILS } from "./chatwoot.js";
 import { $ } from "./dom.js";
+import { chosenLanguage } from "./language.js";
 
 export function addDetailRow(name = "", value = "") {
   const rows = $("detail-rows");
@@ -50,7 +51,7 @@ export function setLastMessage(date) {
 
 export function buildRequest() {
   const text = (id) => $(id).value.trim() || null;
-  return {
+  const request = {
     message: $("message").value,
     channel: $("channel").value,
     agent: $("agent").value || null,
@@ -60,6 +61,10 @@ export function buildRequest() {
     last_customer_message_at: lastMessageIso(),
     k: 3,
   };
+  // None for "Automatic": the server detects the message's language.
+  const language = chosenLanguage();
+  if (language) request.language = language;
+  return request;
 }
 
 const FIELD_INPUTS = {
@@ -70,6 +75,7 @@ const FIELD_INPUTS = {
   conversation_id: "conversation-id",
   last_customer_message_at: "last-message-at",
   details: "details",
+  language: "language",
 };
 
 export function showRequestError(message, field) {

@@ -34,12 +34,12 @@ export function clearResult(note) {
   empty.textContent = note;
   show(empty, true);
   show($("status-line"), false);
-  for (const id of ["status-badge", "status-answer", "status-score", "mood", "prepared-text"]) {
+  for (const id of ["status-badge", "status-answer", "status-score", "mood", "prepared-text", "reply-language-text"]) {
     $(id).textContent = "";
   }
   $("reply-label").textContent = "Reply";
   $("reply-form").textContent = "";
-  for (const id of ["mood", "prepared", "no-match", "candidates", "alternatives", "reply-needs", "wrong-box", "feedback"]) {
+  for (const id of ["mood", "prepared", "no-match", "reply-language", "candidates", "alternatives", "reply-needs", "wrong-box", "feedback"]) {
     show($(id), false);
   }
   clear($("candidate-list"));

@@ -150,6 +150,79 @@ def test_rkb702_translation_without_short(write_base: WriteBase, real_embedder) 
     assert "translations: it:" in (finding.hint or "")
 
 
+@pytest.mark.parametrize("field", ["answer", "short"])
+def test_rkb702_untranslated_copy_marked_current(  # type: ignore[no-untyped-def]
+    write_base: WriteBase, real_embedder, field: str
+) -> None:
+    # The English text pasted into the Italian translation, only case, spacing and
+    # punctuation changed, then marked current: still English in every Italian reply.
+    english = {
+        "answer": "refunds reach your account  within 5 working days of approval; "
+        "follow yours at {{ link }}",
+        "short": "REFUNDS ARRIVE WITHIN 5 WORKING DAYS {{ link }}.",
+    }[field]
+    italian = {
+        "answer": "I rimborsi arrivano sul tuo conto entro 5 giorni lavorativi dall'approvazione. "
+        "Seguilo su {{ link }}.",
+        "short": '"I rimborsi arrivano entro 5 giorni lavorativi: {{ link }}"',
+    }[field]
+    refund = REFUND_IT.replace(f"    {field}: {italian}\n", f'    {field}: "{english}"\n')
+    assert refund != REFUND_IT
+    root = _base(write_base, **{"refund-timing.yaml": refund})
+    report = check(root, real_embedder)
+    finding = assert_one(
+        report,
+        "RKB702",
+        root / "refund-timing.yaml",
+        line_of(refund, f'    {field}: "{english[:20]}'),
+        contains=[f"Italian (it) `{field}:` of 'refund-timing'", "not translated", "English (en)"],
+    )
+    assert finding.answer == "refund-timing"
+    assert f"translations: it: {field}:" in (finding.hint or "")
+    assert "--mark-current refund-timing it" in (finding.hint or "")
+    assert found(report, "RKB703") == []  # marked current: only the copy is reported
+    assert report.failed()
+
+
+@pytest.mark.parametrize(
+    ("english", "italian"),
+    [
+        (
+            "See https://help.acme.example/pay-with-paypal",
+            "See https://help.acme.example/pay-with-paypal",
+        ),
+        ("Visa, Mastercard, PayPal.", "Visa, Mastercard, PayPal"),
+        ("PayPal", "paypal"),
+        ("0800 123 4567, 24/7.", "0800 123 4567, 24/7"),
+    ],
+    ids=["url", "three-words", "brand", "number"],
+)
+def test_rkb702_not_for_short_texts_the_same_in_both_languages(  # type: ignore[no-untyped-def]
+    write_base: WriteBase, real_embedder, english: str, italian: str
+) -> None:
+    payment = PAYMENT_IT.replace(
+        "answer: We accept Visa, Mastercard, American Express and PayPal.",
+        f'answer: "{english}"',
+    ).replace(
+        "    answer: Accettiamo Visa, Mastercard, American Express e PayPal.",
+        f'    answer: "{italian}"',
+    )
+    assert f'\nanswer: "{english}"' in payment and f'    answer: "{italian}"' in payment
+    root = _base(write_base, **{"payment-methods.yaml": payment})
+    report = check(root, real_embedder)
+    assert found(report, "RKB702") == [], format_text(report)
+
+
+def test_rkb702_copy_module_rule_on_words() -> None:
+    from replykb.checks.languages_copies import is_copy
+
+    assert is_copy("We accept Visa and PayPal.", "we accept visa and paypal")
+    assert not is_copy("We accept Visa and PayPal.", "Accettiamo Visa e PayPal.")
+    assert not is_copy("Visa, Mastercard, PayPal", "Visa, Mastercard, PayPal")  # 3 words
+    assert not is_copy("help@acme.example, www.acme.example", "help@acme.example www.acme.example")
+    assert is_copy("Refunds take 5 working days: {{ link }}", "refunds take 5 working days.")
+
+
 # --- RKB703 ------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from ..languages import ISO_639_1, language_name, translation_status
 from ..models import Answer, Location
 from ..render.texts import fallback_texts
 from .facts import fact_findings
+from .languages_copies import untranslated_copies
 from .languages_tokens import HardToken, missing_tokens
 from .registry import Family, Found
 from .sweep import sweep_answers
@@ -113,7 +114,13 @@ def missing_translations(ctx: CheckContext) -> Iterator[Found]:
     no words (a link, an e-mail address, a number) is the same in every language. It
     is reported here, not as RKB105 (a detail with no fallback at all: no reply),
     because the cause is the one of a missing `short:`: a text the source has and the
-    translation lacks. Reported at the translation's text that prints it.
+    translation lacks. Reported at the translation's text that prints it. And a
+    translation's `answer:` or `short:` that is the source's text untranslated (the
+    same words once case, whitespace and punctuation are ignored), even marked
+    current: its replies would be in the source language. Only texts of at least
+    4 words of letters (outside `{{ }}`, URLs and e-mail addresses) count: a URL, a
+    number or a brand name alone may be the same in every language. Reported at that
+    text's line.
     ```yaml
     # replykb.yaml: languages: [en, it]
     id: double-charge                        # no `translations: it:`
@@ -121,7 +128,8 @@ def missing_translations(ctx: CheckContext) -> Iterator[Found]:
     ```
     Fix: add `translations: it:` with `answer:` (and `short:` when the source has one),
     then `replykb translations --mark-current ID it`; for a detail, its fallback in the
-    language: `translations: it: details: {order_id: {fallback: il tuo ordine}}`.
+    language: `translations: it: details: {order_id: {fallback: il tuo ordine}}`; for a
+    copy, translate the text, then mark it current.
     """
     listed = ctx.base.settings.languages
     for status in translation_status(ctx.base):
@@ -157,6 +165,7 @@ def missing_translations(ctx: CheckContext) -> Iterator[Found]:
                 hint=f"add `details: {{{gap.name}: {{fallback: ...}}}}` in {name} to "
                 f"`translations: {status.language}:` of {answer.id!r}",
             )
+    yield from untranslated_copies(ctx)
 
 
 @languages.rule(

@@ -19,6 +19,7 @@ from replykb.batch import result_row, run_batch
 from replykb.cli import cli
 from replykb.errors import UnknownNameError
 from replykb.models import LanguageChoice
+from replykb.prepare.language import MIN_UNSUPPORTED_CONFIDENCE
 from replykb.serve import BaseHolder, ServerSettings, create_app
 from replykb.triage_models import TriageFailure, TriageResult
 
@@ -334,3 +335,50 @@ def test_a_short_unsure_italian_message_is_matched_in_italian(example_kb) -> Non
     assert (suggestion.language.reason, suggestion.language.language) == ("matched", "it")
     assert suggestion.language.confidence is not None and suggestion.language.confidence < 0.8
     assert suggestion.reply is not None and suggestion.reply.language == "it"
+
+
+@pytest.mark.parametrize(
+    ("message", "detected"),
+    [("gracias", "es"), ("muchas gracias por todo", "es"), ("obrigado", "pt")],
+)
+@pytest.mark.parametrize("channel", ["x", "email"])
+def test_a_message_sure_of_a_language_the_base_lacks_is_matched_with_the_source_s_questions(
+    example_kb: KnowledgeBase, message: str, detected: str, channel: str
+) -> None:
+    """The reply is in the source language, so only the source's questions decide: the
+    Italian ones scored "gracias" a confident 'warranty' by noise (A1)."""
+    suggestion = example_kb.suggest(message, channel=channel)
+    choice = suggestion.language
+    assert choice is not None
+    assert (choice.reason, choice.detected, choice.language) == (
+        "fallback-unsupported",
+        detected,
+        "en",
+    )
+    assert choice.confidence is not None and choice.confidence >= MIN_UNSUPPORTED_CONFIDENCE
+    (vector,) = example_kb.embedder.encode([message])
+    english = example_kb.matchers.matcher_for("en")
+    assert english is not None
+    source = english.match(vector, k=3)
+    assert (suggestion.status, suggestion.match.answer_id) == (source.status, source.answer_id)
+    assert [c[0] for c in suggestion.match.candidates] == [c[0] for c in source.candidates]
+    assert example_kb.match(message).answer_id == source.answer_id
+    for reply in [suggestion.reply, *suggestion.alternatives]:
+        assert reply is None or reply.language == "en"
+
+
+@pytest.mark.parametrize(
+    ("message", "language", "answer_id"),
+    [
+        ("ho pagato con la carta, il rimborso torna lì?", "it", "refund-method"),
+        ("where is my order? it has been two weeks", "en", "where-is-my-order"),
+    ],
+)
+def test_italian_and_english_messages_keep_their_language_s_questions(
+    example_kb: KnowledgeBase, message: str, language: str, answer_id: str
+) -> None:
+    suggestion = example_kb.suggest(message, channel="x")
+    assert suggestion.language is not None
+    assert (suggestion.language.reason, suggestion.language.matched) == ("detected", language)
+    assert (suggestion.status, suggestion.match.answer_id) == ("confident", answer_id)
+    assert suggestion.reply is not None and suggestion.reply.language == language

@@ -24,7 +24,7 @@ from replykb.index import (
     row_languages,
 )
 from replykb.match import LanguageMatchers, Matcher
-from replykb.models import MatchSettings
+from replykb.models import LanguageChoice, MatchSettings
 
 BASES = Path(__file__).parent / "fixtures" / "bases"
 BILINGUAL = BASES / "bilingual"
@@ -232,6 +232,37 @@ def test_the_message_s_language_decides() -> None:
     query = _unit(0, 1, 0)
     assert matchers.match(query, language="en").answer_id == "beta"
     assert matchers.match(query, language="it").answer_id == "alpha"
+
+
+def test_an_unsupported_language_is_matched_with_the_source_s_questions_only() -> None:
+    """A message sure to be Spanish on an en+it base is replied to in English: only the
+    English questions decide, however near an Italian question it is; an unsure one
+    still tries each language's."""
+    index = _index(
+        [
+            ("alpha", _unit(1, 0, 0), "en"),
+            ("alpha", _unit(0, 1, 0), "it"),
+            ("beta", _unit(0, 0, 1), "en"),
+            ("beta", _unit(0, 1, 1), "it"),
+        ]
+    )
+    matchers = LanguageMatchers.from_index(index, SETTINGS, source="en")
+    query = _unit(0, 1, 0.05)  # near alpha's Italian question, far from every English one
+    unsupported = LanguageChoice(
+        language="en",
+        detected="es",
+        confidence=0.69,
+        matched="en",
+        fallback=True,
+        reason="fallback-unsupported",
+    )
+    found, settled = matchers.match_choice(query, unsupported)
+    assert found == matchers.match(query, language="en")
+    assert found.status == "no_match" and settled == unsupported
+    unsure = unsupported.model_copy(update={"matched": None, "reason": "fallback-unsure"})
+    found, settled = matchers.match_choice(query, unsure)
+    assert (found.status, found.answer_id) == ("confident", "alpha")
+    assert (settled.language, settled.reason) == ("it", "matched")
 
 
 # --- `model:` for a multilingual base: another model by local path or hub name ---------

@@ -11,6 +11,7 @@ import pytest
 from replykb.prepare import language as language_module
 from replykb.prepare.language import (
     MIN_CONFIDENCE,
+    MIN_UNSUPPORTED_CONFIDENCE,
     LanguageGuess,
     choose_language,
     detect_language,
@@ -101,7 +102,8 @@ def test_a_requested_language_is_taken_and_the_message_s_is_still_detected() -> 
         ("ok", None, None),  # unsure: each language's questions are tried
         ("ok", "it", None),
         ("ciao dove è il mio ordine", "en", "it"),
-        ("wo ist meine Bestellung", None, None),  # German, which the base lacks
+        ("wo ist meine Bestellung", None, "en"),  # German, which the base lacks: the source's
+        ("wo ist meine Bestellung", "it", "en"),
     ],
 )
 def test_the_message_is_matched_in_its_own_language_when_sure(
@@ -125,7 +127,38 @@ def test_a_language_the_base_does_not_list_falls_back_to_the_source(
     """A Spanish customer on an English + Italian base is not told they wrote Italian."""
     choice = choose_language(text, ("en", "it"))
     assert (choice.language, choice.detected) == ("en", language)
-    assert (choice.reason, choice.fallback, choice.matched) == ("fallback-unsupported", True, None)
+    # Matched against the source's questions only: the reply is in the source language.
+    assert (choice.reason, choice.fallback, choice.matched) == ("fallback-unsupported", True, "en")
+
+
+@pytest.mark.parametrize(
+    ("text", "language"), [("gracias", "es"), ("obrigado", "pt"), ("muchas gracias por todo", "es")]
+)
+def test_a_fairly_sure_unlisted_language_is_matched_with_the_source_s_questions_only(
+    text: str, language: str
+) -> None:
+    """Short thanks the detector gives Spanish/Portuguese at 0.69-0.76 (below
+    MIN_CONFIDENCE): not "unsure", so each language's questions are not tried."""
+    choice = choose_language(text, ("en", "it"))
+    assert (choice.language, choice.detected, choice.reason, choice.fallback) == (
+        "en",
+        language,
+        "fallback-unsupported",
+        True,
+    )
+    assert choice.matched == "en"
+    assert choice.confidence is not None and choice.confidence >= MIN_UNSUPPORTED_CONFIDENCE
+    # Matching does not turn it into another language.
+    assert settle_language(choice, "en", found_answer=False) == choice
+
+
+def test_no_english_or_italian_labelled_message_is_taken_for_an_unlisted_language() -> None:
+    chosen = [(choose_language(text, ("en", "it")), lang) for text, lang in _labelled()]
+    assert [
+        (c.detected, lang)
+        for c, lang in chosen
+        if lang in ("en", "it") and c.reason == "fallback-unsupported"
+    ] == []
 
 
 def test_the_outcome_of_matching_settles_an_unsure_choice() -> None:

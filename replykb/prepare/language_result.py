@@ -12,9 +12,10 @@ from pydantic import BaseModel, ConfigDict
 # matched against each language's questions: the language whose questions gave the best
 # decision. fallback-unsure: unsure, and no language's questions matched it: the source
 # language. fallback-unsupported: the detector was sure of a language the base does not
-# list: the source language. fallback-untranslated: the answer has no translation in the
-# language chosen, so the reply is in the source language. fallback-single-language: the
-# base has one language; nothing was detected.
+# list: the source language, matched against the source's questions only.
+# fallback-untranslated: the answer has no translation in the language chosen, so the
+# reply is in the source language. fallback-single-language: the base has one language;
+# nothing was detected.
 LanguageReason = Literal[
     "requested",
     "detected",

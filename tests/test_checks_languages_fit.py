@@ -11,7 +11,13 @@ import pytest
 from replykb.checks.formats import format_text
 
 from .check_helpers import assert_one, check, found, line_of
-from .check_languages_helpers import BILINGUAL_SETTINGS, REFUND_IT, bilingual_files, mark_current
+from .check_languages_helpers import (
+    BILINGUAL_SETTINGS,
+    PAYMENT_IT,
+    REFUND_IT,
+    bilingual_files,
+    mark_current,
+)
 from .conftest import WriteBase
 
 LONG_ITALIAN = (
@@ -157,3 +163,73 @@ def test_rkb705_not_for_a_source_signature_the_italian_replies_do_not_use(  # ty
         contains=["paola's signature on x is too long", "even the smallest reply"],
     )
     assert found(report, "RKB705") == [], format_text(report)
+
+
+def test_rkb705_long_italian_cut_marker_is_one_finding_at_its_line(  # type: ignore[no-untyped-def]
+    write_base: WriteBase, real_embedder
+) -> None:
+    """An Italian answer without `short:` is cut on x and sms; the base's Italian cut
+    marker makes every cut reply too long: reported once, at the marker, not at the
+    answer."""
+    marker = "continua a leggere sul nostro sito web ufficiale " * 7
+    settings = BILINGUAL_SETTINGS + f'translations:\n  it:\n    cut_marker: "{marker}"\n'
+    payment = PAYMENT_IT.replace(
+        "    answer: Accettiamo Visa, Mastercard, American Express e PayPal.",
+        "    answer: Accettiamo Visa, Mastercard, American Express e PayPal. "
+        + "Puoi pagare con carta di credito o di debito al momento dell'ordine. " * 6,
+    )
+    root = _base(write_base, **{"replykb.yaml": settings, "payment-methods.yaml": payment})
+    report = check(root, real_embedder)
+    finding = assert_one(
+        report,
+        "RKB705",
+        root / "replykb.yaml",
+        line_of(settings, "    cut_marker:"),
+        contains=[
+            "the Italian (it) cut marker (`translations: it: cut_marker:`) is too long",
+            "1 answer ('payment-methods')",
+            "x, sms",
+        ],
+    )
+    assert finding.count == 2  # its replies on x and on sms
+    assert "shorten `translations: it: cut_marker:`" in (finding.hint or "")
+    assert found(report, "RKB201") == [], format_text(report)
+
+
+@pytest.mark.parametrize("with_openings", [False, True], ids=["alone", "with-long-openings"])
+def test_rkb705_long_italian_team_signature_at_its_line(  # type: ignore[no-untyped-def]
+    write_base: WriteBase, real_embedder, with_openings: bool
+) -> None:
+    """The team signs SMS replies: a too long Italian team sign-off is reported at its
+    line, not at the channel's limit (also when long openings are too: both named)."""
+    team = "Il Servizio Clienti di Acme, sempre al tuo fianco " * 7
+    settings = BILINGUAL_SETTINGS + f'translations:\n  it:\n    team_signature: "{team}"\n'
+    if with_openings:
+        opening = "Ciao {{ customer.name }}, " + "grazie di averci scritto oggi " * 8
+        settings += f"    openings:\n      neutral: ['{opening}']\n"
+    root = _base(write_base, **{"replykb.yaml": settings})
+    report = check(root, real_embedder)
+    at_team = [
+        f
+        for f in found(report, "RKB705")
+        if f.location.line == line_of(settings, "    team_signature:")
+    ]
+    assert len(at_team) == 1, format_text(report)
+    finding = at_team[0]
+    assert Path(finding.location.file) == root / "replykb.yaml"
+    assert "the team's sign-off (`translations: it: team_signature:`)" in finding.message
+    assert "on sms" in finding.message and "2 answers" in finding.message
+    assert finding.count == 2
+    assert "shorten `translations: it: team_signature:`" in (finding.hint or "")
+    if with_openings:
+        assert "and the neutral openings are too long" in finding.message
+    # Not blamed on the channel's limit, nor on the answers.
+    limit_line = line_of(settings, "  sms:")
+    assert not [
+        f
+        for f in found(report, "RKB705")
+        if f.location.file.endswith("replykb.yaml") and f.location.line == limit_line
+    ], format_text(report)
+    assert not [
+        f for f in found(report, "RKB705") if not f.location.file.endswith("replykb.yaml")
+    ], format_text(report)

@@ -78,11 +78,14 @@ def length_findings(
         )
     by_signature: dict[tuple[str, str | None], list[Overflow]] = defaultdict(list)
     by_invite: dict[str, list[Overflow]] = defaultdict(list)
+    by_text: dict[tuple[str, ...], list[Overflow]] = defaultdict(list)
     for overflow in sweep.overflows:
         if overflow.invite:
             by_invite[overflow.channel].append(overflow)
         elif overflow.fits_unsigned:
             by_signature[(overflow.channel, overflow.agent)].append(overflow)
+        elif overflow.pushed_by is not None:
+            by_text[overflow.pushed_by].append(overflow)
         else:
             yield _answer_overflow(ctx, overflow, of)
     for (channel, agent), overflows in by_signature.items():
@@ -100,6 +103,8 @@ def length_findings(
             ],
             hint=f"shorten {agent}'s signature for {channel}, or the answers' `short:` forms",
         )
+    for origin, overflows in by_text.items():
+        yield _text_overflow(ctx, origin, overflows)
     for channel, overflows in by_invite.items():
         where, fix = invite_location(ctx, channel, language)
         worst = max(overflows, key=lambda o: o.length - o.limit)
@@ -116,6 +121,38 @@ def length_findings(
             related=[o.answer.source.locate("private") for o in overflows[:_SHOWN_ANSWERS]],
             hint=fix,
         )
+
+
+def _text_overflow(ctx: CheckContext, origin: tuple[str, ...], overflows: list[Overflow]) -> Found:
+    """A base's own text of a language (its cut marker, its team sign-off) that pushes
+    replies over their limit where the built-in one would fit: once, at its line."""
+    _, code, key = origin
+    keys = ": ".join(origin)
+    what = "cut marker" if key == "cut_marker" else "team's sign-off"
+    worst: dict[str, Overflow] = {}
+    for overflow in overflows:
+        seen = worst.get(overflow.channel)
+        if seen is None or overflow.length - overflow.limit > seen.length - seen.limit:
+            worst[overflow.channel] = overflow
+    counts = "; ".join(
+        f"on {channel} {_units(ctx, channel, o.length)} against a limit of {o.limit} "
+        f"({o.length - o.limit} over, {_for(o.customer)})"
+        for channel, o in worst.items()
+    )
+    replies = f"{len(overflows)} repl{'y' if len(overflows) == 1 else 'ies'}"
+    return Found(
+        ctx.base.settings_source.locate(*origin),
+        f"the {language_name(code)} {what} (`{keys}:`) is too long: it pushes {replies} of "
+        f"{_answers(sorted({o.answer.id for o in overflows}))} over the limit of "
+        f"{', '.join(worst)}, where the built-in one would fit; {counts}",
+        answer=overflows[0].answer.id if len({o.answer.id for o in overflows}) == 1 else None,
+        count=len(overflows),
+        related=[
+            o.answer.source.locate("short" if o.answer.short else "answer")
+            for o in overflows[:_SHOWN_ANSWERS]
+        ],
+        hint=f"shorten `{keys}:` in replykb.yaml",
+    )
 
 
 def _answer_overflow(ctx: CheckContext, overflow: Overflow, of: str) -> Found:

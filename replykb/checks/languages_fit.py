@@ -35,16 +35,20 @@ def translation_length(ctx: CheckContext) -> Iterator[Found]:
     signatures, for the longest customer name, does not fit the channel. Translations
     are often longer than their source (Italian runs about a fifth longer than
     English), so a source that fits may not. A translated setting (an agent's
-    `translations: <lang>: signatures:`, `translations: <lang>: openings:`) that
-    leaves no room for any answer is reported once, at its line.
+    `translations: <lang>: signatures:`, `translations: <lang>: openings:` or
+    `team_signature:`) that leaves no room for any answer, or the base's
+    `translations: <lang>: cut_marker:` or `team_signature:` that pushes replies over
+    where the built-in text would fit, is reported once, at its line, with the number
+    of replies it affects.
     ```yaml
     short: "Refunds: 5 working days. {{ link }}"           # fits x (280)
     translations:
       it:
         short: "I rimborsi arrivano entro 5 giorni lavorativi... (300 caratteri) {{ link }}"
     ```
-    Fix: a shorter `short:` in the translation; or, when the finding is at a signature
-    or an opening, shorten that language's text (or raise the channel's limit).
+    Fix: a shorter `short:` in the translation; or, when the finding is at a signature,
+    an opening, a cut marker or a team sign-off, shorten that language's text (or raise
+    the channel's limit).
     """
     for language, sweep in ctx.language_sweeps.items():
         yield from length_findings(ctx, sweep, language)

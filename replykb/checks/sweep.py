@@ -29,6 +29,7 @@ from .sweep_settings import (
     find_setting_overflows,
     in_language,
     signature_location,
+    without_text,
 )
 
 if TYPE_CHECKING:
@@ -75,6 +76,10 @@ class Overflow:
     invite: bool
     # It fits when the team signs it: the agent's signature pushes it over.
     fits_unsigned: bool
+    # It fits with the language's built-in text in place of the base's own at this
+    # path of replykb.yaml (``("translations", "it", "cut_marker")``): that text is
+    # the cause.
+    pushed_by: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -202,8 +207,21 @@ def _render_answer(
             ctx, answer, channel, None, customer, conversation, language
         )
         invite = answer.private and spec.public
+        pushed_by = None
+        if not unsigned and not invite:
+            pushed_by = _own_text_cause(
+                ctx, answer, channel, agent, customer, conversation, language
+            )
         return Overflow(
-            answer, channel, agent, customer, error.length, error.limit, invite, unsigned
+            answer,
+            channel,
+            agent,
+            customer,
+            error.length,
+            error.limit,
+            invite,
+            unsigned,
+            pushed_by,
         )
     except RenderError as error:
         problems.add(error, answer, channel, agent, customer)
@@ -239,6 +257,33 @@ def _render(
         return None
 
 
+def _own_text_cause(
+    ctx: BaseView,
+    answer: Answer,
+    channel: str,
+    agent: str | None,
+    customer: Customer,
+    conversation: str | None,
+    language: str | None,
+) -> tuple[str, ...] | None:
+    """The path of the base's own cut marker or team sign-off in the reply's language
+    (``translations.<lang>.cut_marker``) when the reply fits with the built-in one."""
+    settings = ctx.base.settings
+    code = language or settings.language
+    own = settings.translations.get(code)
+    if own is None:
+        return None
+    keys = ("cut_marker",) if agent is not None else ("cut_marker", "team_signature")
+    for key in keys:
+        if getattr(own, key) is None:
+            continue
+        origin = ("translations", code, key)
+        renderer = ctx.renderer_for(without_text(settings, origin))
+        if _fits(ctx, answer, channel, agent, customer, conversation, language, renderer):
+            return origin
+    return None
+
+
 def _fits(
     ctx: BaseView,
     answer: Answer,
@@ -247,9 +292,10 @@ def _fits(
     customer: Customer,
     conversation: str | None,
     language: str | None,
+    renderer: Renderer | None = None,
 ) -> bool:
     try:
-        ctx.renderer.render(
+        (renderer or ctx.renderer).render(
             answer,
             channel=channel,
             agent=agent,

@@ -26,6 +26,7 @@ __all__ = [
     "in_language",
     "invite_location",
     "signature_location",
+    "without_text",
 ]
 
 # The smallest reply an answer can have: what is left of the limit is the answers' room.
@@ -178,6 +179,18 @@ def _team_cause(
         where, fix = invite_location(ctx, channel, language)
         if fix is not None:
             return where, "the private invitation is too long", fix
+    team = texts.team_signature.origin
+    if team is not None:
+        # The base's own team sign-off is the cause when the built-in one would fit.
+        plain = ctx.renderer_for(without_text(settings, team))
+        fits = _overflow(ctx, minimal, channel, None, [customer], conversations, language, plain)
+        if fits is None:
+            keys = ": ".join(team)
+            return (
+                ctx.base.settings_source.locate(*team),
+                f"the team's sign-off (`{keys}:`) is too long",
+                f"shorten `{keys}:`",
+            )
     tone = minimal.tone
     key = "openings" if customer is not None else "anonymous_openings"
     own = getattr(texts, key).get(tone)
@@ -185,13 +198,26 @@ def _team_cause(
         # The base's own openings are the cause when the built-in ones would fit.
         plain = ctx.renderer_for(_without(settings, own.origin))
         fits = _overflow(ctx, minimal, channel, None, [customer], conversations, language, plain)
+        keys = ": ".join((*own.origin, tone))
+        what = f"the {tone} {key.replace('_', ' ')}"
         if fits is None:
-            keys = ": ".join((*own.origin, tone))
             return (
                 ctx.base.settings_source.locate(*own.origin, tone),
-                f"the {tone} {key.replace('_', ' ')} are too long",
-                f"shorten the {tone} {key.replace('_', ' ')} (`{keys}:`)",
+                f"{what} are too long",
+                f"shorten {what} (`{keys}:`)",
             )
+        if team is not None:
+            # Neither alone, but both together: reported at the sign-off, naming both.
+            plain = ctx.renderer_for(without_text(_without(settings, own.origin), team))
+            fits = _overflow(
+                ctx, minimal, channel, None, [customer], conversations, language, plain
+            )
+            if fits is None:
+                return (
+                    ctx.base.settings_source.locate(*team),
+                    f"the team's sign-off (`{': '.join(team)}:`) and {what} are too long",
+                    f"shorten `{': '.join(team)}:` and {what} (`{keys}:`)",
+                )
     what = "the private invitation" if invite else "an opening and a sign-off"
     return (
         ctx.channel_location(channel, "limit"),
@@ -238,6 +264,15 @@ def _without(settings: Settings, origin: tuple[str, ...]) -> Settings:
         return settings.model_copy(update={origin[0]: {}})
     _, language, key = origin
     texts = settings.translations[language].model_copy(update={key: {}})
+    return settings.model_copy(update={"translations": {**settings.translations, language: texts}})
+
+
+def without_text(settings: Settings, origin: tuple[str, ...]) -> Settings:
+    """``settings`` without the text at ``origin`` (``("translations", language, key)``
+    of a cut marker, a team sign-off...): the built-in one of the language takes its
+    place."""
+    _, language, key = origin
+    texts = settings.translations[language].model_copy(update={key: None})
     return settings.model_copy(update={"translations": {**settings.translations, language: texts}})
 
 

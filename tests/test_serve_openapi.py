@@ -50,7 +50,7 @@ def test_every_route_is_documented(served: tuple[Any, TestClient, dict[str, Any]
     _, _, spec = served
     # The app's own routers (FastAPI nests included routers in app.routes).
     routes = [r for r in (*api_router.routes, *ops_router.routes) if isinstance(r, APIRoute)]
-    assert len(routes) == 14
+    assert len(routes) == 15
     for route in routes:
         for method in route.methods:
             operation = spec["paths"][route.path][method.lower()]
@@ -67,6 +67,7 @@ def test_every_route_is_documented(served: tuple[Any, TestClient, dict[str, Any]
         ("/v1/answers/{answer_id}", "get"),
         ("/v1/channels", "get"),
         ("/v1/agents", "get"),
+        ("/v1/languages", "get"),
         ("/v1/feedback", "post"),
         ("/v1/reload", "post"),
         ("/healthz", "get"),
@@ -161,6 +162,7 @@ CASES = [
     ("get", "/v1/answers/{answer_id}", "/v1/answers/nope", None, 404),
     ("get", "/v1/channels", "/v1/channels", None, 200),
     ("get", "/v1/agents", "/v1/agents", None, 200),
+    ("get", "/v1/languages", "/v1/languages", None, 200),
     ("post", "/v1/feedback", "/v1/feedback", {"outcome": "unused", "channel": "x"}, 202),
     ("post", "/v1/reload", "/v1/reload", None, 200),
     ("get", "/healthz", "/healthz", None, 200),

@@ -424,7 +424,9 @@ def test_suggest_on_email_says_which_text_it_matched(example_kb, monkeypatch) ->
     assert shown.exit_code == 0, shown.output
     assert shown.output.startswith(
         f"[e-mail: matched on its newest text, 491 of {len(text):,} characters; "
-        "stripped: signature, disclaimer, quote]\nrefund-timing (confident, score 0.65)\n"
+        "stripped: signature, disclaimer, quote]\n"
+        "[reply in English (en): the message's language (en 1.00)]\n"
+        "refund-timing (confident, score 0.65)\n"
     )
     assert "--- HTML part ---" in shown.output
     suggestion = json.loads(as_json.output)

@@ -585,3 +585,20 @@ def test_an_untranslated_answer_is_sent_whole_in_the_source_language(
     source = renderer.render(answer, channel=channel, agent="paola", customer="Giulia")
     assert asked == source
     assert {part.language for part in replies(asked)} == {"en"}
+
+
+@pytest.mark.parametrize("channel", ["x", "email"])
+def test_a_translation_into_the_source_language_is_never_sent(tmp_path: Path, channel: str) -> None:
+    """`translations.en` on an English-source answer is an error for check (RKB708), and
+    never a second English text: replies in the source language use the answer's own."""
+    with_source_block = UNTRANSLATED + (
+        "translations:\n  en:\n    answer: We are open 9 to 5 on weekdays only.\n"
+    )
+    base = load_language_base(
+        tmp_path / "base", files={"info/opening-hours.yaml": with_source_block}
+    )
+    renderer = Renderer.for_base(base)
+    reply = renderer.render(base.answer("opening-hours"), channel=channel, agent="paola")
+    texts = [part.text for part in replies(reply)]
+    assert not any("9 to 5" in text for text in texts)
+    assert reply.language == "en"

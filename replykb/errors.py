@@ -172,16 +172,26 @@ class RenderError(ReplyKBError):
 
 
 class ReplyTooLongError(RenderError):
-    """Even the smallest form of the reply does not fit the channel's limit."""
+    """Even the smallest form of the reply does not fit the channel's limit; ``fix``
+    says what takes it over and where to shorten it (the renderer knows: the cut
+    marker, the signature...)."""
 
-    def __init__(self, answer_id: str, channel: str, length: int, limit: int) -> None:
+    def __init__(
+        self,
+        answer_id: str,
+        channel: str,
+        length: int,
+        limit: int,
+        *,
+        fix: str = "shorten its `short` form or the agent's signature for this channel",
+    ) -> None:
         self.length = length
         self.limit = limit
         self.overflow = length - limit
+        self.fix = fix
         super().__init__(
             f"answer {answer_id!r} does not fit channel {channel!r}: its smallest reply "
-            f"counts {length} against a limit of {limit} ({self.overflow} over); "
-            "shorten its `short` form or the agent's signature for this channel",
+            f"counts {length} against a limit of {limit} ({self.overflow} over); {fix}",
             kind="too_long",
             answer_id=answer_id,
             channel=channel,

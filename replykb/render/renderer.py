@@ -44,6 +44,7 @@ from .openings import (
     DEFAULT_OPENINGS,
     choose_opening,
 )
+from .overflow import cut_overflow
 from .templates import (
     HIDDEN_ANSWER_FIELDS,
     TemplateFile,
@@ -371,7 +372,18 @@ class Renderer:
             marker = sms_cut_marker(marker)
         best, shortest = longest_cut(full, answer.link or "", marker, spec.limit, measure)
         if best is None:
-            raise ReplyTooLongError(answer.id, channel_name, shortest.length, spec.limit)
+            raise cut_overflow(
+                answer,
+                channel_name,
+                spec.limit,
+                shortest.length,
+                full=full,
+                marker=marker,
+                measure=measure,
+                language=context["language"],
+                settings=self.settings,
+                settings_source=self._settings_source,
+            )
         text, length, body = best.text, best.length, best.body
         return self._reply(answer, channel_name, spec, text, length, "cut", context, body)
 

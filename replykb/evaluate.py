@@ -152,6 +152,8 @@ def score_messages(
         matcher = kb.matchers.matcher_for(settled.matched) or kb.matcher
         best = matcher.answer_scores(vector, limit=max(k, 2))
         candidates = [(matcher.index.answer_ids[p], round(s, 6)) for p, s in best]
+        if not kb.gate.admits(item.message, candidates[0][0] if candidates else None):
+            candidates = []  # it asks nothing ("buongiorno"): no_match at every threshold
         scored.append(ScoredMessage(item=item, candidates=candidates, choice=settled))
     return scored
 

@@ -27,6 +27,7 @@ from .prepare.language import choose_language, warm_up
 from .render import Renderer
 from .render.windows import aware_time, current_time
 from .triage import (
+    RequestGate,
     Work,
     checked_language,
     checked_message,
@@ -118,6 +119,8 @@ class KnowledgeBase:
         )
         warm_up(base.settings.languages)  # the language detector, for several languages
         self.renderer = Renderer.for_base(base)
+        # A message that asks nothing ("buongiorno") gets no answer: the one rule.
+        self.gate = RequestGate.for_base(base)
         self._observers: tuple[Observer, ...] = ()
         for observer in observers:
             self.add_observer(observer)
@@ -184,7 +187,7 @@ class KnowledgeBase:
         """Why messages are encoded by sentence-transformers rather than the model's ONNX
         export (a model given by hub name, a layout the export does not reproduce...);
         None when the export is used, or the embedder was given to :meth:`load`."""
-        return getattr(self.embedder, "fast_path_problem", None)
+        return self.embedder.fast_path_problem
 
     @property
     def answers(self) -> tuple[Answer, ...]:
@@ -268,7 +271,7 @@ class KnowledgeBase:
 
     def _match_vector(self, text: str, query: Vectors, k: int, language: str | None) -> Match:
         choice = choose_language(text, self.settings.languages, language)
-        return self.matchers.match_choice(query, choice, k=k)[0]
+        return self.gate.decide(text, self.matchers.match_choice(query, choice, k=k)[0])
 
     def render(
         self,
@@ -422,7 +425,10 @@ class KnowledgeBase:
         for work, vector in zip(ready, vectors, strict=True):
             started = time.perf_counter()
             assert work.language is not None
-            work.match, work.language = self.matchers.match_choice(vector, work.language, k=k)
+            decided = self.matchers.match_choice(vector, work.language, k=k)
+            work.match, work.language = self.gate.decide_choice(
+                work.message, work.language, decided
+            )
             matched = time.perf_counter()
             try:
                 work.suggestion = self._suggestion(work, work.match, now)

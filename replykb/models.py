@@ -55,6 +55,10 @@ CountRule = Literal["chars", "graphemes", "twitter", "sms", "mastodon", "utf8"]
 OutputFormat = Literal["plain", "markdown", "whatsapp", "html"]
 TemplateFamily = Literal["short", "sms", "social", "chat", "email"]
 MatchStatus = Literal["confident", "ambiguous", "no_match"]
+# Why a match has its status when its scores did not decide it. no-request: the message
+# holds only greetings, thanks, sign-offs, a mail client's signature, @mentions, emoji
+# or punctuation (replykb/prepare/chatter.py): it asks nothing, and gets no answer.
+MatchReason = Literal["no-request"]
 ReplyForm = Literal["full", "short", "cut", "private_invite", "needs_details"]
 
 
@@ -402,7 +406,9 @@ class Match(BaseModel):
 
     ``confident``: ``answer_id`` is the answer to send. ``ambiguous``: several answers
     are too close to call and an agent chooses among ``candidates``. ``no_match``:
-    nothing is close enough; a person answers.
+    nothing is close enough; a person answers. ``reason`` is ``None`` when the scores
+    decided (the threshold and margin), else why they did not: ``no-request``, the
+    message only greets, thanks or signs off (no candidates, score 0).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -411,6 +417,7 @@ class Match(BaseModel):
     answer_id: str | None
     score: float
     candidates: list[tuple[str, float]]
+    reason: MatchReason | None = None
 
 
 class Customer(BaseModel):

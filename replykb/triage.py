@@ -1,7 +1,8 @@
 """The parts of the triage core that need no index: turning an item into a request
-(or the error that stops it) and choosing its reply's language, the rule that picks
-an ambiguous match's alternatives, the suggestion made of a match, and the record an
-item carries through :meth:`KnowledgeBase._triage`."""
+(or the error that stops it) and choosing its reply's language, the rule for a
+message that asks nothing (:class:`RequestGate`), the rule that picks an ambiguous
+match's alternatives, the suggestion made of a match, and the record an item carries
+through :meth:`KnowledgeBase._triage`."""
 
 from __future__ import annotations
 
@@ -16,12 +17,13 @@ from pydantic import ValidationError
 from .details import whole_number_text
 from .errors import MessageError, ReplyKBError, UnknownNameError
 from .models import Customer, LanguageChoice, Match, Mood, Reply, Suggestion
-from .prepare.language import choose_language, untranslated
+from .prepare.chatter import carries_request
+from .prepare.language import choose_language, settle_language, untranslated
 from .prepare.mood import read_mood
 from .triage_models import TriageFailure, TriageRequest, TriageResult, unicode_problem
 
 if TYPE_CHECKING:
-    from .models import AnswerBase, Settings
+    from .models import Answer, AnswerBase, Settings
     from .prepare.email_result import PreparedText
     from .render import Renderer
 
@@ -30,6 +32,78 @@ def close_answers(match: Match, margin: float) -> list[str]:
     """The answers an ambiguous match offers: every candidate within ``margin`` of the
     best, best first. The one place that decides it, for every door."""
     return [answer_id for answer_id, score in match.candidates if score >= match.score - margin]
+
+
+# What a message that asks nothing gets: no answer, no candidates to offer, and why.
+NO_REQUEST = Match(status="no_match", answer_id=None, score=0.0, candidates=[], reason="no-request")
+
+
+@dataclass(frozen=True)
+class RequestGate:
+    """The one rule for a message that asks nothing ("buongiorno", "grazie!", "Sent from
+    my iPhone", "@FernhillCare", "🙏": :mod:`replykb.prepare.chatter`): it is a
+    ``no_match`` whose reason is ``no-request`` (:data:`NO_REQUEST`), whatever its
+    scores, so no canned answer goes to a greeting. Every door applies it to the match
+    of the text it matched (an e-mail's newest text), through :meth:`decide`.
+
+    Unless the base answers such messages itself: an answer with a question that asks
+    nothing either ("thanks!" in a feedback answer, "hi" in a welcome one) is written
+    for them, so a message that asks nothing keeps a match whose best answer is one of
+    those (``answers``); any other answer still gives ``no-request``.
+    """
+
+    # The agents' names and the brand: "ciao Paola", "thanks Fernhill!" ask nothing.
+    names: tuple[str, ...] = ()
+    # The answers with a question that asks nothing.
+    answers: frozenset[str] = frozenset()
+
+    @classmethod
+    def for_base(cls, base: AnswerBase) -> RequestGate:
+        settings = base.settings
+        names = (*(agent.name for agent in settings.agents.values()), settings.brand)
+        answers = frozenset(
+            answer.id
+            for answer in base.answers
+            if not all(carries_request(question, names) for question in _questions(answer))
+        )
+        return cls(names=names, answers=answers)
+
+    def carries_request(self, text: str) -> bool:
+        return carries_request(text, self.names)
+
+    def admits(self, text: str, answer_id: str | None) -> bool:
+        """Whether ``text`` may get ``answer_id`` (its best candidate): it asks
+        something, or the answer is written for messages that ask nothing."""
+        return self.carries_request(text) or answer_id in self.answers
+
+    def decide(self, text: str, found: Match) -> Match:
+        """``found``, the match of ``text``; or :data:`NO_REQUEST` when ``text`` asks
+        nothing and ``found`` has no answer written for such messages (a no_match of
+        such a text says so too)."""
+        best = found.candidates[0][0] if found.candidates else None
+        if self.carries_request(text) or (found.status != "no_match" and best in self.answers):
+            return found
+        return NO_REQUEST
+
+    def decide_choice(
+        self, text: str, choice: LanguageChoice, decided: tuple[Match, LanguageChoice]
+    ) -> tuple[Match, LanguageChoice]:
+        """:meth:`decide` for ``LanguageMatchers.match_choice(..., choice)``'s
+        ``decided``: the match and the reply's language settled as for a no_match when
+        the text asks nothing (no "matched" language for a greeting)."""
+        found, settled = decided
+        match = self.decide(text, found)
+        if match is found:
+            return found, settled
+        return match, settle_language(choice, settled.matched, found_answer=False)
+
+
+def _questions(answer: Answer) -> list[str]:
+    """The answer's questions in every language."""
+    found = list(answer.questions)
+    for translation in answer.translations.values():
+        found.extend(translation.questions)
+    return found
 
 
 @dataclass

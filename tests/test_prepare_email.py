@@ -124,13 +124,29 @@ def test_a_reply_of_only_a_mobile_signature_falls_back_to_the_quoted_message() -
     assert [part.kind for part in prepared.stripped] == ["signature", "quote"]
 
 
-@pytest.mark.parametrize("text", ["", "  \n\n \t", "--\nMark Stevens"])
-def test_an_email_of_nothing_matchable_is_used_as_it_came(text: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "stripped"),
+    [
+        ("", []),
+        ("  \n\n \t", []),
+        ("--\nMark Stevens", ["signature"]),
+        ("Sent from my iPhone", ["signature"]),
+        ("Inviato da iPhone", ["signature"]),
+        ("\n\nInviato dal mio iPhone\n", ["signature"]),
+        ("Von meinem iPhone gesendet", ["signature"]),
+    ],
+)
+def test_an_email_of_nothing_but_a_signature_leaves_nothing_to_match(
+    text: str, stripped: list[str]
+) -> None:
+    # Matched as it came, "Inviato da iPhone" got the app-crash answer: the signature
+    # is what the e-mail holds, so there is nothing to match (a no-request no_match).
     prepared = prepare_email(text)
 
-    assert prepared.text_used == text.strip()
-    assert prepared.fell_back
-    assert prepared.note is not None and "matched as it came" in prepared.note
+    assert prepared.text_used == ""
+    assert not prepared.fell_back
+    assert [part.kind for part in prepared.stripped] == stripped
+    assert prepared.note is not None and "nothing to match" in prepared.note
 
 
 def test_line_endings_do_not_matter() -> None:

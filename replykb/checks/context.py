@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ..index import QuestionIndex, Vectors
     from ..match import LanguageMatchers, Matcher
     from ..models import Match
+    from ..triage import RequestGate
 
 __all__ = ["CheckContext", "HeldOut", "QuestionRow"]
 
@@ -123,6 +124,13 @@ class CheckContext(BaseView):
         return rows
 
     @cached_property
+    def request_gate(self) -> RequestGate:
+        """The triage core's rule for a message that asks nothing (replykb/triage.py)."""
+        from ..triage import RequestGate
+
+        return RequestGate.for_base(self.base)
+
+    @cached_property
     def language_matchers(self) -> LanguageMatchers:
         """The matcher per language, as the triage core matches a message in it."""
         from ..match import LanguageMatchers
@@ -151,6 +159,7 @@ class CheckContext(BaseView):
         for text, vector in zip(texts, self.encode_held_out(texts), strict=True):
             choice = choose_language(text, languages)
             found, settled = self.language_matchers.match_choice(vector, choice, k=3)
+            found = self.request_gate.decide(text, found)  # "buongiorno": no answer
             language = settled.matched
             if self.language_matchers.matcher_for(language) is None:
                 language = None

@@ -308,6 +308,15 @@ def suggest(
             click.echo()
             _print_reply(reply)
         return
+    if match.reason == "no-request":
+        click.echo(
+            click.style(
+                "no request: the message only greets, thanks, signs off or holds a "
+                "signature; no answer is suggested: a person reads it",
+                bold=True,
+            )
+        )
+        return
     click.echo(
         click.style(
             f"no confident answer (best score {match.score:.2f} < threshold {threshold:.2f}): "

@@ -20,7 +20,8 @@ leaves to its callers or misses (patterns in :mod:`replykb.prepare.email_pattern
   "Thanks, that worked but..."), and a few more sign-offs ("Grazie", "Inviato dal mio");
 - a legal notice is cut only where it reads like one;
 - an e-mail with no text of its own (a bare forward) is matched on the message it
-  carries, and says so (``fell_back``).
+  carries, and says so (``fell_back``); one that carries none either (only a
+  signature) has no text to match: ``text_used`` is empty.
 """
 
 from __future__ import annotations
@@ -435,7 +436,7 @@ def _merged(parts: list[StrippedPart]) -> list[StrippedPart]:
 
 def _fallback(original: str, parts: list[_Part], message: Any) -> PreparedText:
     """The e-mail has no text of its own: match the first message it carries (subject and
-    body, unquoted), or, when it carries none, the whole text as it came."""
+    body, unquoted), or, when it carries none, nothing (an empty ``text_used``)."""
     for index, part in enumerate(parts):
         body_lines = [_unquoted(line) for line in part.body.split("\n")]
         carried = _Message(
@@ -459,10 +460,15 @@ def _fallback(original: str, parts: list[_Part], message: Any) -> PreparedText:
             fell_back=True,
             note=f"the e-mail has no text of its own: matched on the {what} message",
         )
+    # Nothing but a signature ("Sent from my iPhone", "--\nMark"), a notice or empty
+    # quotes: nothing to match. Matched whole, the signature itself found an answer
+    # (app-crash for "Inviato da iPhone"); empty, the message is a no_match
+    # (`no-request`, replykb/triage.py) and a person reads it.
+    stripped = [removed for part in parts for removed in _removed(part, message)]
     return PreparedText(
-        text_used=_tidy(original),
-        fell_back=True,
-        note="the e-mail has no text apart from quotes and signatures: matched as it came",
+        text_used="",
+        stripped=_merged(stripped),
+        note="the e-mail has no text apart from quotes, signatures and notices: nothing to match",
     )
 
 

@@ -27,7 +27,9 @@ class PreparedText(BaseModel):
 
     ``fell_back`` is true when the e-mail had no text of its own (a forward with no
     comment, a reply with nothing typed above the quote): ``text_used`` is then the
-    message it carries (its subject and body), and ``note`` says so.
+    message it carries (its subject and body), and ``note`` says so. An e-mail that
+    carries no text either (only a signature: "Sent from my iPhone") has an empty
+    ``text_used``, and ``note`` says so: it asks nothing (a ``no-request`` no_match).
     """
 
     model_config = ConfigDict(frozen=True)

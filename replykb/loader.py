@@ -8,7 +8,6 @@ raised.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import re
@@ -26,29 +25,17 @@ from .basefiles import (
     outside_link_problem,
     read_text,
 )
-from .channels import PrivateReplyRule, WindowRule
-from .details import DetailSpec
 from .errors import AnswerBaseError, BaseNotFoundError
 from .models import (
     SLUG_PATTERN,
-    Agent,
-    AgentTexts,
     Answer,
     AnswerBase,
-    AnswerTranslation,
-    Channel,
-    CheckSettings,
-    IgnoredCode,
-    LanguageTexts,
     Location,
-    LogSettings,
-    MatchSettings,
-    Policy,
     Problem,
     Settings,
     SourceMap,
-    TuneSettings,
 )
+from .schemaerrors import describe_error, shown
 from .yamldoc import EMPTY, parse_yaml
 
 __all__ = [
@@ -63,31 +50,6 @@ __all__ = [
 # What each kind of file must hold, for the messages about a file that holds something else.
 _SETTINGS_SHAPE = f"{SETTINGS_FILE} must be a mapping of settings (brand:, channels:, agents:, ...)"
 _ANSWER_SHAPE = "an answer file must be a mapping of keys (questions:, answer:, ...)"
-
-_KNOWN_KEYS = sorted(
-    {
-        name
-        for model in (
-            Settings,
-            Answer,
-            Channel,
-            Agent,
-            Policy,
-            MatchSettings,
-            TuneSettings,
-            CheckSettings,
-            IgnoredCode,
-            WindowRule,
-            PrivateReplyRule,
-            DetailSpec,
-            LogSettings,
-            LanguageTexts,
-            AgentTexts,
-            AnswerTranslation,
-        )
-        for name in model.model_fields
-    }
-)
 
 
 def load_answer_base(path: str | Path) -> AnswerBase:
@@ -262,17 +224,7 @@ def _read_mapping(
 def _describe(data: Any) -> str:
     if data is None:
         return "null (`~`, `null` or a document with no content)"
-    if isinstance(data, list):
-        return f"a list of {len(data)} item{'s' if len(data) != 1 else ''}"
-    if isinstance(data, str):
-        return f"the text {_short(data)}"
-    return f"the {type(data).__name__} {_short(data)}"
-
-
-def _short(value: Any, width: int = 60) -> str:
-    """``repr(value)`` cut to ``width`` characters, so a huge value cannot flood a message."""
-    text = repr(value)
-    return text if len(text) <= width else text[: width - 3] + "..."
+    return shown(data)
 
 
 def _reference_problems(settings: Settings, source: SourceMap) -> list[Problem]:
@@ -328,37 +280,23 @@ def _validate(
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        problems.extend(_problem_from_error(detail, source) for detail in error.errors())
+        problems.extend(
+            _problem_from_error(detail, source, model, data) for detail in error.errors()
+        )
         return None
 
 
-def _problem_from_error(detail: ErrorDetails, source: SourceMap) -> Problem:
+def _problem_from_error(
+    detail: ErrorDetails, source: SourceMap, model: type[BaseModel], data: dict[str, Any]
+) -> Problem:
     # A bad mapping key (`translations: {klingon: ...}`) is reported at the key itself.
     loc = tuple(part for part in detail["loc"] if part != "[key]")
     field = ".".join(str(part) for part in loc)
-    kind = detail["type"]
-    if kind == "missing":
-        message = f"missing required key `{loc[-1]}`"
-    elif kind == "extra_forbidden":
-        key = str(loc[-1])
-        close = difflib.get_close_matches(key, _KNOWN_KEYS, n=1, cutoff=0.7)
-        hint = f"; did you mean `{close[0]}`?" if close else ""
-        message = f"unknown key `{key}`{hint}"
-    elif kind == "string_type":
-        message = (
-            f"expected text, got {type(detail['input']).__name__} {_short(detail['input'])}; "
-            "quote it"
-        )
-    elif kind == "string_pattern_mismatch":
-        message = (
-            f"{_short(detail['input'])} is not a valid id: use lowercase letters, digits and "
-            f"dashes (pattern {SLUG_PATTERN})"
-        )
-    elif kind in ("date_type", "date_parsing", "date_from_datetime_parsing"):
-        message = f"expected a date such as 2026-10-01, got {_short(detail['input'])}"
-    else:
-        message = detail["msg"].removeprefix("Value error, ")
-        message = message[0].lower() + message[1:] if message else message
+    message = describe_error(detail, model, source.booleans.get(loc))
+    if loc[:1] == ("translations",) and loc[-1:] == ("source",) and model is Answer:
+        # The one command that writes a translation's `source:`, with this answer's values.
+        command = f"--mark-current {data.get('id', 'ID')} {loc[1]}"
+        message = message.replace("--mark-current ID LANG", command)
     return Problem(code="RKB001", location=source.locate(*loc), field=field, message=message)
 
 

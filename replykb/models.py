@@ -45,6 +45,7 @@ from .yamltypes import AnswerTranslation as AnswerTranslation
 from .yamltypes import FromYaml as _FromYaml
 from .yamltypes import LanguageCode as LanguageCode
 from .yamltypes import LanguageTexts as LanguageTexts
+from .yamltypes import OneLanguageCode
 from .yamltypes import Slug as Slug
 from .yamltypes import SourceMap as SourceMap
 from .yamltypes import Text as Text
@@ -198,8 +199,6 @@ class LogSettings(_FromYaml):
 
 
 def _is_code(value: Any) -> bool:
-    if isinstance(value, list | tuple) and len(value) == 1:  # a list's first item
-        value = value[0]
     return isinstance(value, str) and re.fullmatch(r"[a-z]{2}", value) is not None
 
 
@@ -209,7 +208,7 @@ class Settings(_FromYaml):
     brand: Text
     # `language:` is the old key, short for `languages: [<it>]`; after loading it always
     # holds the source language, languages[0].
-    language: LanguageCode = "en"
+    language: OneLanguageCode = "en"
     # The base's languages; the first is the source (every answer is written in it).
     languages: tuple[LanguageCode, ...] = ("en",)
     model: str | None = None
@@ -244,8 +243,9 @@ class Settings(_FromYaml):
         if "languages" not in data and _is_code(data.get("language")):
             return {**data, "languages": [data["language"]]}
         listed = data.get("languages")
-        if "language" not in data and isinstance(listed, list | tuple) and _is_code(listed[:1]):
-            return {**data, "language": listed[0]}
+        first = listed[0] if isinstance(listed, list | tuple) and listed else None
+        if "language" not in data and _is_code(first):
+            return {**data, "language": first}
         return data
 
     @field_validator("languages")

@@ -54,12 +54,13 @@ def parse_yaml(file: str, text: str, problems: list[Problem]) -> tuple[Any, Sour
             problems.append(runaway)
             return None
         positions: Positions = {}
-        _record_positions(node, positions, problems, file)
+        booleans: dict[tuple[str | int, ...], str] = {}
+        _record_positions(node, positions, problems, file, booleans)
         data = _construct(loader, node, file, problems)
         if data is _FAILED:
             return None
     except yaml.MarkedYAMLError as error:
-        problems.append(_syntax_problem(error, file))
+        problems.append(_syntax_problem(error, file, text))
         return None
     except yaml.reader.ReaderError as error:
         before = text[: error.position]
@@ -91,7 +92,7 @@ def parse_yaml(file: str, text: str, problems: list[Problem]) -> tuple[Any, Sour
         return None
     finally:
         loader.dispose()
-    return data, SourceMap(file=file, positions=positions)
+    return data, SourceMap(file=file, positions=positions, booleans=booleans)
 
 
 def _code_point(character: int | str) -> str:
@@ -100,7 +101,7 @@ def _code_point(character: int | str) -> str:
     return f"U+{number:04X}"
 
 
-def _syntax_problem(error: yaml.MarkedYAMLError, file: str) -> Problem:
+def _syntax_problem(error: yaml.MarkedYAMLError, file: str, text: str) -> Problem:
     mark = error.problem_mark or error.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     if isinstance(error, yaml.composer.ComposerError) and "single document" in str(error.context):
@@ -108,11 +109,19 @@ def _syntax_problem(error: yaml.MarkedYAMLError, file: str) -> Problem:
             "a second YAML document starts here; a file of the base holds one document: "
             "remove this `---` line and what follows, or move it to a file of its own"
         )
+    elif mark is not None and text[mark.index : mark.index + 1] == "\t":
+        message = (
+            "YAML syntax error: a tab character here; YAML indents with spaces only: "
+            "replace the tab with spaces"
+        )
     else:
         reason = " ".join(part for part in (error.context, error.problem) if part)
         if error.context_mark and mark is not error.context_mark:
             reason += f" (it started on line {error.context_mark.line + 1})"
-        message = f"YAML syntax error: {reason}"
+        message = (
+            f"YAML syntax error: {reason}; check the indentation, and quote a text that "
+            "holds `: `, ` #` or starts with [ { * & ! | > ' \" % @ or a backquote"
+        )
     return Problem(
         code="RKB001", location=Location(file=file, line=line, column=column), message=message
     )
@@ -205,22 +214,65 @@ def _locate_alias(text: str, file: str) -> Problem | None:
     return None
 
 
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_INT_TAG = "tag:yaml.org,2002:int"
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _boolean_key(key_node: yaml.ScalarNode, file: str, path: tuple[str | int, ...]) -> Problem:
+    """A key YAML 1.1 reads as true/false (`no:`, Norwegian's code; `on:`): reported, and
+    re-tagged as the text it is written as, so the rest of the file is checked as meant."""
+    written = key_node.value
+    key_node.tag = _STR_TAG
+    meaning = "false" if written.lower() in ("no", "off", "false", "n") else "true"
+    return Problem(
+        code="RKB001",
+        location=Location(
+            file=file, line=key_node.start_mark.line + 1, column=key_node.start_mark.column + 1
+        ),
+        field=".".join(str(p) for p in (*path, written)),
+        message=f"YAML reads the key `{written}` unquoted as {meaning}, not as text; "
+        f'quote it: `"{written}":`',
+    )
+
+
+def _key_of(key_node: yaml.ScalarNode) -> str | int:
+    """The key as validation will name it: a whole number stays a number."""
+    if key_node.tag == _INT_TAG:
+        try:
+            value = _YAML_LOADER("").construct_object(key_node)
+        except (ValueError, OverflowError):
+            return str(key_node.value)
+        return value if isinstance(value, int) else str(key_node.value)
+    return str(key_node.value)
+
+
 def _record_positions(
-    root: yaml.Node, positions: Positions, duplicates: list[Problem], file: str
+    root: yaml.Node,
+    positions: Positions,
+    problems: list[Problem],
+    file: str,
+    booleans: dict[tuple[str | int, ...], str],
 ) -> None:
+    """Where every key and item starts; also reports duplicate and true/false keys, and
+    keeps the text of values YAML read as true/false (`no`), for the messages about them."""
     stack: list[tuple[yaml.Node, tuple[str | int, ...]]] = [(root, ())]
     while stack:
         node, path = stack.pop()
         positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.ScalarNode) and node.tag == _BOOL_TAG:
+            booleans[path] = node.value
         if isinstance(node, yaml.MappingNode):
-            first_line: dict[str, int] = {}
+            first_line: dict[str | int, int] = {}
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
                     continue
-                key = key_node.value
+                if key_node.tag == _BOOL_TAG:
+                    problems.append(_boolean_key(key_node, file, path))
+                key = _key_of(key_node)
                 where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 if key in first_line:
-                    duplicates.append(
+                    problems.append(
                         Problem(
                             code="RKB001",
                             location=Location(file=file, line=where[0], column=where[1]),

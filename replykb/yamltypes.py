@@ -13,7 +13,14 @@ from collections.abc import Mapping
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from .details import DetailName, DetailSpec
 from .locations import Location
@@ -41,7 +48,7 @@ Tone = Literal["neutral", "apology", "thanks"]
 
 def _require_visible(value: str) -> str:
     if not value.strip():
-        raise ValueError("must not be blank")
+        raise ValueError("must not be blank; write the text, or remove the key or item")
     return value
 
 
@@ -65,19 +72,39 @@ def _check_language_code(value: str) -> str:
     return value
 
 
-def _check_source_hash(value: str) -> str:
-    if re.fullmatch(SOURCE_HASH_PATTERN, value) is None:
+def _one_code(value: object) -> object:
+    # `language: [en, it]`: the list belongs under the plural key.
+    if isinstance(value, list | tuple):
+        listed = ", ".join(str(item) for item in value)
+        first = str(value[0]) if value else "en"
         raise ValueError(
-            f"{value!r} is not a source hash (12 hex digits); let "
-            "`replykb translations --mark-current ID LANG` write it, or remove the line"
+            f"`language:` takes one code, got a list [{listed}]; write "
+            f"`languages: [{listed or 'en'}]` (the first is the source), or `language: {first}`"
         )
     return value
+
+
+def _check_source_hash(value: str) -> str:
+    if re.fullmatch(SOURCE_HASH_PATTERN, value) is None:
+        # The loader names the answer and the language in the command (SOURCE_HASH_FIX).
+        raise ValueError(f"{value!r} is not a source hash (12 hex digits){SOURCE_HASH_FIX}")
+    return value
+
+
+# Ends the message above; the loader, which knows the answer's id and the language,
+# replaces ID and LANG in the command.
+SOURCE_HASH_FIX = (
+    "; do not write `source:` by hand: run `replykb translations --mark-current ID LANG` "
+    "once the translation is reviewed (it writes the hash), or remove the line"
+)
 
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 Text = Annotated[str, AfterValidator(_require_visible)]
 Url = Annotated[str, AfterValidator(_check_url)]
 LanguageCode = Annotated[str, AfterValidator(_check_language_code)]
+# `language:` (one code), where a list is the plural key's.
+OneLanguageCode = Annotated[str, BeforeValidator(_one_code), AfterValidator(_check_language_code)]
 SourceHash = Annotated[str, AfterValidator(_check_source_hash)]
 
 
@@ -94,6 +121,9 @@ class SourceMap(BaseModel):
 
     file: str
     positions: Mapping[tuple[str | int, ...], tuple[int, int]] = Field(default_factory=dict)
+    # Values YAML read as true/false, as written (`no`, `on`): a message about one that
+    # should be text quotes what the user wrote, not Python's False.
+    booleans: Mapping[tuple[str | int, ...], str] = Field(default_factory=dict)
 
     def locate(self, *path: str | int) -> Location:
         """The nearest known position of ``path``, walking up to the document start."""

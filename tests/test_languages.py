@@ -207,7 +207,11 @@ def test_mistakes_inside_translations_point_at_their_line(
 @pytest.mark.parametrize(
     ("source", "words"),
     [
-        ("abc", "'abc' is not a source hash (12 hex digits); let `replykb translations"),
+        (
+            "abc",
+            "'abc' is not a source hash (12 hex digits); do not write `source:` by hand: run "
+            "`replykb translations --mark-current refund it` once the translation is reviewed",
+        ),
         ("0123456789AB", "is not a source hash"),
     ],
 )

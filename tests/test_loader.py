@@ -44,7 +44,7 @@ BAD_INPUTS = {
         {"a/refund.yaml": "questions:\n  - hello\n  - 42\nanswer: x\n"},
         "a/refund.yaml",
         3,
-        "expected text, got int 42; quote it",
+        "expected text, got the number 42; quote it",
     ),
     "missing field": ({"a/refund.yaml": "questions: [hi]\n"}, "a/refund.yaml", 1, "`answer`"),
     "unknown key": (
@@ -137,7 +137,7 @@ BAD_INPUTS = {
             ("comments only", "# to do\n", "nothing (an empty file)"),
             ("a list", "- brand: Acme\n", "a list of 1 item"),
             ("a text", "Acme\n", "the text 'Acme'"),
-            ("a number", "42\n", "the int 42"),
+            ("a number", "42\n", "the number 42"),
         )
     },
     **{
@@ -218,7 +218,7 @@ BAD_INPUTS = {
         {"a/refund.yaml": MINIMAL_ANSWER + "title: [" + "x, " * 10000 + "x]\n"},
         "a/refund.yaml",
         4,
-        "title: expected text, got list ['x', 'x', 'x',",
+        "title: expected one text, got a list of 10001 items ['x', 'x',",
     ),
     "over the size limit": (
         {"a/refund.yaml": MINIMAL_ANSWER + "# " + "x" * MAX_FILE_BYTES + "\n"},
@@ -245,7 +245,7 @@ BAD_INPUTS = {
         {"replykb.yaml": "brand: Acme\nchannels:\n  pigeon:\n    limit: many\n"},
         "replykb.yaml",
         4,
-        "integer",
+        "limit: expected a whole number, got the text 'many'; write digits only",
     ),
 }
 

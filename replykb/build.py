@@ -79,7 +79,7 @@ def build_cache(
     elif write_error(cache) is not None:
         raise CacheError(_not_kept(cache, "the model's ONNX export"))
     else:
-        problem = getattr(embedder, "fast_path_problem", None)
+        problem = embedder.fast_path_problem
         fast_path, problem = "unavailable", problem or _export_problem(cache, embedder.model_id)
     return BuildReport(
         base=base.root,

@@ -74,6 +74,16 @@ class Embedder(Protocol):
         """Normalized embeddings, shape ``(len(texts), dimension)``."""
         ...
 
+    @property
+    def fast_path_problem(self) -> str | None:
+        """Why the model's ONNX export is not used to encode messages (a model given by
+        hub name, a layout the export does not reproduce...), for
+        ``KnowledgeBase.fast_path_problem`` and ``replykb build``; None when it is used
+        or not known. A class that subclasses :class:`Embedder` inherits this None; an
+        embedder that only has the protocol's shape declares it (a plain attribute is
+        enough)."""
+        return None
+
 
 @dataclass(frozen=True)
 class ModelSpec:

@@ -127,6 +127,8 @@ class OnnxEmbedder:
     # A text's vector does not depend on the other texts of its batch, to the byte
     # (padding is masked out of attention and pooling; tested): the triage core may batch.
     batch_invariant: ClassVar[bool] = True
+    # The export is what encodes: nothing keeps it off the fast path.
+    fast_path_problem: ClassVar[None] = None
 
     @classmethod
     def open(cls, model_id: str, graph: Path, tokenizer_file: Path, config: ModelConfig) -> Self:

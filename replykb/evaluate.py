@@ -75,12 +75,12 @@ class Confusion(BaseModel):
     count: int
 
 
-class LanguageFigures(BaseModel):
-    """The metrics of the module docstring over the messages of one language."""
+class Metrics(BaseModel):
+    """The metrics of the module docstring over some messages: declared once, for the
+    whole report and for each language's figures."""
 
     model_config = ConfigDict(frozen=True)
 
-    language: str
     messages: int
     in_scope: int
     out_of_scope: int
@@ -89,26 +89,35 @@ class LanguageFigures(BaseModel):
     oos_recall: float | None
     oos_precision: float | None
     answer_precision: float | None
-    # Messages of this language matched against another language's questions.
-    matched_elsewhere: int
 
 
-class EvalReport(BaseModel):
-    """Matching quality at one threshold and margin; per language (in the order first
-    met) when the messages are in several, else ``languages`` is empty."""
+# The fields that come before the metrics in the JSON of `replykb eval --json`: pydantic
+# orders the fields of a model with several bases from the last base to the first, so
+# these bases come after Metrics in the class statements below.
+class _OfLanguage(BaseModel):
+    model_config = ConfigDict(frozen=True)
 
+    language: str
+
+
+class _AtOperatingPoint(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     threshold: float
     margin: float
-    messages: int
-    in_scope: int
-    out_of_scope: int
-    top1_accuracy: float | None
-    in_scope_accuracy: float | None
-    oos_recall: float | None
-    oos_precision: float | None
-    answer_precision: float | None
+
+
+class LanguageFigures(Metrics, _OfLanguage):
+    """The metrics of the module docstring over the messages of one language."""
+
+    # Messages of this language matched against another language's questions.
+    matched_elsewhere: int
+
+
+class EvalReport(Metrics, _AtOperatingPoint):
+    """Matching quality at one threshold and margin; per language (in the order first
+    met) when the messages are in several, else ``languages`` is empty."""
+
     confusions: list[Confusion]
     failures: list[LabelledMessage]
     languages: list[LanguageFigures] = []
@@ -181,13 +190,17 @@ def report(scored: Sequence[ScoredMessage], threshold: float, margin: float) -> 
     languages = []
     if len(by_language) > 1:
         languages = [
-            LanguageFigures(language=language or "unknown", **tally.figures())
+            LanguageFigures(
+                language=language or "unknown",
+                matched_elsewhere=tally.elsewhere,
+                **tally.metrics().model_dump(),
+            )
             for language, tally in by_language.items()
         ]
     return EvalReport(
         threshold=threshold,
         margin=margin,
-        **every.metrics(),
+        **every.metrics().model_dump(),
         confusions=[
             Confusion(expected=e, predicted=p, count=n)
             for (e, p), n in sorted(confusions.items(), key=lambda kv: (-kv[1], str(kv[0])))
@@ -217,20 +230,17 @@ class _Tally:
             self.top1 += bool(entry.candidates) and entry.candidates[0][0] == expected
             self.right += predicted == expected
 
-    def metrics(self) -> dict[str, Any]:
-        return {
-            "messages": self.in_scope + self.out_scope,
-            "in_scope": self.in_scope,
-            "out_of_scope": self.out_scope,
-            "top1_accuracy": _ratio(self.top1, self.in_scope),
-            "in_scope_accuracy": _ratio(self.right, self.in_scope),
-            "oos_recall": _ratio(self.rejected_oos, self.out_scope),
-            "oos_precision": _ratio(self.rejected_oos, self.rejected),
-            "answer_precision": _ratio(self.right, self.answered),
-        }
-
-    def figures(self) -> dict[str, Any]:
-        return {**self.metrics(), "matched_elsewhere": self.elsewhere}
+    def metrics(self) -> Metrics:
+        return Metrics(
+            messages=self.in_scope + self.out_scope,
+            in_scope=self.in_scope,
+            out_of_scope=self.out_scope,
+            top1_accuracy=_ratio(self.top1, self.in_scope),
+            in_scope_accuracy=_ratio(self.right, self.in_scope),
+            oos_recall=_ratio(self.rejected_oos, self.out_scope),
+            oos_precision=_ratio(self.rejected_oos, self.rejected),
+            answer_precision=_ratio(self.right, self.answered),
+        )
 
 
 # Fewer out-of-scope examples than this make a calibrated threshold a guess: with 50,

@@ -326,6 +326,10 @@ class _Cached:
     def encode(self, texts: Sequence[str]) -> Vectors:
         return self.cache.encode(texts, keep=self.keep)
 
+    @property
+    def fast_path_problem(self) -> str | None:
+        return self.cache.embedder.fast_path_problem
+
 
 def _phase(progress: TuneProgress | None, phase: str) -> Callable[[int, int, float], None] | None:
     if progress is None:

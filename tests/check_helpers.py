@@ -1,5 +1,7 @@
 """Small answer bases and assertions shared by the tests of `replykb check`
-(tests/test_checks_<family>.py, one file per family of codes)."""
+(tests/test_checks_<family>.py, one file per family of codes): an English base
+(SETTINGS and answers) and the same base in English and Italian (BILINGUAL_SETTINGS,
+REFUND_IT, PAYMENT_IT: clean as written, each test breaks one thing)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from replykb.checks import RULES, CheckReport, run_checks
+from replykb.languages import source_hash
+from replykb.loader import load_answer_base
 from replykb.models import Finding
 
 TODAY = date(2026, 11, 23)
@@ -74,11 +78,92 @@ tests:
 """
 
 
+# A multilingual model name: RKB707 stays quiet; the tests still embed with the real
+# packaged model (run_checks(embedder=...)), so nothing is downloaded.
+BILINGUAL_SETTINGS = SETTINGS.replace(
+    "brand: Acme\n",
+    "brand: Acme\nlanguages: [en, it]\nmodel: sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2\n",
+).replace(
+    '      sms: "Paola"\n',
+    '      sms: "Paola"\n'
+    "    translations:\n"
+    "      it:\n"
+    '        signatures: {x: "^Paola", sms: "Paola"}\n',
+)
+
+# Written over by mark_current with the answer's current source hash.
+PLACEHOLDER = "source: aaaaaaaaaaaa"
+
+REFUND_IT = (
+    REFUND
+    + f"""\
+translations:
+  it:
+    {PLACEHOLDER}
+    questions:
+      - Quando riceverò il mio rimborso?
+      - quanto tempo ci vuole per un rimborso
+      - aspetto ancora il rimborso dei miei soldi
+    answer: I rimborsi arrivano sul tuo conto entro 5 giorni lavorativi dall'approvazione. Seguilo su {{{{ link }}}}.
+    short: "I rimborsi arrivano entro 5 giorni lavorativi: {{{{ link }}}}"
+    facts: ["5 giorni lavorativi"]
+    tests:
+      - il mio rimborso non è ancora arrivato
+"""
+)
+
+PAYMENT_IT = (
+    PAYMENT
+    + f"""\
+translations:
+  it:
+    {PLACEHOLDER}
+    questions:
+      - quali carte di credito accettate
+      - posso pagare con PayPal
+      - quali metodi di pagamento posso usare
+    answer: Accettiamo Visa, Mastercard, American Express e PayPal.
+    tests:
+      - con quali carte di credito posso pagare
+"""
+)
+
+
 def base_files(**answers: str) -> dict[str, str | bytes]:
     """A base of SETTINGS and the given answers (``refund_timing=...`` -> refund-timing.yaml)."""
     files: dict[str, str | bytes] = {"replykb.yaml": SETTINGS}
     files.update({f"{name.replace('_', '-')}.yaml": text for name, text in answers.items()})
     return files
+
+
+def bilingual_files(**answers: str) -> dict[str, str | bytes]:
+    """BILINGUAL_SETTINGS and the given answers (default: REFUND_IT and PAYMENT_IT)."""
+    answers = answers or {"refund_timing": REFUND_IT, "payment_methods": PAYMENT_IT}
+    files: dict[str, str | bytes] = {"replykb.yaml": BILINGUAL_SETTINGS}
+    files.update({f"{name.replace('_', '-')}.yaml": text for name, text in answers.items()})
+    return files
+
+
+def mark_current(root: Path) -> None:
+    """Write each answer's current source hash over PLACEHOLDER, as
+    `replykb translations --mark-current` would."""
+    base = load_answer_base(root)
+    for answer in base.answers:
+        file = Path(answer.source.file)
+        text = file.read_text(encoding="utf-8")
+        file.write_text(
+            text.replace(PLACEHOLDER, f"source: {source_hash(answer)}"), encoding="utf-8"
+        )
+
+
+def bilingual_base(write_base: Any, **files: str | bytes) -> Path:
+    """The clean bilingual base with ``files`` (path in the base -> text) added or
+    replaced, its translations marked current."""
+    contents = bilingual_files()
+    contents.update(files)
+    root: Path = write_base(contents)
+    mark_current(root)
+    return root
 
 
 def line_of(text: str, needle: str) -> int:
@@ -111,6 +196,27 @@ def assert_one(
         assert text in finding.message, finding.message
     assert finding.hint
     return finding
+
+
+def assert_one_at(
+    report: CheckReport,
+    code: str,
+    root: Path,
+    file: str,
+    needle: str,
+    *,
+    contains: Sequence[str] = (),
+) -> Finding:
+    """:func:`assert_one` at the line of ``root / file`` (as it is on disk) that holds
+    ``needle``."""
+    path = root / file
+    line = line_of(path.read_text(encoding="utf-8"), needle)
+    return assert_one(report, code, path, line, contains=contains)
+
+
+def language_findings(report: CheckReport) -> list[str]:
+    """The report's RKB7xx findings, as text."""
+    return [str(f) for f in report.findings if f.code.startswith("RKB7")]
 
 
 def assert_inside_base(report: CheckReport, root: Path) -> None:

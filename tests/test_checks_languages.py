@@ -3,8 +3,6 @@ and the facts compared across languages."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from replykb.checks import CheckReport
@@ -12,24 +10,19 @@ from replykb.checks.formats import format_text
 from replykb.languages import source_hash
 from replykb.loader import load_answer_base
 
-from .check_helpers import assert_one, check, found, line_of
-from .check_languages_helpers import (
+from .check_helpers import (
     BILINGUAL_SETTINGS,
     PAYMENT_IT,
     REFUND_IT,
+    assert_one,
+    bilingual_base,
     bilingual_files,
+    check,
+    found,
+    line_of,
     mark_current,
 )
 from .conftest import WriteBase
-
-
-def _base(write_base: WriteBase, **files: str) -> Path:
-    """The clean bilingual base with ``files`` (relative path -> text) replaced, marked."""
-    contents = bilingual_files()
-    contents.update({name: text for name, text in files.items()})
-    root = write_base(contents)
-    mark_current(root)
-    return root
 
 
 def _languages_findings(report: CheckReport) -> list[str]:
@@ -39,7 +32,7 @@ def _languages_findings(report: CheckReport) -> list[str]:
 def test_clean_bilingual_base_has_no_language_findings(
     write_base: WriteBase, real_embedder
 ) -> None:  # type: ignore[no-untyped-def]
-    root = _base(write_base)
+    root = bilingual_base(write_base)
     report = check(root, real_embedder)
     assert _languages_findings(report) == [], format_text(report)
     assert [f for f in report.findings if f.severity == "error"] == [], format_text(report)
@@ -103,7 +96,7 @@ def test_rkb701_klingon_is_a_load_error_naming_the_fix(
 
 def test_rkb702_answer_without_a_listed_language(write_base: WriteBase, real_embedder) -> None:  # type: ignore[no-untyped-def]
     payment = PAYMENT_IT.split("translations:\n")[0]
-    root = _base(write_base, **{"payment-methods.yaml": payment})
+    root = bilingual_base(write_base, **{"payment-methods.yaml": payment})
     report = check(root, real_embedder)
     finding = assert_one(
         report,
@@ -124,7 +117,7 @@ def test_rkb702_missing_translation_points_at_the_translations_key(
         "translations:\n  it:",
         "translations:\n  fr:\n    answer: Remboursé sous 5 jours ouvrés.\n    short: Remboursé sous 5 jours.\n  it:",
     )
-    root = _base(write_base, **{"replykb.yaml": settings, "refund-timing.yaml": refund})
+    root = bilingual_base(write_base, **{"replykb.yaml": settings, "refund-timing.yaml": refund})
     report = check(root, real_embedder)
     missing = [f for f in found(report, "RKB702") if "'payment-methods'" in f.message]
     assert len(missing) == 1 and "French (fr)" in missing[0].message
@@ -137,7 +130,7 @@ def test_rkb702_translation_without_short(write_base: WriteBase, real_embedder) 
     refund = REFUND_IT.replace(
         '    short: "I rimborsi arrivano entro 5 giorni lavorativi: {{ link }}"\n', ""
     )
-    root = _base(write_base, **{"refund-timing.yaml": refund})
+    root = bilingual_base(write_base, **{"refund-timing.yaml": refund})
     report = check(root, real_embedder)
     text = (root / "refund-timing.yaml").read_text(encoding="utf-8")
     finding = assert_one(
@@ -168,7 +161,7 @@ def test_rkb702_untranslated_copy_marked_current(  # type: ignore[no-untyped-def
     }[field]
     refund = REFUND_IT.replace(f"    {field}: {italian}\n", f'    {field}: "{english}"\n')
     assert refund != REFUND_IT
-    root = _base(write_base, **{"refund-timing.yaml": refund})
+    root = bilingual_base(write_base, **{"refund-timing.yaml": refund})
     report = check(root, real_embedder)
     finding = assert_one(
         report,
@@ -208,7 +201,7 @@ def test_rkb702_not_for_short_texts_the_same_in_both_languages(  # type: ignore[
         f'    answer: "{italian}"',
     )
     assert f'\nanswer: "{english}"' in payment and f'    answer: "{italian}"' in payment
-    root = _base(write_base, **{"payment-methods.yaml": payment})
+    root = bilingual_base(write_base, **{"payment-methods.yaml": payment})
     report = check(root, real_embedder)
     assert found(report, "RKB702") == [], format_text(report)
 
@@ -227,7 +220,7 @@ def test_rkb702_copy_module_rule_on_words() -> None:
 
 
 def test_rkb703_stale_translation_after_a_source_edit(write_base: WriteBase, real_embedder) -> None:  # type: ignore[no-untyped-def]
-    root = _base(write_base)
+    root = bilingual_base(write_base)
     refund = root / "refund-timing.yaml"
     old_hash = source_hash(load_answer_base(root).answer("refund-timing"))
     edited = refund.read_text(encoding="utf-8").replace(
@@ -249,7 +242,7 @@ def test_rkb703_stale_translation_after_a_source_edit(write_base: WriteBase, rea
 
 def test_rkb703_never_marked_translation(write_base: WriteBase, real_embedder) -> None:  # type: ignore[no-untyped-def]
     payment = PAYMENT_IT.replace("    source: aaaaaaaaaaaa\n", "")
-    root = _base(write_base, **{"payment-methods.yaml": payment})
+    root = bilingual_base(write_base, **{"payment-methods.yaml": payment})
     report = check(root, real_embedder)
     finding = assert_one(
         report,
@@ -282,7 +275,7 @@ def test_rkb704_source_number_missing_from_a_translation(  # type: ignore[no-unt
 ) -> None:
     refund = REFUND_IT.replace(old, new)
     assert refund != REFUND_IT
-    root = _base(write_base, **{"refund-timing.yaml": refund})
+    root = bilingual_base(write_base, **{"refund-timing.yaml": refund})
     report = check(root, real_embedder)
     findings = [f for f in found(report, "RKB704") if f"`{field}" in f.message]
     assert len(findings) == 1, format_text(report)
@@ -310,7 +303,7 @@ def test_rkb704_amounts_times_and_links_compared_across_languages(
     ).replace(
         "    answer: Accettiamo Visa, Mastercard, American Express e PayPal.", f"    answer: {kept}"
     )
-    root = _base(write_base, **{"payment-methods.yaml": payment})
+    root = bilingual_base(write_base, **{"payment-methods.yaml": payment})
     assert found(check(root, real_embedder), "RKB704") == []
 
     file = root / "payment-methods.yaml"
@@ -375,7 +368,7 @@ def test_rkb602_counts_each_languages_questions(  # type: ignore[no-untyped-def]
     )
     payment = PAYMENT_IT.replace(block, f"    questions:\n{kept}" if questions else "")
     assert payment != PAYMENT_IT
-    root = _base(write_base, **{"payment-methods.yaml": payment})
+    root = bilingual_base(write_base, **{"payment-methods.yaml": payment})
     report = check(root, real_embedder)
     text = (root / "payment-methods.yaml").read_text(encoding="utf-8")
     assert_one(
@@ -427,7 +420,7 @@ def test_rkb709_language_without_built_in_texts(  # type: ignore[no-untyped-def]
             f"  dev:\n    name: Dev\n    translations:\n      nl:\n        signatures: {DUTCH_SIGNATURES.replace('Paola', 'Dev')}\n",
         )
         settings += DUTCH_TEXTS.replace('    team_signature: "Het team van {{ brand }}"\n', "")
-    root = _base(write_base, **{"replykb.yaml": settings})
+    root = bilingual_base(write_base, **{"replykb.yaml": settings})
     report = check(root, real_embedder)
     needle = "languages: [en, it, nl]" if given == "nothing" else "  nl:\n    openings"
     line = (
@@ -493,7 +486,7 @@ def test_rkb708_source_language_block_of_replykb_yaml(  # type: ignore[no-untype
     """replykb.yaml's `translations: <source>:` is where the source's invitation, cut
     marker and team sign-off go; its openings and out-of-scope messages are never used."""
     settings = BILINGUAL_SETTINGS + block
-    root = _base(write_base, **{"replykb.yaml": settings})
+    root = bilingual_base(write_base, **{"replykb.yaml": settings})
     report = check(root, real_embedder)
     if flagged is None:
         assert found(report, "RKB708") == []

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from replykb.cli import cli
 
-from .check_languages_helpers import BILINGUAL_SETTINGS, PAYMENT_IT, bilingual_files, mark_current
+from .check_helpers import BILINGUAL_SETTINGS, PAYMENT_IT, bilingual_files, mark_current
 
 # The packaged model (no `model:`): the CLI loads it as a user's would.
 SETTINGS = BILINGUAL_SETTINGS.replace(

@@ -10,8 +10,13 @@ import pytest
 
 from replykb.checks.formats import format_text
 
-from .check_helpers import assert_one, check, found, line_of
-from .check_languages_helpers import bilingual_files, mark_current
+from .check_helpers import (
+    assert_one,
+    bilingual_base,
+    check,
+    found,
+    line_of,
+)
 from .conftest import WriteBase
 
 WHERE_IT = """\
@@ -43,17 +48,11 @@ translations:
 IT_FALLBACK = "    details:\n      order_id: {fallback: il tuo ordine}\n"
 
 
-def _base(write_base: WriteBase, answer: str) -> Path:
-    root = write_base(bilingual_files(where=answer))
-    mark_current(root)
-    return root
-
-
 def test_rkb702_italian_text_prints_the_english_fallback(  # type: ignore[no-untyped-def]
     write_base: WriteBase, real_embedder
 ) -> None:
     """A1's base: the Italian reply would say "Segui your order al link"."""
-    root = _base(write_base, WHERE_IT)
+    root = bilingual_base(write_base, **{"where.yaml": WHERE_IT})
     report = check(root, real_embedder)
     finding = assert_one(
         report,
@@ -95,7 +94,7 @@ def test_rkb702_italian_text_prints_the_english_fallback(  # type: ignore[no-unt
 def test_rkb702_not_when_the_italian_reply_never_prints_the_english_fallback(  # type: ignore[no-untyped-def]
     write_base: WriteBase, real_embedder, fix
 ) -> None:
-    root = _base(write_base, fix(WHERE_IT))
+    root = bilingual_base(write_base, **{"where.yaml": fix(WHERE_IT)})
     report = check(root, real_embedder)
     assert found(report, "RKB702") == [], format_text(report)
     assert found(report, "RKB105") == [], format_text(report)
@@ -108,7 +107,7 @@ def test_rkb105_detail_only_the_translation_prints_is_found_at_its_line(  # type
         '"Segui {{ details.order_id }} al link."',
         '"Segui {{ details.order_id }} con il codice {{ details.tracking }}."',
     )
-    root = _base(write_base, text)
+    root = bilingual_base(write_base, **{"where.yaml": text})
     report = check(root, real_embedder)
     assert_one(
         report,
@@ -127,7 +126,7 @@ def test_rkb105_detail_without_fallback_is_one_finding_for_both_languages(  # ty
     write_base: WriteBase, real_embedder
 ) -> None:
     text = WHERE_IT.replace("    fallback: your order\n", "    description: the order\n")
-    root = _base(write_base, text)
+    root = bilingual_base(write_base, **{"where.yaml": text})
     report = check(root, real_embedder)
     assert_one(
         report,
@@ -151,7 +150,7 @@ def test_rkb702_not_for_a_fallback_without_words(  # type: ignore[no-untyped-def
         )
         .replace("al link.", "su {{ details.tracking_url }}.")
     )
-    root = _base(write_base, text)
+    root = bilingual_base(write_base, **{"where.yaml": text})
     report = check(root, real_embedder)
     assert "{{ details.tracking_url }}" in (root / "where.yaml").read_text(encoding="utf-8")
     assert found(report, "RKB702") == [], format_text(report)

@@ -10,27 +10,21 @@ import pytest
 
 from replykb.checks.formats import format_text
 
-from .check_helpers import assert_one, check, found, line_of
-from .check_languages_helpers import (
+from .check_helpers import (
     BILINGUAL_SETTINGS,
     PAYMENT_IT,
     REFUND_IT,
-    bilingual_files,
-    mark_current,
+    assert_one,
+    bilingual_base,
+    check,
+    found,
+    line_of,
 )
 from .conftest import WriteBase
 
 LONG_ITALIAN = (
     "I rimborsi arrivano entro 5 giorni lavorativi dall'approvazione della richiesta. " * 4
 )
-
-
-def _base(write_base: WriteBase, **files: str) -> Path:
-    contents = bilingual_files()
-    contents.update(files)
-    root = write_base(contents)
-    mark_current(root)
-    return root
 
 
 def test_rkb705_translation_too_long_for_x_where_the_source_fits(  # type: ignore[no-untyped-def]
@@ -45,7 +39,7 @@ def test_rkb705_translation_too_long_for_x_where_the_source_fits(  # type: ignor
         '    short: "I rimborsi arrivano entro 5 giorni lavorativi dalla nostra approvazione '
         'della richiesta, come detto nella e-mail che ti abbiamo inviato: {{ link }}"',
     ).replace("    answer: I rimborsi arrivano", f"    answer: {long_word} arrivano")
-    root = _base(write_base, **{"replykb.yaml": settings, "refund-timing.yaml": refund})
+    root = bilingual_base(write_base, **{"replykb.yaml": settings, "refund-timing.yaml": refund})
     report = check(root, real_embedder)
     text = (root / "refund-timing.yaml").read_text(encoding="utf-8")
     finding = assert_one(
@@ -72,7 +66,7 @@ def test_rkb705_long_italian_openings_are_one_finding_at_their_line(  # type: ig
     settings = (
         BILINGUAL_SETTINGS + f"translations:\n  it:\n    openings:\n      neutral: ['{opening}']\n"
     )
-    root = _base(write_base, **{"replykb.yaml": settings})
+    root = bilingual_base(write_base, **{"replykb.yaml": settings})
     report = check(root, real_embedder)
     finding = assert_one(
         report,
@@ -93,7 +87,7 @@ def test_rkb705_italian_signature_pushes_every_answer_over(
         '        signatures: {x: "^Paola", sms: "Paola"}',
         f'        signatures: {{x: "{long_signature}", sms: "Paola"}}',
     )
-    root = _base(write_base, **{"replykb.yaml": settings})
+    root = bilingual_base(write_base, **{"replykb.yaml": settings})
     report = check(root, real_embedder)
     finding = assert_one(
         report,
@@ -113,7 +107,7 @@ def test_rkb704_translated_fact_missing_from_the_italian_cut_form(  # type: igno
     """At 150 the English short form fits x with its fact; the Italian short does not,
     and the cut of the Italian answer loses "5 giorni lavorativi"."""
     settings = BILINGUAL_SETTINGS.replace("  x: {}", "  x:\n    limit: 150")
-    root = _base(write_base, **{"replykb.yaml": settings})
+    root = bilingual_base(write_base, **{"replykb.yaml": settings})
     report = check(root, real_embedder)
     text = (root / "refund-timing.yaml").read_text(encoding="utf-8")
     finding = assert_one(
@@ -134,7 +128,7 @@ def test_template_error_in_a_translation_is_found_at_its_line(  # type: ignore[n
     old = {"answer": "Seguilo su {{ link }}.", "short": 'lavorativi: {{ link }}"'}[field]
     refund = REFUND_IT.replace(old, old.replace("{{ link }}", "{{ lnk }}"))
     assert refund != REFUND_IT
-    root = _base(write_base, **{"refund-timing.yaml": refund})
+    root = bilingual_base(write_base, **{"refund-timing.yaml": refund})
     report = check(root, real_embedder)
     text = (root / "refund-timing.yaml").read_text(encoding="utf-8")
     at_line = [f for f in report.findings if f.location.line == line_of(text, f"    {field}:")]
@@ -153,7 +147,7 @@ def test_rkb705_not_for_a_source_signature_the_italian_replies_do_not_use(  # ty
         '      x: "^Paola"\n', f'      x: "{long_signature}"\n', 1
     )
     assert settings != BILINGUAL_SETTINGS
-    root = _base(write_base, **{"replykb.yaml": settings})
+    root = bilingual_base(write_base, **{"replykb.yaml": settings})
     report = check(root, real_embedder)
     assert_one(
         report,
@@ -178,7 +172,7 @@ def test_rkb705_long_italian_cut_marker_is_one_finding_at_its_line(  # type: ign
         "    answer: Accettiamo Visa, Mastercard, American Express e PayPal. "
         + "Puoi pagare con carta di credito o di debito al momento dell'ordine. " * 6,
     )
-    root = _base(write_base, **{"replykb.yaml": settings, "payment-methods.yaml": payment})
+    root = bilingual_base(write_base, **{"replykb.yaml": settings, "payment-methods.yaml": payment})
     report = check(root, real_embedder)
     finding = assert_one(
         report,
@@ -207,7 +201,7 @@ def test_rkb705_long_italian_team_signature_at_its_line(  # type: ignore[no-unty
     if with_openings:
         opening = "Ciao {{ customer.name }}, " + "grazie di averci scritto oggi " * 8
         settings += f"    openings:\n      neutral: ['{opening}']\n"
-    root = _base(write_base, **{"replykb.yaml": settings})
+    root = bilingual_base(write_base, **{"replykb.yaml": settings})
     report = check(root, real_embedder)
     at_team = [
         f

@@ -7,28 +7,22 @@ from pathlib import Path
 
 from replykb.checks.formats import format_text
 
-from .check_helpers import assert_one, check, found, line_of
-from .check_languages_helpers import (
+from .check_helpers import (
     BILINGUAL_SETTINGS,
     PAYMENT_IT,
     REFUND_IT,
-    bilingual_files,
-    mark_current,
+    assert_one,
+    bilingual_base,
+    check,
+    found,
+    line_of,
 )
 from .conftest import WriteBase
 
 
-def _base(write_base: WriteBase, **files: str) -> Path:
-    contents = bilingual_files()
-    contents.update(files)
-    root = write_base(contents)
-    mark_current(root)
-    return root
-
-
 def test_rkb706_italian_test_routed_to_another_answer(write_base: WriteBase, real_embedder) -> None:  # type: ignore[no-untyped-def]
     refund = REFUND_IT + "      - posso pagare con PayPal o con la carta di credito?\n"
-    root = _base(write_base, **{"refund-timing.yaml": refund})
+    root = bilingual_base(write_base, **{"refund-timing.yaml": refund})
     report = check(root, real_embedder)
     finding = assert_one(
         report,
@@ -51,7 +45,7 @@ def test_rkb706_italian_out_of_scope_message_that_matches(
         "      - chi ha vinto la partita ieri sera\n"
         "      - posso pagare con PayPal\n"
     )
-    root = _base(write_base, **{"replykb.yaml": settings})
+    root = bilingual_base(write_base, **{"replykb.yaml": settings})
     report = check(root, real_embedder)
     finding = assert_one(
         report,
@@ -76,7 +70,7 @@ def test_italian_question_located_in_its_translation(write_base: WriteBase, real
     payment = PAYMENT_IT.replace(
         "      - posso pagare con PayPal\n", "      - quanto tempo ci vuole per un rimborso\n"
     )
-    root = _base(write_base, **{"payment-methods.yaml": payment})
+    root = bilingual_base(write_base, **{"payment-methods.yaml": payment})
     report = check(root, real_embedder)
     duplicates = found(report, "RKB401")
     assert len(duplicates) == 1, format_text(report)
@@ -94,7 +88,7 @@ def test_same_words_in_two_languages_are_no_duplicate(write_base: WriteBase, rea
     refund = REFUND_IT.replace(
         "      - Quando riceverò il mio rimborso?\n", "      - can I pay with PayPal\n"
     )
-    root = _base(write_base, **{"refund-timing.yaml": refund})
+    root = bilingual_base(write_base, **{"refund-timing.yaml": refund})
     report = check(root, real_embedder)
     assert found(report, "RKB401") == []
 

@@ -9,8 +9,18 @@ import pytest
 
 from replykb.checks.languages_model import is_multilingual_model
 
-from .check_helpers import PAYMENT, REFUND, SETTINGS, assert_one, check, found, line_of
-from .check_languages_helpers import BILINGUAL_SETTINGS, bilingual_files, mark_current
+from .check_helpers import (
+    BILINGUAL_SETTINGS,
+    PAYMENT,
+    REFUND,
+    SETTINGS,
+    assert_one,
+    bilingual_files,
+    check,
+    found,
+    line_of,
+    mark_current,
+)
 from .conftest import WriteBase
 
 MULTILINGUAL = "model: sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2\n"

@@ -26,6 +26,13 @@ KEPT = [
     ("1,000 points", "1.000 punti"),
     ("see https://www.help.acme.example/returns.", "vedi help.acme.example/returns"),
     ("{{ link }} in 5 days", "in 5 giorni"),  # Jinja is not text
+    # Dates written with numbers are read day first in every language.
+    ("by 1/2/2027", "entro l'1/2/2027"),
+    ("by 1/2/2027", "entro il 1 febbraio 2027"),
+    ("by 1/2/2027", "bis 1.2.27"),
+    ("by 01/02/2027", "entro il 2027-02-01"),
+    ("on 12/24/2026", "il 24/12/2026"),  # no month 24: read month first
+    ("on 5/5/2027", "il 5/5/2027"),
 ]
 
 LOST = [
@@ -39,6 +46,10 @@ LOST = [
     ("https://help.acme.example/returns", "https://help.acme.example/it/resi", "(url)"),
     ("write to help@acme.example", "scrivi a aiuto@acme.example", "'help@acme.example' (e-mail)"),
     ("1,000 points", "100 punti", "'1,000' (number)"),
+    ("by 1/2/2027", "entro il 2/1/2027", "'1/2/2027' (date)"),
+    ("by 1/2/2027", "entro il 2 gennaio 2027", "'1/2/2027' (date)"),
+    ("by 2 January 2027", "entro il 1/2/2027", "'2 January 2027' (date)"),
+    ("by 3/4/27", "bis 4.3.27", "'3/4/27' (date)"),
 ]
 
 
@@ -52,6 +63,13 @@ def test_values_written_the_languages_way_are_kept(source: str, translation: str
 def test_a_changed_or_dropped_value_is_missing(source: str, translation: str, lost: str) -> None:
     missing = missing_tokens([source], [translation])
     assert len(missing) == 1 and lost in str(missing[0]), missing
+
+
+@pytest.mark.parametrize(
+    ("text", "day_first"), [("1/2/2027", True), ("24/12/2026", False), ("5/5/2027", False)]
+)
+def test_a_date_read_either_way_says_so(text: str, day_first: bool) -> None:
+    assert [token.day_first for token in hard_tokens(text)] == [day_first]
 
 
 def test_words_have_no_hard_tokens() -> None:

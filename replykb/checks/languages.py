@@ -5,7 +5,7 @@ needs a translation of every answer, made from the source as it is now and keepi
 its facts, and replies in it need texts in it. This module declares the family and
 the rules that read the loaded base (RKB701-704, 708, 709; RKB704 also reads the
 languages' render sweeps); RKB705 is in languages_fit.py, RKB706 in
-languages_matching.py, RKB707 in languages_model.py.
+languages_matching.py, RKB707 in languages_model.py, RKB710 in languages_templates.py.
 """
 
 from __future__ import annotations
@@ -230,7 +230,12 @@ def translated_facts(ctx: CheckContext) -> Iterator[Found]:
     must be in the translation's same field, written in any of the ways languages
     write it (`£3.95` = `£3,95` = `3,95 £`; `8pm` = `20:00` = `20`; `24 December` =
     `24 dicembre`; phone numbers by their digits). Numbers must be digits (`3 giorni`,
-    not `tre giorni`). And every `facts:` item of a translation must be in that
+    not `tre giorni`). A date written with numbers is read day first in every
+    language, as Italian, Spanish, French, German, Portuguese and British English
+    write it: `1/2/2027` is 1 February in the source and in the translation, so a
+    true translation keeps `1/2/2027` (or `1 febbraio 2027`) and a swapped
+    `2/1/2027` is reported; a US English base writes `January 2, 2027` or
+    `2027-01-02`, which read one way only. And every `facts:` item of a translation must be in that
     language's reply on every channel, as RKB301 asks of the source.
     ```yaml
     answer: Standard delivery is £3.95, free over £40.
@@ -269,11 +274,22 @@ def _lost(answer: Answer, language: str, field: str, lost: list[HardToken], has:
     shown = ", ".join(str(token) for token in lost)
     where = ("translations", language, field) if has else ("translations", language)
     which = f"`{field}`" if field != "facts" else "`facts:`"
+    dates = [token.text for token in lost if token.day_first]
     return Found(
         answer.source.locate(*where),
         f"the {name} {which} of {answer.id!r} lacks {shown} of the source's {which}"
-        + ("" if has else f" (the {name} translation has no `{field}:`)"),
+        + ("" if has else f" (the {name} translation has no `{field}:`)")
+        + (
+            f"; dates written with numbers are read day first in every language "
+            f"({', '.join(dates)}: day/month/year, as in British English)"
+            if dates
+            else ""
+        ),
         answer=answer.id,
+        hint="write the same day and month in the same order as the source (day first); "
+        "a US English source writes the month's name (January 2, 2027) or 2027-01-02"
+        if dates
+        else None,
     )
 
 

@@ -6,6 +6,16 @@ the ways languages write the same value compare equal: ``£3.95``, ``£3,95`` an
 ``3,95 £``; ``8pm``, ``20:00`` and ``20h``; ``24 December`` and ``24 dicembre``;
 ``+44 20 7946 0000`` and ``+44 (20) 79460000``. Jinja tags (``{{ link }}``) are not
 text and are skipped.
+
+Dates written with numbers (``1/2/2027``, ``1.2.27``) are read day first, in every
+language: the convention of every language with built-in texts (it, es, fr, de, pt)
+and of British English, the English of a base that writes £. So ``1/2/2027`` is
+1 February 2027 in the source and in the translation: a true translation copies it
+(or writes ``1 febbraio 2027``), and a swapped ``2/1/2027`` is reported. A date that
+can be read one way only (``12/24/2026``: there is no month 24) is read that way. A
+base in US English, where ``1/2/2027`` is 2 January, writes its dates with the
+month's name (``January 2, 2027``) or as ``2027-01-02``, which every reader and this
+check read one way.
 """
 
 from __future__ import annotations
@@ -27,11 +37,13 @@ TokenKind = Literal["url", "e-mail", "phone", "date", "time", "amount", "percent
 @dataclass(frozen=True)
 class HardToken:
     """A value a translation must keep: its kind, how the source wrote it, and the
-    language-neutral keys it may be written as (a d/m date may also be m/d)."""
+    language-neutral keys it may be written as. ``day_first``: a date written with
+    numbers that could be read either way (``1/2/2027``), read day first."""
 
     kind: TokenKind
     text: str
     keys: frozenset[str]
+    day_first: bool = False
 
     def __str__(self) -> str:
         return f"{self.text!r} ({self.kind})"
@@ -167,7 +179,8 @@ def _scan(text: str) -> tuple[list[HardToken], set[str]]:
             keys = keys_of(match)
             if not keys:
                 continue
-            token = HardToken(kind, match.group().strip(" .,;:"), frozenset(keys))
+            day_first = kind == "date" and pattern is _NUMERIC_DATE and _either_way(match)
+            token = HardToken(kind, match.group().strip(" .,;:"), frozenset(keys), day_first)
             found.append((match.start(), token))
             text = _blank(text, match.start(), match.end())
 
@@ -179,14 +192,7 @@ def _scan(text: str) -> tuple[list[HardToken], set[str]]:
         found.append((start, HardToken("url", link, frozenset({f"url:{key}"}))))
         text = _blank(text, start, end)
     take(_ISO_DATE, "date", lambda m: _keys(_date_key(m[1], int(m[2]), int(m[3]))))
-    take(
-        _NUMERIC_DATE,
-        "date",
-        lambda m: _keys(
-            _date_key(_year(m[3]), int(m[2]), int(m[1])),
-            _date_key(_year(m[3]), int(m[1]), int(m[2])),
-        ),
-    )
+    take(_NUMERIC_DATE, "date", _numeric_date_keys)
     take(
         _DAY_MONTH,
         "date",
@@ -218,6 +224,18 @@ def _scan(text: str) -> tuple[list[HardToken], set[str]]:
 
 def _keys(*keys: str | None) -> set[str]:
     return {f"date:{key}" for key in keys if key}
+
+
+def _numeric_date_keys(match: re.Match[str]) -> set[str]:
+    """``d/m/y`` read day first; ``m/d/y`` only when it cannot be day first (a month
+    over 12): see the module's docstring."""
+    year, first, second = _year(match[3]), int(match[1]), int(match[2])
+    return _keys(_date_key(year, second, first) or _date_key(year, first, second))
+
+
+def _either_way(match: re.Match[str]) -> bool:
+    """Whether a date written with numbers is a valid date read either way round."""
+    return int(match[1]) != int(match[2]) and max(int(match[1]), int(match[2])) <= 12
 
 
 def _phone_keys(match: re.Match[str]) -> set[str]:

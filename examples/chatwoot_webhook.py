@@ -16,8 +16,33 @@ http://HOST:8080/, event "Message created"):
 
     replykb serve --kb answers/ --token "$REPLYKB_TOKEN" &
     CHATWOOT_URL=https://chatwoot.example.com CHATWOOT_TOKEN=... \\
+    CHATWOOT_WEBHOOK_SECRET=... \\
         python examples/chatwoot_webhook.py --server http://127.0.0.1:8000 \\
         --token "$REPLYKB_TOKEN" --agent paola --port 8080
+
+Only POSTs that come from Chatwoot are acted on: anyone who finds the receiver's URL
+could otherwise post a forged event and have a note written in a conversation, or
+feedback recorded in the usage log. It will not start without one of:
+
+- ``CHATWOOT_WEBHOOK_SECRET``: the webhook's secret, shown by Chatwoot (recent
+  versions) when the webhook is made. Chatwoot then signs every delivery:
+  ``X-Chatwoot-Timestamp`` (Unix seconds) and ``X-Chatwoot-Signature: sha256=<hex>``,
+  the HMAC-SHA256 of ``"<timestamp>.<raw body>"``. A POST without them, signed with
+  another secret, or whose timestamp is more than 5 minutes away from this host's
+  clock is refused with 401; a delivery replayed (same signature) after it was
+  handled is answered 200 ``duplicate`` and not acted on again. Keep the host's
+  clock in time (NTP).
+- ``CHATWOOT_WEBHOOK_PATH_TOKEN``: for a Chatwoot that does not sign its webhooks. A
+  random token (``python -c "import secrets; print(secrets.token_urlsafe(24))"``,
+  16 characters at least) that the webhook's URL ends with:
+  ``http://HOST:8080/<token>``. A POST to any other path is refused with 404. The
+  token travels in the URL, so serve the receiver over HTTPS (behind a proxy) when
+  Chatwoot reaches it over a network, and keep proxy access logs from keeping
+  paths; it does not stop a replay by someone who saw a request.
+
+Both may be set (the path, then the signature, are checked). Each is compared in
+constant time. Secrets are read from the environment only, never from the command
+line (where ``ps`` shows them).
 
 Only the standard library: copy it anywhere the server can be reached.
 """
@@ -26,6 +51,8 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -49,6 +76,11 @@ DRAIN_BYTES = 16 * MAX_BODY_BYTES
 MAX_PENDING = 1000
 # A suggestion the agent has not answered within this time is forgotten.
 PENDING_SECONDS = 24 * 3600
+# A signed delivery whose timestamp is further than this from our clock is refused
+# (Chatwoot asks receivers to refuse those older than about 5 minutes).
+SIGNATURE_MAX_AGE_SECONDS = 300
+# The shortest path token accepted: a guessable one would not keep anyone out.
+MIN_PATH_TOKEN_CHARS = 16
 TIMEOUT_SECONDS = 10
 
 
@@ -434,39 +466,131 @@ class ChatwootBridge:
             response.read()
 
 
-def make_server(bridge: ChatwootBridge, *, host: str, port: int) -> ThreadingHTTPServer:
+class WebhookAuth:
+    """Whether a POST comes from Chatwoot: its path token, its signature (see the module
+    docstring), compared in constant time; and the signatures of deliveries handled
+    recently, so that a replayed one is not acted on twice."""
+
+    def __init__(
+        self,
+        *,
+        secret: str | None = None,
+        path_token: str | None = None,
+        max_age: float = SIGNATURE_MAX_AGE_SECONDS,
+    ) -> None:
+        if not secret and not path_token:
+            raise ValueError(
+                "set CHATWOOT_WEBHOOK_SECRET (the webhook's secret in Chatwoot) or "
+                "CHATWOOT_WEBHOOK_PATH_TOKEN (a random token the webhook URL ends with): "
+                "without either, anyone who finds this receiver can post events to it"
+            )
+        if path_token is not None and (
+            len(path_token) < MIN_PATH_TOKEN_CHARS
+            or not re.fullmatch(r"[A-Za-z0-9_-]+", path_token)
+        ):
+            raise ValueError(
+                f"CHATWOOT_WEBHOOK_PATH_TOKEN must be {MIN_PATH_TOKEN_CHARS} characters at "
+                'least, letters, digits, - and _ only: python -c "import secrets; '
+                'print(secrets.token_urlsafe(24))"'
+            )
+        self.secret = secret.encode() if secret else None
+        self.path = f"/{path_token}".encode() if path_token else None
+        self.max_age = max_age
+        self._handled: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def path_allowed(self, path: str) -> bool:
+        if self.path is None:
+            return True
+        return hmac.compare_digest(path.split("?", 1)[0].encode(), self.path)
+
+    def refusal(self, headers: Any, body: bytes) -> str | None:
+        """Why a POST's signature is refused, or None when it is Chatwoot's."""
+        if self.secret is None:
+            return None
+        timestamp = headers.get("X-Chatwoot-Timestamp") or ""
+        signature = headers.get("X-Chatwoot-Signature") or ""
+        if not timestamp or not signature:
+            return "not signed: no X-Chatwoot-Timestamp and X-Chatwoot-Signature headers"
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+            return "X-Chatwoot-Timestamp is not a Unix time"
+        if abs(time.time() - int(timestamp)) > self.max_age:
+            return f"X-Chatwoot-Timestamp is more than {self.max_age:.0f} s from this clock"
+        digest = hmac.new(self.secret, timestamp.encode() + b"." + body, hashlib.sha256)
+        if not hmac.compare_digest(signature.encode(), f"sha256={digest.hexdigest()}".encode()):
+            return "X-Chatwoot-Signature does not match the body and the secret"
+        return None
+
+    def claim(self, headers: Any) -> bool:
+        """False when this signed delivery was handled (or is being) already."""
+        signature = headers.get("X-Chatwoot-Signature")
+        if self.secret is None or not signature:
+            return True
+        now = time.monotonic()
+        with self._lock:
+            while self._handled and next(iter(self._handled.values())) < now - 2 * self.max_age:
+                self._handled.popitem(last=False)
+            if signature in self._handled:
+                return False
+            self._handled[signature] = now
+            return True
+
+    def release(self, headers: Any) -> None:
+        """A claimed delivery that failed: Chatwoot's retry of it is handled."""
+        with self._lock:
+            self._handled.pop(headers.get("X-Chatwoot-Signature") or "", None)
+
+
+def make_server(
+    bridge: ChatwootBridge, *, host: str, port: int, auth: WebhookAuth
+) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             try:
                 length = int(self.headers.get("Content-Length") or 0)
             except ValueError:
                 length = -1
+            if not auth.path_allowed(self.path):
+                self.close_connection = True
+                if 0 < length <= DRAIN_BYTES:
+                    self.drain(length)
+                self.answer(404, "refused", "no webhook at this path")
+                return
             if length < 0 or length > MAX_BODY_BYTES:
                 self.close_connection = True
                 if 0 < length <= DRAIN_BYTES:
                     self.drain(length)  # else the sender, still writing, gets a reset
                 self.answer(413 if length > MAX_BODY_BYTES else 400)
                 return
+            body = self.rfile.read(length)
+            refused = auth.refusal(self.headers, body)
+            if refused is not None:
+                self.answer(401, "refused", refused)
+                return
+            if not auth.claim(self.headers):
+                self.answer(200, "duplicate")
+                return
+            status, _ = self.handle_body(body)
+            if status != 200:
+                auth.release(self.headers)
+
+        def handle_body(self, body: bytes) -> tuple[int, str]:
             try:
-                event = json.loads(self.rfile.read(length) or b"{}")
+                event = json.loads(body or b"{}")
             except (ValueError, UnicodeDecodeError):
-                self.answer(400)
-                return
+                event = None
             if not isinstance(event, dict):
-                self.answer(400)
-                return
+                return self.answer(400)
             try:
                 done = bridge.handle(event)
             except BadEvent as error:
-                self.answer(400, "refused", str(error))
-                return
+                return self.answer(400, "refused", str(error))
             except (OSError, KeyError, TypeError, ValueError) as error:
                 # Chatwoot unreachable, or an event without the fields we need: say
                 # so here and to Chatwoot; the next event is handled as usual.
                 print(f"chatwoot_webhook: {type(error).__name__}: {error}", file=sys.stderr)
-                self.answer(502)
-                return
-            self.answer(200, done)
+                return self.answer(502)
+            return self.answer(200, done)
 
         def drain(self, length: int) -> None:
             while length > 0:
@@ -475,7 +599,7 @@ def make_server(bridge: ChatwootBridge, *, host: str, port: int) -> ThreadingHTT
                     return
                 length -= len(chunk)
 
-        def answer(self, status: int, done: str = "", error: str | None = None) -> None:
+        def answer(self, status: int, done: str = "", error: str | None = None) -> tuple[int, str]:
             said = {"done": done} if error is None else {"done": done, "error": error}
             body = json.dumps(said).encode()
             self.send_response(status)
@@ -483,6 +607,7 @@ def make_server(bridge: ChatwootBridge, *, host: str, port: int) -> ThreadingHTT
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+            return status, done
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
@@ -509,6 +634,13 @@ def main() -> None:
     chatwoot_url, chatwoot_token = os.environ.get("CHATWOOT_URL"), os.environ.get("CHATWOOT_TOKEN")
     if not chatwoot_url or not chatwoot_token:
         parser.error("set CHATWOOT_URL and CHATWOOT_TOKEN (an agent's or a bot's access token)")
+    try:
+        auth = WebhookAuth(
+            secret=os.environ.get("CHATWOOT_WEBHOOK_SECRET") or None,
+            path_token=os.environ.get("CHATWOOT_WEBHOOK_PATH_TOKEN") or None,
+        )
+    except ValueError as error:
+        parser.error(str(error))
     server = ReplyKBServer(args.server, args.token)
     try:
         server.channels()
@@ -517,8 +649,14 @@ def main() -> None:
     bridge = ChatwootBridge(
         server, chatwoot_url=chatwoot_url, chatwoot_token=chatwoot_token, agent=args.agent
     )
-    webhook = make_server(bridge, host=args.host, port=args.port)
-    print(f"listening on http://{args.host}:{args.port}/, suggesting from {args.server}")
+    webhook = make_server(bridge, host=args.host, port=args.port, auth=auth)
+    checks = " and ".join(
+        check
+        for check, on in (("the path token", auth.path), ("Chatwoot's signature", auth.secret))
+        if on
+    )
+    print(f"listening on http://{args.host}:{args.port}/ (checking {checks}), ", end="")
+    print(f"suggesting from {args.server}")
     webhook.serve_forever()
 
 

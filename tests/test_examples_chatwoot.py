@@ -9,6 +9,8 @@ outcome the example reports, read back from the server's usage log.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 import urllib.error
@@ -73,18 +75,37 @@ class FakeChatwoot:
         return [body["content"] for _, body, _ in self.received]
 
 
+# The receiver checks both (tests/test_examples_chatwoot_auth.py refuses what lacks them).
+WEBHOOK_SECRET = "cw-webhook-signing-secret"
+PATH_TOKEN = "Zq3-path-token-of-the-tests_x"
+
+
+def chatwoot_headers(body: bytes, secret: str = WEBHOOK_SECRET, at: float | None = None) -> dict:
+    """The headers Chatwoot signs a delivery with: HMAC-SHA256 of "<timestamp>.<body>"."""
+    timestamp = str(int(time.time() if at is None else at))
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return {
+        "Content-Type": "application/json",
+        "X-Chatwoot-Timestamp": timestamp,
+        "X-Chatwoot-Signature": f"sha256={digest.hexdigest()}",
+        "X-Chatwoot-Delivery": "5c2b7a1e-0d7e-4c55-9d0e-6a0a3b1f2e11",
+    }
+
+
 class Webhook:
-    """The example's webhook receiver, running, and a way to post events to it."""
+    """The example's webhook receiver, running, and a way to post events to it (signed,
+    to its path, as Chatwoot does)."""
 
     def __init__(self, bridge: Any) -> None:
         self.bridge = bridge
-        self.http = webhook_example.make_server(bridge, host="127.0.0.1", port=0)
-        self.url = serve_in_thread(self.http) + "/"
+        auth = webhook_example.WebhookAuth(secret=WEBHOOK_SECRET, path_token=PATH_TOKEN)
+        self.http = webhook_example.make_server(bridge, host="127.0.0.1", port=0, auth=auth)
+        self.url = serve_in_thread(self.http) + "/" + PATH_TOKEN
 
     def post(self, body: Any, *, raw: bytes | None = None) -> tuple[int, str]:
         data = raw if raw is not None else json.dumps(body).encode()
         request = urllib.request.Request(
-            self.url, data=data, headers={"Content-Type": "application/json"}, method="POST"
+            self.url, data=data, headers=chatwoot_headers(data), method="POST"
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
@@ -94,11 +115,9 @@ class Webhook:
 
     def refusal(self, body: Any) -> tuple[int, Any, str]:
         """The status, the JSON answer and its raw text for an event the receiver refuses."""
+        data = json.dumps(body).encode()
         request = urllib.request.Request(
-            self.url,
-            data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
+            self.url, data=data, headers=chatwoot_headers(data), method="POST"
         )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:

@@ -3,13 +3,23 @@
 WAL mode lets readers (``replykb usage``) work while servers write; every write is
 one ``BEGIN IMMEDIATE`` transaction, and a busy timeout makes concurrent writers
 (several server processes) wait their turn instead of failing. The schema's version
-is ``PRAGMA user_version``: a file from an older replykb is migrated on open, in one
-transaction, and a file from a newer one is refused rather than misread.
+is ``PRAGMA user_version``: a file from an older replykb is migrated on open (by a
+writer), in one transaction, and a file from a newer one is refused rather than misread.
+
+A reader (``create=False``: ``replykb usage``, ``replykb gaps``) never writes: it opens
+the file with ``mode=ro``. In WAL mode even such a reader needs to create or write the
+``-shm`` file beside the log; when it cannot (a folder the reading user cannot write,
+an analyst reading the server's log), the file is read with ``immutable=1``: SQLite
+then takes no lock and ignores the ``-wal`` file, so events a running server wrote
+since its last checkpoint are not seen, and a server writing during the read can make
+the read fail (said in the error). A warning says so; read a copy, or as a user who
+may write the folder, for a live view.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -32,6 +42,8 @@ from .store_rows import (
 
 # How long a writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT_S = 30.0
+
+logger = logging.getLogger(__name__)
 
 # MIGRATIONS[n] takes a file from version n to n + 1; the last version is current.
 MIGRATIONS: tuple[str, ...] = (
@@ -83,15 +95,22 @@ class SQLiteStore:
         self.path = Path(path)
         self.location = str(self.path)
         self._lock = threading.Lock()
+        self.read_only = not create
+        self._immutable = False  # a reader that cannot use the -shm file: see the docstring
+        self._empty = False  # a reader's file with no tables yet: it reads as no events
         if not create and not self.path.is_file() and not self.path.is_dir():
             # (A folder gets _connect's "is a folder; name a file in it".)
             raise UsageLogError(
                 f"usage log {self.path}: no usage log there; give the log the server or "
                 "`replykb suggest --log` writes to (log.url in replykb.yaml, or --log)"
             )
+        self._connection: sqlite3.Connection | None = None
         with self._errors("open"):
-            self._connection = self._connect()
-            self._migrate()
+            if self.read_only:
+                self._check_readable()
+            else:
+                self._connection = self._connect()
+                self._migrate()
 
     # --- opening ------------------------------------------------------------------------
 
@@ -113,7 +132,9 @@ class SQLiteStore:
                 os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
             except OSError as error:
                 raise self._cannot_write(error) from None
-        uri = self.path.resolve().as_uri() + ("?mode=ro" if read_only else "")
+        uri = self.path.resolve().as_uri()
+        if read_only:
+            uri += "?mode=ro&immutable=1" if self._immutable else "?mode=ro"
         connection = sqlite3.connect(
             uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
         )
@@ -130,8 +151,62 @@ class SQLiteStore:
             connection.execute("PRAGMA synchronous = NORMAL")
         return connection
 
+    def _check_readable(self) -> None:
+        """A reader's open: the schema is one this version reads, and how to read it."""
+        try:
+            connection = self._connect(read_only=True)
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.OperationalError as error:
+            if "readonly" not in str(error) and "unable to open" not in str(error):
+                raise
+            # WAL needs the -shm file; this user cannot create or write it.
+            self._immutable = True
+            connection = self._connect(read_only=True)
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            self._warn_immutable()
+        try:
+            if version > SCHEMA_VERSION:
+                raise UsageLogError(
+                    f"usage log {self.path} was written by a newer replykb (schema "
+                    f"{version}, this one knows up to {SCHEMA_VERSION}); upgrade replykb"
+                )
+            if version == 0 and self._foreign_tables(connection):
+                raise UsageLogError(
+                    f"usage log {self.path} is a SQLite file of something else (it has "
+                    "tables, none of a replykb log); set log.url (or --log) to another file"
+                )
+            self._empty = version == 0
+            if 0 < version < SCHEMA_VERSION:
+                raise UsageLogError(
+                    f"usage log {self.path} has an older schema (version {version}) that a "
+                    "reader does not change; let a server or `replykb suggest --log` open it "
+                    "once (they update it), then read it again"
+                )
+        finally:
+            connection.close()
+
+    def _warn_immutable(self) -> None:
+        wal = self.path.with_name(self.path.name + "-wal")
+        pending = wal.is_file() and wal.stat().st_size > 0
+        logger.warning(
+            "usage log %s: this user cannot write its folder, which SQLite needs to read "
+            "it beside a running server; reading the file as it is on disk%s. For a "
+            "live view, read it as a user who can write %s, or read a copy",
+            self.path,
+            f" (events still in {wal.name} are not included)" if pending else "",
+            self.path.parent,
+        )
+
+    def _writer(self) -> sqlite3.Connection:
+        if self._connection is None:
+            raise UsageLogError(
+                f"usage log {self.path} was opened for reading (create=False); open it "
+                "with open_log(url) to write"
+            )
+        return self._connection
+
     def _migrate(self) -> None:
-        connection = self._connection
+        connection = self._writer()
         connection.execute("BEGIN IMMEDIATE")
         try:
             version = connection.execute("PRAGMA user_version").fetchone()[0]
@@ -167,7 +242,7 @@ class SQLiteStore:
         suggestions = [suggestion_values(r) for r in rows if isinstance(r, LoggedSuggestion)]
         feedback = [feedback_values(r) for r in rows if isinstance(r, LoggedFeedback)]
         with self._lock, self._errors("write to"):
-            connection = self._connection
+            connection = self._writer()
             connection.execute("BEGIN IMMEDIATE")
             try:
                 if suggestions:
@@ -181,7 +256,7 @@ class SQLiteStore:
 
     def prune(self, before: datetime) -> int:
         with self._lock, self._errors("delete old events from"):
-            connection = self._connection
+            connection = self._writer()
             connection.execute("BEGIN IMMEDIATE")
             try:
                 deleted = 0
@@ -209,6 +284,8 @@ class SQLiteStore:
     def _select(
         self, table: str, columns: Sequence[str], since: datetime | None
     ) -> Iterator[tuple[Any, ...]]:
+        if self._empty:
+            return
         query = f"SELECT {', '.join(columns)} FROM {table}"
         arguments: tuple[str, ...] = ()
         if since is not None:
@@ -225,7 +302,8 @@ class SQLiteStore:
 
     def close(self) -> None:
         with self._lock:
-            self._connection.close()
+            if self._connection is not None:
+                self._connection.close()
 
     # --- errors -------------------------------------------------------------------------
 
@@ -253,6 +331,13 @@ class _SQLiteErrors:
             return
         text = str(error)
         path = self.store.path
+        if self.store._immutable:
+            # No lock was taken (immutable=1): a server wrote while this read.
+            raise UsageLogError(
+                f"cannot {self.doing} the usage log {path} ({text}): it was read as it is on "
+                "disk, without the lock its folder would allow, and a server may have written "
+                "to it meanwhile; run the command again, or read a copy"
+            ) from None
         if "not a database" in text or "malformed" in text or "encrypted" in text:
             raise UsageLogError(
                 f"usage log {path} is not a SQLite file replykb can read ({text}); move it "

@@ -35,7 +35,7 @@ from .models import (
     Settings,
     SourceMap,
 )
-from .schemaerrors import describe_error, shown
+from .schemaerrors import describe_error, located, shown
 from .yamldoc import EMPTY, parse_yaml
 
 __all__ = [
@@ -289,8 +289,7 @@ def _validate(
 def _problem_from_error(
     detail: ErrorDetails, source: SourceMap, model: type[BaseModel], data: dict[str, Any]
 ) -> Problem:
-    # A bad mapping key (`translations: {klingon: ...}`) is reported at the key itself.
-    loc = tuple(part for part in detail["loc"] if part != "[key]")
+    loc = located(detail)
     field = ".".join(str(part) for part in loc)
     message = describe_error(detail, model, source.booleans.get(loc))
     if loc[:1] == ("translations",) and loc[-1:] == ("source",) and model is Answer:

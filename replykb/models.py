@@ -39,6 +39,7 @@ from .locations import Location as Location
 from .locations import Problem as Problem
 from .prepare.email_result import PreparedText
 from .prepare.language_result import LanguageChoice as LanguageChoice
+from .schemaerrors import error_at
 from .yamltypes import SLUG_PATTERN as SLUG_PATTERN
 from .yamltypes import AgentTexts as AgentTexts
 from .yamltypes import AnswerTranslation as AnswerTranslation
@@ -299,9 +300,11 @@ class Settings(_FromYaml):
             target = channels.get(spec.private_channel or "")
             if spec.private_channel is not None and (target is None or target.public):
                 why = "is public" if target else "is not a channel of this base nor a preset"
-                raise ValueError(
+                raise error_at(
                     f"channel `{name}`: private_channel `{spec.private_channel}` {why}; name "
-                    f"a private channel (x_dm, messenger, instagram_dm, chat), or remove it"
+                    f"a private channel (x_dm, messenger, instagram_dm, chat), or remove it",
+                    name,
+                    "private_channel",
                 )
         return channels
 

@@ -11,6 +11,7 @@ A leaf module (pydantic only): anything may import it.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import types
 import typing
@@ -18,9 +19,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic_core import ErrorDetails
+from pydantic_core import ErrorDetails, PydanticCustomError
 
-__all__ = ["describe_error", "keys_of", "model_at", "shown"]
+__all__ = ["describe_error", "error_at", "keys_of", "located", "model_at", "shown"]
 
 # What a mapping field holds, by its key, for "expected a mapping of ...".
 _MAPPING_OF = {
@@ -55,6 +56,14 @@ _MODEL_NOUN = {
 }
 
 
+def error_at(message: str, *at: str | int) -> PydanticCustomError:
+    """A validation error about the key at ``at`` under the field being validated, for a
+    validator that checks several keys together (a channel's ``private_channel`` against
+    the others): the loader reports it at that key's line, not at the field's."""
+    # pydantic fills `{at}` from the context; other braces are kept as written.
+    return PydanticCustomError("located", message, {"at": at})
+
+
 def shown(value: Any, width: int = 60) -> str:
     """A value as YAML would read to its writer: text quoted, a list or mapping named and
     cut to ``width`` characters, so a huge value cannot flood a message."""
@@ -67,6 +76,12 @@ def shown(value: Any, width: int = 60) -> str:
         return "the text " + (text if len(text) <= width else text[: width - 3] + "...")
     if isinstance(value, int | float):
         return f"the number {value}"
+    if isinstance(value, datetime.date):  # YAML reads 2026-10-01 unquoted as a date
+        return f"the date {value.isoformat()}"
+    if isinstance(value, bytes):
+        return "binary data (`!!binary`)"
+    if isinstance(value, set | frozenset):
+        value = sorted(value, key=str)
     text = repr(value)
     text = text if len(text) <= width else text[: width - 3] + "..."
     if isinstance(value, list | tuple):
@@ -180,6 +195,13 @@ _BOUNDS = {
 }
 
 
+def located(detail: ErrorDetails | Mapping[str, Any]) -> tuple[str | int, ...]:
+    """Where the error is: a bad mapping key at the key itself (not its `[key]` marker),
+    and an :func:`error_at` error at the key it names."""
+    loc = tuple(part for part in detail.get("loc", ()) if part != "[key]")
+    return loc + tuple((detail.get("ctx") or {}).get("at", ()))
+
+
 def describe_error(
     detail: ErrorDetails | Mapping[str, Any],
     root: type[BaseModel] | None = None,
@@ -191,7 +213,7 @@ def describe_error(
     valid where); ``written`` is the value's text as written, when YAML changed it (a
     `no` read as false).
     """
-    loc = tuple(part for part in detail.get("loc", ()) if part != "[key]")
+    loc = located(detail)
     kind = str(detail.get("type", ""))
     value = detail.get("input")
     ctx = detail.get("ctx") or {}
@@ -245,4 +267,13 @@ def describe_error(
     if kind.startswith("date") or kind.startswith("datetime"):
         return f"expected a date such as 2026-10-01, got {shown(value)}; write it as YYYY-MM-DD"
     message = str(detail.get("msg", "is not valid")).removeprefix("Value error, ")
-    return message[:1].lower() + message[1:]
+    message = message[:1].lower() + message[1:]
+    if isinstance(value, bool) and message.startswith("expected a number"):
+        said = f"`{written}`" if written else str(value).lower()
+        return (
+            f"expected a number, got {said}, which YAML reads unquoted as "
+            f"{str(value).lower()}; write a number"
+        )
+    if message == "must not be blank":
+        return f"{message}; write the text, or remove the key or item"
+    return message

@@ -109,6 +109,18 @@ def _syntax_problem(error: yaml.MarkedYAMLError, file: str, text: str) -> Proble
             "a second YAML document starts here; a file of the base holds one document: "
             "remove this `---` line and what follows, or move it to a file of its own"
         )
+    elif "could not determine a constructor for the tag" in str(error.problem):
+        tag = str(error.problem).split("tag", 1)[1].strip(" '")
+        tag = tag.replace("tag:yaml.org,2002:", "!!")
+        message = (
+            f"the YAML tag `{tag}` is not supported in an answer base; remove it, and quote "
+            "the value if it is text that starts with !"
+        )
+    elif "found unhashable key" in str(error.problem):
+        message = (
+            "a key here is a list or a mapping; a key must be a name (`name: value`): "
+            "rewrite this line"
+        )
     elif mark is not None and text[mark.index : mark.index + 1] == "\t":
         message = (
             "YAML syntax error: a tab character here; YAML indents with spaces only: "
@@ -215,8 +227,11 @@ def _locate_alias(text: str, file: str) -> Problem | None:
 
 
 _BOOL_TAG = "tag:yaml.org,2002:bool"
-_INT_TAG = "tag:yaml.org,2002:int"
 _STR_TAG = "tag:yaml.org,2002:str"
+# What YAML reads an unquoted scalar as, besides text (a merge key `<<` is not one).
+_SCALAR_TAGS = frozenset(
+    f"tag:yaml.org,2002:{kind}" for kind in ("bool", "int", "float", "null", "timestamp")
+)
 
 
 def _boolean_key(key_node: yaml.ScalarNode, file: str, path: tuple[str | int, ...]) -> Problem:
@@ -236,17 +251,6 @@ def _boolean_key(key_node: yaml.ScalarNode, file: str, path: tuple[str | int, ..
     )
 
 
-def _key_of(key_node: yaml.ScalarNode) -> str | int:
-    """The key as validation will name it: a whole number stays a number."""
-    if key_node.tag == _INT_TAG:
-        try:
-            value = _YAML_LOADER("").construct_object(key_node)
-        except (ValueError, OverflowError):
-            return str(key_node.value)
-        return value if isinstance(value, int) else str(key_node.value)
-    return str(key_node.value)
-
-
 def _record_positions(
     root: yaml.Node,
     positions: Positions,
@@ -263,13 +267,17 @@ def _record_positions(
         if isinstance(node, yaml.ScalarNode) and node.tag == _BOOL_TAG:
             booleans[path] = node.value
         if isinstance(node, yaml.MappingNode):
-            first_line: dict[str | int, int] = {}
+            first_line: dict[str, int] = {}
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
                     continue
                 if key_node.tag == _BOOL_TAG:
                     problems.append(_boolean_key(key_node, file, path))
-                key = _key_of(key_node)
+                # Every key of a base is a name (a field, a channel, a language, an agent id):
+                # read as written, so `123:`, `~:` or `2026-01-01:` is checked as that text.
+                if key_node.tag in _SCALAR_TAGS:
+                    key_node.tag = _STR_TAG
+                key = key_node.value
                 where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 if key in first_line:
                     problems.append(

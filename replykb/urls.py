@@ -1,4 +1,5 @@
-"""URLs as twitter-text finds them: the detector behind X's and Mastodon's link counting.
+"""URLs as twitter-text finds them: the detector behind X's and Mastodon's link counting;
+and the one definition of e-mail addresses, card and phone numbers in text (at the end).
 
 Follows twitter-text 3.x's extractor: a URL needs a valid top-level domain (a snapshot of
 the ICANN section of the Public Suffix List of February 2023, plus the few ccTLDs
@@ -13,12 +14,23 @@ that run's length: fine at post size.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Iterator
 from typing import Final, TypeAlias
 
 import regex
 
-__all__ = ["LATIN_ACCENTS", "TWITTER_URL_RE", "find_urls", "mastodon_url_re", "scan_urls"]
+__all__ = [
+    "CARD_RE",
+    "EMAIL_RE",
+    "LATIN_ACCENTS",
+    "PHONE_SHAPE_RE",
+    "TWITTER_URL_RE",
+    "find_urls",
+    "mastodon_url_re",
+    "scan_urls",
+    "without_links",
+]
 
 
 def _words(text: str) -> frozenset[str]:
@@ -387,3 +399,32 @@ def find_urls(text: str) -> list[tuple[int, int]]:
 # Public names for the counters in replykb.length.
 TWITTER_URL_RE: Final = _TW_URL_RE
 LATIN_ACCENTS: Final = _LATIN_ACCENTS
+
+
+# --------------------------------------------------------------------------------------
+# E-mail addresses, card and phone numbers in text: the one definition the usage log's
+# masking (learn/masking.py) and check's rules on answer texts (checks/ticket_texts.py)
+# share, next to the URLs.
+
+# An e-mail address; ``domain`` is what follows the @, ending in a TLD of letters.
+EMAIL_RE: Final = re.compile(r"[\w.+%-]+@(?P<domain>[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,})")
+# A card number's shape: 13 to 19 digits, in groups split by spaces, dashes or dots or
+# not at all, not after a "+" (a phone's country code) nor inside a longer number or
+# word. Luhn tells a card from another long number (the masking checks it).
+CARD_RE: Final = re.compile(r"(?<![\w+.])\d(?:[ .-]?\d){12,18}(?![\w])")
+# Anything shaped like a phone number: 9 or more digits with spaces, dots, dashes or
+# brackets, an optional "+". Loose on purpose, for a base's own texts, where check
+# asks the author about each one (dates and the company's published numbers excepted
+# there). The usage log's masking does NOT use it: customers' messages are full of
+# order ids and amounts, so it masks only numbers that libphonenumber validates against
+# a country's numbering plan, plus numbers right after a word such as "call".
+PHONE_SHAPE_RE: Final = re.compile(r"(?<![\w/.])\+?\d[\d ().-]{7,}\d(?![\w/])")
+
+
+def without_links(text: str) -> str:
+    """``text`` with its e-mail addresses and URLs (as :func:`find_urls` finds them)
+    replaced by spaces."""
+    text = EMAIL_RE.sub(" ", text)
+    for start, end in reversed(find_urls(text)):
+        text = f"{text[:start]} {text[end:]}"
+    return text

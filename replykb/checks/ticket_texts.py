@@ -19,6 +19,7 @@ from jinja2 import Environment, TemplateSyntaxError, nodes
 from ..errors import RenderError
 from ..models import Answer, Location, Tone
 from ..render import prints_customer_name
+from ..urls import CARD_RE, EMAIL_RE, PHONE_SHAPE_RE, without_links
 from .template_texts import JINJA_SPANS
 
 if TYPE_CHECKING:
@@ -180,8 +181,8 @@ class FallbackGap:
         return self.answer.source.locate("translations", self.language, self.texts[0])
 
 
-# Links, e-mail addresses: a fallback made only of these (and numbers) has no language.
-_NO_LANGUAGE: Final = re.compile(r"\S+://\S+|\bwww\.\S+|\S+@\S+")
+# Links, e-mail addresses (urls.without_links): a fallback made only of these (and
+# numbers) has no language.
 _WORD: Final = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -204,7 +205,7 @@ def fallback_gaps(answer: Answer, language: str) -> list[FallbackGap]:
         spec, own = answer.details.get(name), translation.details.get(name)
         if spec is None or spec.fallback is None or (own is not None and own.fallback):
             continue
-        if _WORD.search(_NO_LANGUAGE.sub(" ", spec.fallback)):
+        if _WORD.search(without_links(spec.fallback)):
             gaps.append(FallbackGap(answer, language, name, spec.fallback, tuple(texts)))
     return gaps
 
@@ -271,9 +272,11 @@ def nameless_openings(ctx: BaseView) -> Iterator[NamelessOpening]:
 
 # --- personal data written into an answer ----------------------------------------------------
 
-_EMAIL: Final = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
-_CARD: Final = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
-_PHONE: Final = re.compile(r"(?<![\w/.])\+?\d[\d ().-]{7,}\d(?![\w/])")
+# E-mail addresses, card numbers and the loose phone shape: urls.py, shared with the
+# usage log's masking (which reads phones with libphonenumber instead: see there).
+_EMAIL: Final = EMAIL_RE
+_CARD: Final = CARD_RE
+_PHONE: Final = PHONE_SHAPE_RE
 _DATE: Final = re.compile(r"\d{4}-\d\d-\d\d|\d\d?[./-]\d\d?[./-]\d{2,4}")
 _ORDER: Final = re.compile(
     r"\b[A-Z]{1,4}-?\d{5,}\b|#\d{4,}\b|(?i:\b(?:order|account|reference|ref|ticket)\s*"
@@ -334,7 +337,7 @@ def _personal(text: str, own: set[str], published: set[str]) -> Iterator[tuple[s
         return True
 
     for match in _EMAIL.finditer(text):
-        if ".".join(match.group(1).lower().split(".")[-2:]) not in own and fresh(match):
+        if ".".join(match.group("domain").lower().split(".")[-2:]) not in own and fresh(match):
             yield "an e-mail address", match.group()
     for match in _ORDER.finditer(text):
         if fresh(match):

@@ -30,12 +30,18 @@ from collections.abc import Callable, Iterable, Mapping
 
 import phonenumbers
 
+from ..urls import CARD_RE, EMAIL_RE
+
 TOKEN = "<{}>"
 
-EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
+# E-mail addresses and card numbers: the shapes check looks for in answers too
+# (urls.py). Phone numbers are NOT the shared loose shape (urls.PHONE_SHAPE_RE): in a
+# customer's message it would take order ids and amounts for phones, so libphonenumber
+# decides here (:func:`mask_phones`), plus a number after a word such as "call".
+EMAIL = EMAIL_RE
 # Written in groups of four or not; the longest run that checks out is the IBAN.
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]){11,30}", re.IGNORECASE)
-CARD = re.compile(r"(?<![\w+.])\d(?:[ .-]?\d){12,18}(?![\w])")
+CARD = CARD_RE
 # An id after the word that introduces one (English, Italian), or a code of capitals
 # and digits that no sentence has (FH1234567, TKT-004512). Where a pattern
 # has a group named `id`, only that group is masked ("order <order>").

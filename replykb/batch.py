@@ -130,6 +130,9 @@ def result_row(outcome: TriageOutcome) -> dict[str, Any]:
         reply=None if reply is None else reply.model_dump(mode="json"),
         alternatives=[r.model_dump(mode="json") for r in suggestion.alternatives],
     )
+    if suggestion.match.reason is not None:
+        # Why it is a no_match when the scores did not decide (no-request: a greeting).
+        row.update(reason=suggestion.match.reason)
     choice = suggestion.language
     if choice is not None and choice.reason != "fallback-single-language":
         # A base with several languages: the reply's language and why (a one-language

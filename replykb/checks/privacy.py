@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Final
 from ..languages import language_name
 from ..models import Answer, Location, Reply
 from ..render import PRIVATE_INVITE_TEMPLATE
+from .privacy_patterns import account_details
 from .registry import Family, Found
 from .sweep import sweep_answers
 from .sweep_settings import invite_location
@@ -23,33 +24,6 @@ __all__ = ["privacy"]
 
 privacy = Family("privacy", "RKB5xx", "privacy")
 
-# Account details a public reply must never show.
-_ACCOUNT_DETAILS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
-    ("an e-mail address", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
-    ("a card or account number", re.compile(r"\b(?:\d[ -]?){12,18}\d\b")),
-    (
-        "card digits",
-        re.compile(r"\b(?:card|account)\s+(?:number\s+)?ending(?:\s+in)?\s+\d{2,4}\b", re.I),
-    ),
-    ("an IBAN", re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}\b")),
-    ("a phone number", re.compile(r"(?<![\w/.])\+?\d[\d ().-]{7,}\d(?![\w/])")),
-    (
-        "an order or account number",
-        re.compile(
-            r"\b[A-Z]{1,4}-?\d{5,}\b|#\d{4,}\b|\b(?:order|account|reference|ref)\s*(?:no\.?|number|#)?\s*:?\s*\d{4,}\b",
-            re.I,
-        ),
-    ),
-    ("a postcode", re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")),
-    (
-        "an amount tied to the customer",
-        re.compile(
-            r"\byour\b[^.!?\n]{0,60}?(?:[£$€]\s?\d[\d,]*(?:\.\d\d)?|\b\d[\d,]*(?:\.\d\d)?\s?(?:EUR|GBP|USD)\b)"
-            r"|(?:[£$€]\s?\d[\d,]*(?:\.\d\d)?|\b\d[\d,]*(?:\.\d\d)?\s?(?:EUR|GBP|USD)\b)[^.!?\n]{0,60}?\byour\b",
-            re.I,
-        ),
-    ),
-)
 # This many consecutive words of a private answer in its public reply expose its content.
 _EXPOSED_RUN_WORDS: Final = 6
 _OWN_TEXT: Final = "the answer's own text"
@@ -64,12 +38,18 @@ _OWN_TEXT: Final = "the answer's own text"
 def private_exposure(ctx: CheckContext) -> Iterator[Found]:
     """
     A `private: true` answer whose reply on a public channel shows an e-mail
-    address, an order, card or phone number, a customer's amount, or the answer's
-    own text (for example through a custom `templates/private_invite.j2` that
-    includes `{{ answer }}`). Replies in the base's other languages too (the
+    address, an order, card, IBAN or phone number, a customer's amount, or the
+    answer's own text (for example through a custom `templates/private_invite.j2`
+    that includes `{{ answer }}`). Replies in the base's other languages too (the
     translation's texts, the language's invitation: `templates/<lang>/private_invite.j2`
-    or `translations: <lang>: private_invite:`): what a translation's reply shows that
-    the source's does not is reported at the translation's `answer:`.
+    or `translations: <lang>: private_invite:`), each read with its language's words:
+    a customer's amount is "your ... £23.50" in English, "il tuo ... 23,50 €" in
+    Italian, "tu ... 23,50 €" in Spanish, "votre ..." in French, "Ihr/dein ..." in
+    German, "o teu/seu ..." in Portuguese; card digits are "card ending in 4242",
+    "carta che termina con 4242", "tarjeta terminada en", "carte se terminant par",
+    "Karte mit der Endung", "cartão terminado em" (another language is read with the
+    English words). What a translation's reply shows that the source's does not is
+    reported at the translation's `answer:`.
     ```yaml
     private: true
     answer: Your order FH1234567 of £23.50 left our warehouse.
@@ -80,7 +60,7 @@ def private_exposure(ctx: CheckContext) -> Iterator[Found]:
     for answer in ctx.base.answers:
         if not answer.private:
             continue
-        exposed = _exposed(ctx, answer, ctx.sweep.replies)
+        exposed = _exposed(ctx, answer, ctx.sweep.replies, ctx.base.settings.language)
         shown[answer.id] = {_cause(what) for what, _ in exposed}
         if exposed:
             template = (
@@ -101,7 +81,9 @@ def private_exposure(ctx: CheckContext) -> Iterator[Found]:
             # Once per cause: what the source's reply shows too is reported there only.
             seen = shown.get(answer.id, set())
             exposed = [
-                item for item in _exposed(ctx, answer, sweep.replies) if _cause(item[0]) not in seen
+                item
+                for item in _exposed(ctx, answer, sweep.replies, language)
+                if _cause(item[0]) not in seen
             ]
             if exposed:
                 yield Found(
@@ -155,16 +137,17 @@ def hard_coded_personal_data(ctx: CheckContext) -> Iterator[Found]:
 
 
 def _exposed(
-    ctx: CheckContext, answer: Answer, replies: Mapping[tuple[str, str], Reply]
+    ctx: CheckContext, answer: Answer, replies: Mapping[tuple[str, str], Reply], language: str
 ) -> list[tuple[str, list[str]]]:
-    """What ``answer``'s replies on public channels expose, each with its channels."""
+    """What ``answer``'s replies in ``language`` on public channels expose, each with its
+    channels."""
     settings = ctx.base.settings
     exposed: dict[str, list[str]] = defaultdict(list)
     for channel in ctx.usable_channels:
         reply = replies.get((answer.id, channel))
         if not settings.channels[channel].public or reply is None:
             continue
-        for what in _exposures(ctx, answer, reply.text):
+        for what in _exposures(ctx, answer, reply.text, language):
             exposed[what].append(channel)
     return list(exposed.items())
 
@@ -189,9 +172,9 @@ def _invite_places(ctx: CheckContext, language: str) -> list[Location]:
     return [location] if fix is not None else []
 
 
-def _exposures(ctx: CheckContext, answer: Answer, text: str) -> list[str]:
-    """What a public reply exposes, ignoring the brand and the agents' own signatures
-    (in every language)."""
+def _exposures(ctx: CheckContext, answer: Answer, text: str, language: str) -> list[str]:
+    """What a public reply in ``language`` exposes (read with that language's words),
+    ignoring the brand and the agents' own signatures (in every language)."""
     settings = ctx.base.settings
     scrubbed = text
     for agent in settings.agents.values():
@@ -205,7 +188,7 @@ def _exposures(ctx: CheckContext, answer: Answer, text: str) -> list[str]:
         scrubbed = scrubbed.replace(answer.link, " ")
     found = [
         f"{what} ({m.group().strip()!r})"
-        for what, pattern in _ACCOUNT_DETAILS
+        for what, pattern in account_details(language)
         if (m := pattern.search(scrubbed))
     ]
     answer_words = re.findall(r"\w+", JINJA_SPANS.sub(" ", answer.answer).casefold())

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from replykb.checks.formats import format_text
 from replykb.checks.languages_tokens import hard_tokens, missing_tokens
+
+from .check_helpers import PAYMENT_IT, assert_one_at, bilingual_base, check, found
+from .conftest import WriteBase
 
 KEPT = [
     ("£3.95, £40", "£3,95, 40 £"),
@@ -74,3 +78,34 @@ def test_a_date_read_either_way_says_so(text: str, day_first: bool) -> None:
 
 def test_words_have_no_hard_tokens() -> None:
     assert hard_tokens("Refunds reach your account once we approve them, at {{ link }}.") == []
+
+
+@pytest.mark.parametrize(
+    ("italian", "reported"),
+    [
+        ("entro il 1/2/2027", False),
+        ("entro il 1 febbraio 2027", False),
+        ("entro il 2/1/2027", True),
+    ],
+    ids=["copied", "month-name", "swapped"],
+)
+def test_rkb704_a_swapped_date_is_found_at_the_translations_line(  # type: ignore[no-untyped-def]
+    write_base: WriteBase, real_embedder, italian: str, reported: bool
+) -> None:
+    payment = PAYMENT_IT.replace("and PayPal.", "and PayPal (PayPal until 1/2/2027).").replace(
+        "e PayPal.", f"e PayPal (PayPal {italian})."
+    )
+    root = bilingual_base(write_base, **{"payment-methods.yaml": payment})
+    report = check(root, real_embedder)
+    if not reported:
+        assert found(report, "RKB704") == [], format_text(report)
+        return
+    finding = assert_one_at(
+        report,
+        "RKB704",
+        root,
+        "payment-methods.yaml",
+        "    answer: Accettiamo",
+        contains=["lacks '1/2/2027' (date)", "read day first in every language"],
+    )
+    assert "2027-01-02" in (finding.hint or "")

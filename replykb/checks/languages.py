@@ -235,8 +235,8 @@ def translated_facts(ctx: CheckContext) -> Iterator[Found]:
     write it: `1/2/2027` is 1 February in the source and in the translation, so a
     true translation keeps `1/2/2027` (or `1 febbraio 2027`) and a swapped
     `2/1/2027` is reported; a US English base writes `January 2, 2027` or
-    `2027-01-02`, which read one way only. And every `facts:` item of a translation must be in that
-    language's reply on every channel, as RKB301 asks of the source.
+    `2027-01-02`, which read one way only. And every `facts:` item of a translation
+    must be in that language's reply on every channel, as RKB301 asks of the source.
     ```yaml
     answer: Standard delivery is £3.95, free over £40.
     translations:

@@ -51,6 +51,7 @@ __all__ = [
     "TranslationsReport",
     "mark_current",
     "translatable_languages",
+    "translation_needs",
     "translations_report",
 ]
 
@@ -105,11 +106,31 @@ def translatable_languages(base: AnswerBase, language: str | None = None) -> tup
     return (language,)
 
 
+def translation_needs(base: AnswerBase, languages: tuple[str, ...]) -> list[TranslationStatus]:
+    """:func:`~replykb.languages.translation_status` of each answer in ``languages``,
+    with a detail the translation prints whose fallback only the source gives among
+    its missing fields (``details.order_id.fallback``): its replies without the detail
+    would print the source language's words. The same reading as `replykb check`'s
+    RKB702 (:func:`~replykb.checks.ticket_texts.fallback_gaps`), so the two commands
+    never disagree."""
+    # The one decision RKB702 reports; checks never import this module (no cycle).
+    from .checks.ticket_texts import fallback_gaps
+
+    needs = []
+    for status in translation_status(base, languages):
+        gaps = fallback_gaps(base.answer(status.answer_id), status.language)
+        if gaps:
+            fields = (*status.missing_fields, *(f"details.{gap.name}.fallback" for gap in gaps))
+            status = status.model_copy(update={"missing_fields": fields})
+        needs.append(status)
+    return needs
+
+
 def translations_report(base: AnswerBase, language: str | None = None) -> TranslationsReport:
     """Where every translation of the base stands, per language (or for ``language``)."""
     reports = []
     for code in translatable_languages(base, language):
-        statuses = translation_status(base, (code,))
+        statuses = translation_needs(base, (code,))
         counts = {state: sum(s.state == state for s in statuses) for state in STATES}
         reports.append(
             LanguageReport(

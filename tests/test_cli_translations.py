@@ -340,3 +340,32 @@ def test_a_second_run_at_once_is_refused_and_no_mark_is_lost(
     both = runner.invoke(cli, ["translations", str(base)])
     assert "Italian (it): 1 missing, 0 stale, 0 unmarked, 2 current" in both.stdout
     assert "French (fr): 1 missing, 0 stale, 0 unmarked, 2 current" in both.stdout
+
+
+@pytest.mark.parametrize("italian_fallback", [False, True], ids=["english-only", "italian"])
+def test_a_detail_with_only_an_english_fallback_fails_translations_as_check(  # type: ignore[no-untyped-def]
+    runner: CliRunner, write_base, real_embedder, italian_fallback: bool
+) -> None:
+    """The Italian text prints details.order_id, whose fallback only the English gives
+    ("Segui your order al link"): `replykb check` (RKB702) and `replykb translations`
+    both fail on it, at the same answer; with an Italian fallback both pass."""
+    from replykb.checks import run_checks
+
+    from .check_helpers import bilingual_base
+    from .test_checks_languages_details import IT_FALLBACK, WHERE_IT
+
+    where = WHERE_IT + IT_FALLBACK if italian_fallback else WHERE_IT
+    root = bilingual_base(write_base, **{"where.yaml": where})
+    result = runner.invoke(cli, ["translations", "--kb", str(root), "--language", "it"])
+    report = run_checks(root, embedder=real_embedder)
+    rkb702 = [f.answer for f in report.findings if f.code == "RKB702"]
+    if italian_fallback:
+        assert (result.exit_code, rkb702) == (0, []), result.output
+        return
+    assert result.exit_code == 1 and rkb702 == ["where"], result.output
+    line = next(text for text in result.output.splitlines() if " where " in text)
+    assert line.split()[:2] == ["current", "where"]
+    assert line.endswith("lacks details.order_id.fallback (the source has it)"), line
+    data = json.loads(runner.invoke(cli, ["translations", str(root), "--json"]).output)
+    (status,) = [t for t in data["languages"][0]["translations"] if t["answer_id"] == "where"]
+    assert status["missing_fields"] == ["details.order_id.fallback"] and not data["ok"]

@@ -57,7 +57,8 @@ def translations(
     reviewed) or current; no model is loaded.
 
     Exit 0 when every translation is current and complete, 1 when any is missing,
-    stale, unmarked or lacks a field the source has (`short`), 2 when the command
+    stale, unmarked or lacks a text the source has (`short`, or the `fallback:` of a
+    detail it prints: what `replykb check` reports as RKB702), 2 when the command
     cannot run. With --mark-current / --mark-all-current the marks are written (comments
     and layout of the files kept) and the exit is 0 once they are recorded.
 

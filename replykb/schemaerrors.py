@@ -163,7 +163,9 @@ def _expected_mapping(loc: tuple[str | int, ...], model: type[BaseModel] | None)
     return f"a mapping of {_MAPPING_OF.get(key, 'names to values (`name: value` lines)')}"
 
 
-def _as_list_hint(value: Any) -> str:
+def _as_list_hint(value: Any, written: str | None = None) -> str:
+    if isinstance(value, bool) and written is not None:
+        return f'write it as a list, quoted: `["{written}"]`'
     if isinstance(value, str):
         return f"write it as a list: `[{value}]`, or one `- item` line per item"
     if isinstance(value, dict):
@@ -217,6 +219,9 @@ def describe_error(
     kind = str(detail.get("type", ""))
     value = detail.get("input")
     ctx = detail.get("ctx") or {}
+    got = shown(value)
+    if isinstance(value, bool) and written is not None:
+        got = f"`{written}`, which YAML reads unquoted as {got}"
     if kind == "missing":
         key = loc[-1] if loc else "?"
         parent = ".".join(str(part) for part in loc[:-1])
@@ -235,21 +240,21 @@ def describe_error(
             fix = "write `key: value` lines (indented under this one), not a list"
         else:
             fix = "write `key: value` lines, indented under this one"
-        return f"expected {expected}, got {shown(value)}; {fix}"
+        return f"expected {expected}, got {got}; {fix}"
     if kind in ("list_type", "tuple_type", "set_type", "frozen_set_type", "iterable_type"):
-        return f"expected a list, got {shown(value)}; {_as_list_hint(value)}"
+        return f"expected a list, got {got}; {_as_list_hint(value, written)}"
     if kind in ("int_type", "int_parsing", "int_from_float", "int_parsing_size"):
-        return f"expected a whole number, got {shown(value)}; write digits only, such as 24"
+        return f"expected a whole number, got {got}; write digits only, such as 24"
     if kind in ("float_type", "float_parsing", "finite_number"):
-        return f"expected a number, got {shown(value)}; write a number such as 0.5"
+        return f"expected a number, got {got}; write a number such as 0.5"
     if kind in ("bool_type", "bool_parsing"):
         return f"expected true or false, got {shown(value)}; write true or false"
     if kind == "literal_error":
         expected = ctx.get("expected", "one of the listed values")
-        return f"expected {expected}, got {shown(value)}; write one of them"
+        return f"expected {expected}, got {got}; write one of them"
     if kind in _BOUNDS:
         name, words = _BOUNDS[kind]
-        return f"must be {words} {ctx.get(name)}, got {shown(value)}; change the value"
+        return f"must be {words} {ctx.get(name)}, got {got}; change the value"
     if kind in ("too_short", "too_long"):
         least = kind == "too_short"
         bound = ctx.get("min_length" if least else "max_length")

@@ -67,6 +67,13 @@ CASES: dict[str, tuple[dict[str, str | bytes], str, int, str]] = {
         2,
         'languages.1: YAML reads `no` unquoted as false, not as text; quote it: "no"',
     ),
+    "Norwegian alone, unquoted": (
+        {"replykb.yaml": "brand: Acme\nlanguages: no\n"},
+        "replykb.yaml",
+        2,
+        "expected a list, got `no`, which YAML reads unquoted as false; write it as a list, "
+        'quoted: `["no"]`',
+    ),
     "unknown top-level no: key": (
         {"replykb.yaml": SETTINGS + "no: 1\n"},
         "replykb.yaml",
@@ -272,6 +279,12 @@ CASES: dict[str, tuple[dict[str, str | bytes], str, int, str]] = {
         "a/refund.yaml",
         3,
         "expected true or false, got the text 'maybe'; write true or false",
+    ),
+    "tone off": (
+        {"a/refund.yaml": ANSWER + "tone: off\n"},
+        "a/refund.yaml",
+        3,
+        "got `off`, which YAML reads unquoted as false; write one of them",
     ),
     "reviewed is a year": (
         {"a/refund.yaml": ANSWER + "reviewed: 2026\n"},

@@ -567,3 +567,21 @@ def test_suggest_on_a_broken_base_exits_1_with_the_first_problem(broken_example:
     assert "--mark-current cancel-order it" in result.stderr
     assert "(and 4 more)" in result.stderr
     assert f"run `replykb check {broken_example}` to see every problem" in result.stderr
+
+
+def test_quoted_no_is_norwegian_and_keys_are_read_as_written(tmp_path: Path) -> None:
+    root = tmp_path / "base"
+    settings = (
+        "brand: Acme\nlanguages: [en, 'no']\nchannels:\n  x: &x {limit: 200}\n"
+        "  sms:\n    <<: *x\n    count: sms\nagents:\n  123: {name: Ola}\n"
+    )
+    answer = ANSWER + 'translations:\n  "no":\n    answer: Innen 5 dager.\n'
+    _write(root, {"replykb.yaml": settings, "a/refund.yaml": answer})
+    base = load_answer_base(root)
+    assert base.settings.languages == ("en", "no")
+    assert base.answer("refund").translations["no"].answer == "Innen 5 dager."
+    assert list(base.settings.agents) == ["123"]  # a name, as written
+    assert (base.settings.channels["sms"].limit, base.settings.channels["sms"].count) == (
+        200,
+        "sms",
+    )

@@ -57,7 +57,7 @@ from .templates import (
     text_template,
 )
 from .texts import ReplyTexts, reply_texts, sms_cut_marker
-from .views import AgentView, ChannelView, agent_view
+from .views import AgentView, ChannelView, agent_view, team_view
 from .windows import reply_window, window_now
 
 if TYPE_CHECKING:
@@ -457,12 +457,13 @@ class Renderer:
             "details": DetailsView(request.details, answer.details, public=spec.public),
             "language": texts.language,
         }
-        team = None
         if request.agent is None:
             team = self._engine.text(texts.team_signature, context, answer, "team_signature")
-        context["agent"] = agent_view(
-            self.settings, request.agent, channel_name, spec, texts=texts, team=team
-        )
+            context["agent"] = team_view(team, spec, self.settings.brand)
+        else:
+            context["agent"] = agent_view(
+                self.settings, request.agent, channel_name, spec, texts=texts
+            )
         choice = choose_opening(
             self.settings,
             request.tone or answer.tone,

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from ..errors import UnknownNameError
 from ..models import Channel, Settings
-from .texts import ReplyTexts, agent_signature, reply_texts
+from .texts import ReplyTexts, agent_signature
 
-__all__ = ["AgentView", "ChannelView", "agent_view"]
+__all__ = ["AgentView", "ChannelView", "agent_view", "team_view"]
 
 
 @dataclass(frozen=True)
@@ -34,29 +34,30 @@ class ChannelView:
     format: str
 
 
+def team_view(team: str, spec: Channel, brand: str) -> AgentView:
+    """The team signing a reply with no agent: ``team`` is the team's sign-off in the
+    reply's language, already rendered (``translations.<lang>.team_signature``, else the
+    built-in one of :mod:`.phrases`, the one source of that text); on a channel of the
+    ``short`` family (X, SMS) the sign-off is ``^<brand>``, the same in every language."""
+    return AgentView("", team, team if spec.family != "short" else f"^{brand}")
+
+
 def agent_view(
     settings: Settings,
-    agent_id: str | None,
+    agent_id: str,
     channel_name: str,
     spec: Channel,
     *,
-    texts: ReplyTexts | None = None,
-    team: str | None = None,
+    texts: ReplyTexts,
 ) -> AgentView:
-    """The agent who signs (``None``: the team, called ``team``, the rendered team
-    sign-off of the reply's language) and their sign-off on this channel in the reply's
-    language (``texts``; None: the source language): theirs for the channel or one of
-    its aliases, else the language's default for the channel's family
-    (:func:`~replykb.render.texts.agent_signature`)."""
-    brand = settings.brand
-    texts = texts or reply_texts(settings)
-    if agent_id is None:
-        name = team if team is not None else f"The {brand} team"
-        return AgentView("", name, name if spec.family != "short" else f"^{brand}")
+    """The agent who signs and their sign-off on this channel in the reply's language
+    (``texts``): theirs for the channel or one of its aliases, else the language's
+    default for the channel's family (:func:`~replykb.render.texts.agent_signature`).
+    A reply with no agent is signed by the team: :func:`team_view`."""
     agents = settings.agents
     if agent_id not in agents:
         raise UnknownNameError("agent", agent_id, agents)
     name, signature = agent_signature(
-        agents[agent_id], texts, (channel_name, *spec.aliases), spec, brand
+        agents[agent_id], texts, (channel_name, *spec.aliases), spec, settings.brand
     )
     return AgentView(agent_id, name, signature)

@@ -198,6 +198,26 @@ class UsageLog:
             self._masker = masker
             self.settings = settings
 
+    # --- health ---------------------------------------------------------------------------
+
+    @property
+    def waiting(self) -> int:
+        """Events queued for the writer (a server's /readyz shows it)."""
+        return self._queue.qsize()
+
+    @property
+    def behind(self) -> str | None:
+        """Why a new event (so the suggestion that makes it) would wait for the writer
+        now, or None: the queue is full because the store is slow or stuck. A server is
+        not ready then (/readyz 503) while it lasts."""
+        waiting = self.waiting
+        if waiting < self._queue_size:
+            return None
+        return (
+            f"usage log {self.location} is behind: {waiting} events wait for the writer "
+            "(the store is slow or not answering), so new suggestions wait too"
+        )
+
     # --- observer -----------------------------------------------------------------------
 
     def on_suggest(self, event: SuggestEvent) -> None:

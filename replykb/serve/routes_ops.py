@@ -25,19 +25,40 @@ async def healthz() -> HealthResponse:
     return HealthResponse()
 
 
-@router.get("/readyz", response_model=ReadyResponse)
-async def readyz(request: Request) -> ReadyResponse:
-    """The base being served: its fingerprint, when it was loaded, how many answers. A
-    reload that failed shows in ``reload_error`` while the previous base goes on
-    serving (still ready)."""
+@router.get(
+    "/readyz",
+    response_model=ReadyResponse,
+    responses={
+        503: {
+            "model": ReadyResponse,
+            "description": "Not ready: suggestions would wait for the usage log (`not_ready`).",
+        }
+    },
+)
+async def readyz(request: Request, response: Response) -> ReadyResponse:
+    """The base being served: its fingerprint, when it was loaded, how many answers, the
+    model, the usage log. 503 while the usage log is so far behind that suggestions
+    wait for it. A reload that failed shows in ``reload_error`` while the previous base
+    goes on serving (still ready: the replica answers as before). Before the base is
+    loaded the port accepts no connection, so there is no "loading" answer to give."""
     holder = holder_of(request)
     loaded = holder.current
     failure = holder.failure
+    log = loaded.kb.usage_log
+    not_ready = log.behind if log is not None else None
+    if not_ready is not None:
+        response.status_code = 503
     return ReadyResponse(
-        status="ready",
+        status="ready" if not_ready is None else "not_ready",
+        not_ready=not_ready,
         fingerprint=loaded.fingerprint,
         loaded_at=loaded.loaded_at,
         answers=len(loaded.kb.answers),
+        model=loaded.kb.index.model_id,
+        reloading=holder.reloading,
+        usage_log=log.location if log is not None else None,
+        log_events_waiting=log.waiting if log is not None else 0,
+        log_events_lost=log.dropped if log is not None else 0,
         reload_error=failure.error if failure is not None else None,
         reload_failed_at=failure.at if failure is not None else None,
         fast_path_problem=loaded.kb.fast_path_problem,

@@ -132,12 +132,25 @@ class HealthResponse(BaseModel):
 
 
 class ReadyResponse(BaseModel):
-    # Always "ready": the base is loaded before the server listens, and a failed reload
-    # leaves the previous base serving (so a load balancer keeps the replica).
-    status: Literal["ready"]
+    # "not_ready" (HTTP 503) only while the usage log is so far behind that a suggestion
+    # would wait for it (`not_ready` says so). Nothing else makes a started server unable
+    # to answer: the base is loaded before the port accepts connections (a probe is
+    # refused until then), and a failed reload leaves the previous base serving (so a
+    # load balancer keeps the replica, and `reload_error` says what failed).
+    status: Literal["ready", "not_ready"]
+    not_ready: str | None = None
     fingerprint: str
     loaded_at: datetime
     answers: int
+    # The model the base matches with (a tuned one when `replykb tune` made it).
+    model: str
+    # A reload is under way (the base above serves until it is done).
+    reloading: bool = False
+    # The usage log (its file, or its URL without the password), events waiting for
+    # its writer, and events lost to a store that kept failing since the server started.
+    usage_log: str | None = None
+    log_events_waiting: int = 0
+    log_events_lost: int = 0
     # The last reload's failure while the previous base keeps serving; None once one works.
     reload_error: str | None = None
     reload_failed_at: datetime | None = None

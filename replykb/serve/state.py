@@ -122,6 +122,11 @@ class BaseHolder:
         return self._failure
 
     @property
+    def reloading(self) -> bool:
+        """A reload was asked for and has not finished yet."""
+        return self._requested > self._done and not self._closed
+
+    @property
     def last_reload(self) -> ReloadOutcome | None:
         return self._last
 

@@ -180,7 +180,7 @@ def test_the_held_out_split_is_fixed_by_the_questions_and_keeps_three_per_answer
     assert (train_rows, [h.message for h in held]) == (again_rows, [h.message for h in again_held])
     assert len(held) == 8  # 2 of every answer's 6 (every fifth, in sha256 order)
     for answer_id in ANSWERS:
-        assert sum(a == answer_id for a, _ in train_rows) >= 3
+        assert sum(a == answer_id for a, _, _ in train_rows) >= 3
     assert {h.expected for h in held} == set(ANSWERS)
     assert all(h.where.startswith(str(tmp_path / "base")) and ".yaml:" in h.where for h in held)
 
@@ -219,7 +219,8 @@ def test_every_language_is_held_out_on_its_own_and_half_the_out_of_scope_message
     assert italian_held[0].language == "it"
     assert {h.language for h in held if h not in italian_held} == {"en"}
     assert italian_held[0].where.startswith(f"{root / 'refund.yaml'}:")
-    assert sum(q in ITALIAN_REFUND for _, q in train_rows) == 4
+    assert sum(q in ITALIAN_REFUND for _, q, _ in train_rows) == 4
+    assert {lang for _, q, lang in train_rows if q in ITALIAN_REFUND} == {"it"}
     negatives, compared = hold_out_of_scope(base)
     # 8 distinct messages in both languages ("tell me a joke" twice): 4 and 4, disjoint.
     assert len(negatives) == len(compared) == 4

@@ -54,9 +54,9 @@ from ..evaluate import (
     report,
     score_messages,
 )
-from ..index import QuestionIndex, base_texts, cache_folder, index_rows
+from ..index import QuestionIndex, base_texts, cache_folder, index_rows, language_rows
 from ..kb import KnowledgeBase, open_index
-from ..models import Answer, AnswerBase
+from ..models import AnswerBase
 from ..tunedmodel import (
     MODEL_FOLDER,
     TUNED_FORMAT,
@@ -87,56 +87,39 @@ MIN_QUESTIONS_TO_HOLD_OUT = 4
 HOLD_OUT_OUT_OF_SCOPE_EVERY = 2
 
 
-def hold_out(base: AnswerBase) -> tuple[list[tuple[str, str]], list[LabelledMessage]]:
-    """(answer id, question) rows to train the trial model on, and the held-out questions.
+def hold_out(base: AnswerBase) -> tuple[list[tuple[str, str, str]], list[LabelledMessage]]:
+    """(answer id, question, language) rows to train the trial model on, and the
+    held-out questions.
 
     Each language's questions of an answer are split on their own. The order is the
     sha256 of each question, so the split depends on the questions alone, not on their
-    order in the file nor on a random seed.
+    order in the file nor on a random seed. The rows are the index's own
+    (:func:`~replykb.index.language_rows`), so the trial index is the real one minus
+    the held-out questions.
     """
-    train_rows: list[tuple[str, str]] = []
+    groups: dict[tuple[str, str], list[str]] = {}
+    for answer_id, question, language in language_rows(base):
+        groups.setdefault((answer_id, language), []).append(question)
+    answers = {answer.id: answer for answer in base.answers}
+    train_rows: list[tuple[str, str, str]] = []
     held: list[LabelledMessage] = []
-    for answer in base.answers:
-        for questions, path, language in _question_groups(base, answer):
-            out = _every(questions, HOLD_OUT_EVERY, MIN_QUESTIONS_TO_HOLD_OUT)
-            for i, question in enumerate(questions):
-                if question in out:
-                    where = str(answer.source.locate(*path, i))
-                    held.append(
-                        LabelledMessage(
-                            message=question, expected=answer.id, where=where, language=language
-                        )
+    for (answer_id, language), questions in groups.items():
+        path: tuple[str, ...] = ("questions",)
+        if language != base.settings.language:
+            path = ("translations", language, "questions")
+        out = _every(questions, HOLD_OUT_EVERY, MIN_QUESTIONS_TO_HOLD_OUT)
+        for i, question in enumerate(questions):
+            if question in out:
+                where = str(answers[answer_id].source.locate(*path, i))
+                held.append(
+                    LabelledMessage(
+                        message=question, expected=answer_id, where=where, language=language
                     )
-                    out.discard(question)
-                elif (answer.id, question) not in train_rows:
-                    train_rows.append((answer.id, question))
+                )
+                out.discard(question)
+            elif (answer_id, question, language) not in train_rows:
+                train_rows.append((answer_id, question, language))
     return train_rows, held
-
-
-def _question_groups(
-    base: AnswerBase, answer: Answer
-) -> list[tuple[Sequence[str], tuple[str, ...], str]]:
-    """An answer's questions per language: (questions, their path in the file, language)."""
-    groups: list[tuple[Sequence[str], tuple[str, ...], str]] = [
-        (answer.questions, ("questions",), base.settings.language)
-    ]
-    groups += [
-        (translation.questions, ("translations", language, "questions"), language)
-        for language, translation in answer.translations.items()
-    ]
-    return groups
-
-
-def _row_languages(base: AnswerBase, rows: Sequence[tuple[str, str]]) -> tuple[str, ...]:
-    """Each row's language, for an index matched as suggest matches (empty: one language)."""
-    if len(base.settings.languages) < 2:
-        return ()
-    language_of: dict[tuple[str, str], str] = {}
-    for answer in base.answers:
-        for questions, _, language in _question_groups(base, answer):
-            for question in questions:
-                language_of.setdefault((answer.id, question), language)
-    return tuple(language_of.get(row, base.settings.language) for row in rows)
 
 
 def out_of_scope_messages(base: AnswerBase) -> list[LabelledMessage]:
@@ -223,7 +206,7 @@ def tune_base(
         trial = work / "trial"
         steps = train(
             spec,
-            trial_rows,
+            [(answer_id, question) for answer_id, question, _ in trial_rows],
             train_settings,
             trial,
             negatives=trial_negatives,
@@ -344,17 +327,20 @@ def _phase(progress: TuneProgress | None, phase: str) -> Callable[[int, int, flo
 def _score(
     base: AnswerBase,
     embedder: Embedder,
-    rows: Sequence[tuple[str, str]],
+    rows: Sequence[tuple[str, str, str]],
     items: Sequence[LabelledMessage],
 ) -> list[ScoredMessage]:
     """``items`` scored against an in-memory index of ``rows`` (the held-out questions
     are not in it, or they would match themselves)."""
     answer_ids = tuple(answer.id for answer in base.answers)
     position = {answer_id: i for i, answer_id in enumerate(answer_ids)}
-    vectors = np.ascontiguousarray(embedder.encode([q for _, q in rows]), dtype=np.float32)
-    row_answer = np.array([position[a] for a, _ in rows], dtype=np.int32)
+    vectors = np.ascontiguousarray(embedder.encode([q for _, q, _ in rows]), dtype=np.float32)
+    row_answer = np.array([position[a] for a, _, _ in rows], dtype=np.int32)
+    # Row languages only when the rows are in several, as index._make_index decides.
+    languages = tuple(language for _, _, language in rows)
+    row_language = languages if len(set(languages)) > 1 else ()
     index = QuestionIndex(
-        vectors, answer_ids, row_answer, embedder.model_id, row_language=_row_languages(base, rows)
+        vectors, answer_ids, row_answer, embedder.model_id, row_language=row_language
     )
     return score_messages(KnowledgeBase(base, embedder, index), items)
 

@@ -616,7 +616,12 @@ def make_server(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser = argparse.ArgumentParser(
+        description=(__doc__ or "").split("\n")[0],
+        epilog="Environment: CHATWOOT_URL and CHATWOOT_TOKEN (Chatwoot's API), and "
+        "CHATWOOT_WEBHOOK_SECRET (the webhook's signing secret) or "
+        "CHATWOOT_WEBHOOK_PATH_TOKEN (a token the webhook URL ends with), or both.",
+    )
     parser.add_argument(
         "--server",
         default=os.environ.get("REPLYKB_SERVER", "http://127.0.0.1:8000"),

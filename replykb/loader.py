@@ -36,7 +36,7 @@ from .models import (
     SourceMap,
 )
 from .schemaerrors import describe_error, located, shown
-from .yamldoc import EMPTY, parse_yaml
+from .yamldoc import BOOLEAN_KEY, EMPTY, parse_yaml
 
 __all__ = [
     "ANSWER_SUFFIXES",
@@ -280,10 +280,20 @@ def _validate(
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        problems.extend(
-            _problem_from_error(detail, source, model, data) for detail in error.errors()
+        found = [_problem_from_error(detail, source, model, data) for detail in error.errors()]
+    # A `no:` key that is wrong even as the text "no" (an unknown key, not a language
+    # code): quoting it would not help, so only the validation problem is kept.
+    wrong_as_text = {(source.file, problem.field) for problem in found}
+    problems[:] = [
+        problem
+        for problem in problems
+        if not (
+            problem.message.startswith(BOOLEAN_KEY)
+            and (problem.location.file, problem.field) in wrong_as_text
         )
-        return None
+    ]
+    problems.extend(found)
+    return None
 
 
 def _problem_from_error(

@@ -17,7 +17,10 @@ import yaml
 from .locations import Location, Problem
 from .models import SourceMap
 
-__all__ = ["ALIAS_EXPANSION_LIMIT", "parse_yaml"]
+__all__ = ["ALIAS_EXPANSION_LIMIT", "BOOLEAN_KEY", "parse_yaml"]
+
+# How the problem of a key YAML reads as true/false starts (the loader recognises it).
+BOOLEAN_KEY = "YAML reads the key "
 
 # Values that aliases may add to a document beyond those written in it: far above the
 # sharing real files do (a signature block reused by a few agents), far below the
@@ -246,7 +249,7 @@ def _boolean_key(key_node: yaml.ScalarNode, file: str, path: tuple[str | int, ..
             file=file, line=key_node.start_mark.line + 1, column=key_node.start_mark.column + 1
         ),
         field=".".join(str(p) for p in (*path, written)),
-        message=f"YAML reads the key `{written}` unquoted as {meaning}, not as text; "
+        message=f"{BOOLEAN_KEY}`{written}` unquoted as {meaning}, not as text; "
         f'quote it: `"{written}":`',
     )
 

@@ -65,6 +65,8 @@ def _check_language_code(value: str) -> str:
     if re.fullmatch(r"[a-z]{2}", value) is None:
         lowered = value.strip().lower()
         hint = f" (write `{lowered}`)" if re.fullmatch(r"[a-z]{2}", lowered) else ""
+        if lowered in ("no", "on"):  # unquoted, YAML would read them as false/true
+            hint = f' (write `"{lowered}"`, in quotes)'
         raise ValueError(
             f"{value!r} is not a language code{hint}: use a two-letter lowercase ISO 639-1 "
             "code such as en, it, es, fr, de or pt"

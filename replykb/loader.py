@@ -61,9 +61,7 @@ def load_answer_base(path: str | Path) -> AnswerBase:
     """
     root = Path(path)
     if not root.is_dir():
-        raise BaseNotFoundError(
-            f"{root}: no such folder; pass the folder that holds {SETTINGS_FILE}"
-        )
+        raise BaseNotFoundError(_not_a_folder(root))
     settings_path = root / SETTINGS_FILE
     if not _exists(settings_path):
         raise BaseNotFoundError(
@@ -150,6 +148,18 @@ def content_fingerprint(
     }
     encoded = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def _not_a_folder(root: Path) -> str:
+    """Why ``root`` is not a base's folder, and which folder to pass instead."""
+    if not _exists(root):
+        return f"{root}: no such folder; pass the folder that holds {SETTINGS_FILE}"
+    # A file of the base (`replykb check answers/replykb.yaml`): the base is a folder up.
+    holder = next((p for p in root.parents if (p / SETTINGS_FILE).is_file()), None)
+    instead = (
+        f"pass {holder}" if holder is not None else f"pass the folder that holds {SETTINGS_FILE}"
+    )
+    return f"{root}: a file, not a folder; an answer base is a folder: {instead}"
 
 
 def _exists(file: Path) -> bool:

@@ -307,6 +307,18 @@ def test_no_such_folder(tmp_path: Path) -> None:
         load_answer_base(tmp_path / "missing")
 
 
+@pytest.mark.parametrize("file", ["replykb.yaml", "a/refund.yaml"])
+def test_a_file_of_the_base_given_as_the_base_names_its_folder(
+    write_base: WriteBase, file: str
+) -> None:
+    root = write_base({"a/refund.yaml": MINIMAL_ANSWER})
+    with pytest.raises(BaseNotFoundError) as raised:
+        load_answer_base(root / file)
+    assert str(raised.value) == (
+        f"{root / file}: a file, not a folder; an answer base is a folder: pass {root}"
+    )
+
+
 def test_no_settings_file(tmp_path: Path) -> None:
     with pytest.raises(BaseNotFoundError, match=r"replykb\.yaml: not found"):
         load_answer_base(tmp_path)

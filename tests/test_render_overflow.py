@@ -32,6 +32,12 @@ OWN_MARKERS = {
 OWN = "translations:\n" + "".join(
     f"  {code}:\n    cut_marker: '{marker}'\n" for code, marker in OWN_MARKERS.items()
 )
+# Italian has its own invitation too (the other languages' are built in).
+OWN = OWN.replace(
+    "    cut_marker: ' [continua]'\n",
+    "    cut_marker: ' [continua]'\n    private_invite: Scrivici in privato, ti rispondiamo li.\n",
+    1,
+)
 CHANNELS = ["x", "threads", "bluesky"]
 GENERIC_FIX = "shorten its `short` form or the agent's signature for this channel"
 
@@ -146,3 +152,25 @@ def test_a_signature_over_the_limit_on_its_own_is_named_not_short(
     assert "shorten the signature for this channel" in message
     assert "a `short` form cannot help" in message
     assert "cut marker" not in message
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_private_invitation_names_the_invitation_not_short(
+    own: AnswerBase, language: str
+) -> None:
+    """A private answer on X sends only the invitation: `short` cannot help."""
+    renderer = with_limit(own, "x", 25)
+    with pytest.raises(ReplyTooLongError) as raised:
+        renderer.render(own.answer("account-locked"), channel="x", language=language)
+    message = str(raised.value)
+    assert message.startswith("answer 'account-locked' does not fit channel 'x'")
+    assert "sends only the invitation to continue in private, which has no shorter form" in message
+    assert GENERIC_FIX not in message and "`short`" not in message
+    settings = own.root / "replykb.yaml"
+    if language == "it":
+        lines = settings.read_text(encoding="utf-8").splitlines()
+        line = lines.index("    private_invite: Scrivici in privato, ti rispondiamo li.") + 1
+        assert f"(`translations.it.private_invite`, {settings}:{line})" in message
+    else:
+        assert f"(the built-in {language_name(language)} one: set a shorter " in message
+        assert f"`translations.{language}.private_invite` in {settings})" in message

@@ -11,6 +11,11 @@ the link, between the opening and the signature. When it does not fit:
   (``translations.<lang>.cut_marker``, at its line of replykb.yaml) or the built-in one;
   a `short` form that fits is never cut, so it needs no marker;
 - else the generic fix: a shorter `short` form or signature.
+
+A private answer on a public channel sends only the invitation to continue in private,
+which has no shorter form: the invitation (the base's
+``translations.<lang>.private_invite`` at its line, or the built-in one), its template
+and the signature are what to shorten.
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ from ..errors import ReplyTooLongError
 from ..languages import language_name
 from ..models import Answer, Settings, SourceMap
 from .cutting import longest_cut
+from .templates import TemplateFile
+from .texts import TextChoice
 
-__all__ = ["cut_overflow"]
+__all__ = ["cut_overflow", "invite_overflow"]
 
 
 def cut_overflow(
@@ -53,6 +60,43 @@ def cut_overflow(
         fix = _marker_fix(answer, marker, language, settings, settings_source)
     else:
         return ReplyTooLongError(answer.id, channel, length, limit)
+    return ReplyTooLongError(answer.id, channel, length, limit, fix=fix)
+
+
+def invite_overflow(
+    answer: Answer,
+    channel: str,
+    limit: int,
+    length: int,
+    *,
+    invitation: TextChoice,
+    template: TemplateFile | None,
+    language: str,
+    settings_source: SourceMap | None,
+) -> ReplyTooLongError:
+    """The error for the private invitation of ``answer`` on ``channel`` that counts
+    ``length``: ``invitation`` is the text of the reply's language (and where it comes
+    from), ``template`` the invitation's template."""
+    name = language_name(language)
+    if invitation.origin is not None:
+        where = f"`{'.'.join(invitation.origin)}`"
+        if settings_source is not None:
+            found = settings_source.locate(*invitation.origin)
+            where += f", {found.file}:{found.line}"
+    else:
+        settings_file = settings_source.file if settings_source is not None else "replykb.yaml"
+        where = (
+            f"the built-in {name} one: set a shorter `translations.{language}.private_invite` "
+            f"in {settings_file}"
+        )
+    shown = ""
+    if template is not None and not template.builtin and template.path is not None:
+        shown = f", its template {template.path}"
+    fix = (
+        "on a public channel a private answer sends only the invitation to continue in "
+        f"private, which has no shorter form: shorten the invitation ({where}){shown} "
+        "or the signature for this channel"
+    )
     return ReplyTooLongError(answer.id, channel, length, limit, fix=fix)
 
 

@@ -44,7 +44,7 @@ from .openings import (
     DEFAULT_OPENINGS,
     choose_opening,
 )
-from .overflow import cut_overflow
+from .overflow import cut_overflow, invite_overflow
 from .templates import (
     HIDDEN_ANSWER_FIELDS,
     TemplateFile,
@@ -312,6 +312,19 @@ class Renderer:
                 answer, channel_name, spec, sorted(needed), context["language"]
             )
         # Only a private invitation has no cut to fall back on.
+        if answer.private and spec.public:
+            texts = self.language(context["language"])
+            name = invite_template(self._files, texts.language, is_source=texts.is_source)
+            raise invite_overflow(
+                answer,
+                channel_name,
+                spec.limit or 0,
+                shortest,
+                invitation=texts.private_invite,
+                template=self._files.find(name) if name is not None else None,
+                language=texts.language,
+                settings_source=self._settings_source,
+            )
         raise ReplyTooLongError(answer.id, channel_name, shortest, spec.limit or 0)
 
     def _bodies(

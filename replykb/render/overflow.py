@@ -1,6 +1,7 @@
-"""Why even the cut form of a reply does not fit its channel, said as the fix: the
+"""Why even the smallest form of a reply does not fit its channel, said as the fix: the
 :class:`~replykb.errors.ReplyTooLongError` raised by the renderer names what takes the
-reply over and where to shorten it, in the reply's language.
+reply over and where to shorten it, for a reply in any language (the cut marker and
+the invitation are the reply language's own, or built in).
 
 The cut form is the answer's first words, the cut marker of the reply's language and
 the link, between the opening and the signature. When it does not fit:

@@ -258,7 +258,8 @@ def _reference_problems(settings: Settings, source: SourceMap) -> list[Problem]:
                         location=source.locate(*path),
                         field=".".join(path),
                         message=f"unknown channel {channel!r}; the base defines: "
-                        f"{', '.join(sorted(settings.channels))}",
+                        f"{', '.join(sorted(settings.channels))}: fix the name, or add "
+                        f"`{channel}: {{}}` under `channels:`",
                     )
                 )
     return problems

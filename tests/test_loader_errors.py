@@ -237,6 +237,16 @@ CASES: dict[str, tuple[dict[str, str | bytes], str, int, str]] = {
         7,
         'YAML reads the key `no` unquoted as false, not as text; quote it: `"no":`',
     ),
+    "signature for a channel the base lacks": (
+        {
+            "replykb.yaml": "brand: Acme\nchannels: {x: {}}\nagents:\n  paola:\n"
+            "    name: Paola\n    signatures:\n      sms: Paola\n"
+        },
+        "replykb.yaml",
+        7,
+        "unknown channel 'sms'; the base defines: x, x_dm: fix the name, or add `sms: {}` under "
+        "`channels:`",
+    ),
     # --- translations: of replykb.yaml -----------------------------------------------
     "settings translation is a text": (
         {"replykb.yaml": SETTINGS + "translations:\n  it: ciao\n"},

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -43,10 +42,10 @@ from .schemaerrors import error_at
 from .yamltypes import SLUG_PATTERN as SLUG_PATTERN
 from .yamltypes import AgentTexts as AgentTexts
 from .yamltypes import AnswerTranslation as AnswerTranslation
+from .yamltypes import CheckCode, OneLanguageCode, Pattern
 from .yamltypes import FromYaml as _FromYaml
 from .yamltypes import LanguageCode as LanguageCode
 from .yamltypes import LanguageTexts as LanguageTexts
-from .yamltypes import OneLanguageCode
 from .yamltypes import Slug as Slug
 from .yamltypes import SourceMap as SourceMap
 from .yamltypes import Text as Text
@@ -139,19 +138,10 @@ class Policy(_FromYaml):
     min_questions: Annotated[int, NotBoolean] = Field(default=3, ge=1)
 
 
-def _check_code(value: str) -> str:
-    code = value.strip().upper()
-    if re.fullmatch(r"RKB\d{3}", code) is None:
-        raise ValueError(
-            f"expected a `replykb check` code such as RKB403, got {value!r}; the README lists them"
-        )
-    return code
-
-
 class IgnoredCode(_FromYaml):
     """A finding code a team accepts, and why (shown beside the suppressed findings)."""
 
-    code: Annotated[str, AfterValidator(_check_code)]
+    code: CheckCode
     reason: str | None = None
 
 
@@ -169,14 +159,6 @@ class CheckSettings(_FromYaml):
         return value
 
 
-def _check_pattern(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as error:
-        raise ValueError(f"{value!r} is not a regular expression: {error}") from None
-    return value
-
-
 class LogSettings(_FromYaml):
     """``log:`` in replykb.yaml: the usage log (README: "Usage log"); off without a url."""
 
@@ -188,9 +170,7 @@ class LogSettings(_FromYaml):
     # false: no message text at all (nor edited replies): ids, scores and outcomes only.
     keep_text: bool = True
     # More things to mask before storing, per token: {order: ['FH\d{7}']} -> <order>.
-    mask: dict[Slug, list[Annotated[str, AfterValidator(_check_pattern)]]] = Field(
-        default_factory=dict
-    )
+    mask: dict[Slug, list[Pattern]] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod

@@ -101,7 +101,30 @@ SOURCE_HASH_FIX = (
 )
 
 
+def _check_pattern(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as error:
+        raise ValueError(
+            f"{value!r} is not a regular expression: {error}; fix it (e.g. 'FH\\d{{7}}' in "
+            "single quotes), or escape the characters meant literally with a backslash"
+        ) from None
+    return value
+
+
+def _check_code(value: str) -> str:
+    code = value.strip().upper()
+    if re.fullmatch(r"RKB\d{3}", code) is None:
+        raise ValueError(
+            f"expected a `replykb check` code such as RKB403, got {value!r}; the README lists them"
+        )
+    return code
+
+
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
+# A regular expression (log masks); a `replykb check` code (`check: ignore`), upper-cased.
+Pattern = Annotated[str, AfterValidator(_check_pattern)]
+CheckCode = Annotated[str, AfterValidator(_check_code)]
 Text = Annotated[str, AfterValidator(_require_visible)]
 Url = Annotated[str, AfterValidator(_check_url)]
 LanguageCode = Annotated[str, AfterValidator(_check_language_code)]

@@ -29,7 +29,7 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -179,6 +179,66 @@ def _ensure_gitignore(cache: Path) -> None:
     if not ignore.exists():
         with contextlib.suppress(OSError):
             atomic_write_bytes(ignore, _GITIGNORE)
+
+
+# --- which base a shared folder serves -------------------------------------------------
+
+# The base that used a chosen cache folder last (its folder and content fingerprint).
+BASE_RECORD = "base.json"
+
+
+def record_base(cache: Path, base_root: Path, answer_ids: Iterable[str]) -> Path | None:
+    """Note in a chosen cache folder (``--cache-dir``, ``$REPLYKB_CACHE_DIR``) which
+    base uses it, and return the *other* base that used it last, if any: a different
+    folder that still holds a base, with at most half of the two bases' answers (by
+    id) in common. A copy of this base, edited or not, is the same base: copies share
+    a cache by design (the vectors are cached per text).
+
+    The folder keeps one index (and one tuned model) at a time, so two bases sharing
+    it rebuild each other's on every switch, and a read-only copy serves only one of
+    them: the caller says so. The base's own ``.replykb/`` and the user's cache folder
+    are the base's alone and are not recorded.
+    """
+    root = base_root.resolve()
+    folder = cache.resolve()
+    if folder.is_relative_to(root) or folder == user_cache_folder(base_root):
+        return None
+    # Hashed: the record names no answer, only whether two bases share answers.
+    ids = sorted({hashlib.sha256(i.encode("utf-8")).hexdigest()[:12] for i in answer_ids})
+    record = cache / BASE_RECORD
+    last_root, last_ids = None, []
+    try:
+        last = json.loads(record.read_bytes())
+        last_root, last_ids = str(last["root"]), [str(i) for i in last["answers"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # none yet, or not ours to trust: recorded anew below
+    if (last_root, last_ids) != (str(root), ids):
+        data = {"root": str(root), "answers": ids}
+        with contextlib.suppress(OSError):  # a read-only cache: nothing to record
+            cache.mkdir(parents=True, exist_ok=True)  # as the first write would
+            atomic_write_bytes(record, json.dumps(data).encode("utf-8"))
+    if last_root is None or last_root == str(root):
+        return None
+    ours, theirs = set(ids), set(last_ids)
+    if 2 * len(ours & theirs) > len(ours | theirs):
+        return None  # most answers in common: a copy of this base, edited or not
+    other = Path(last_root)
+    return other if (other / "replykb.yaml").is_file() else None
+
+
+def report_shared(cache: Path, base_root: Path, other: Path) -> None:
+    """Say once per process that ``cache`` serves two bases, and the fix."""
+    if _once(f"shared:{cache.absolute()}:{base_root.resolve()}:{other}"):
+        log.warning(
+            "replykb: the cache folder %s also holds the cache of another base (%s): two "
+            "bases sharing one cache folder replace each other's index (each switch builds "
+            "it again, and a read-only copy of the folder serves only one of them), and a "
+            "model `replykb tune` made for one is used for the other; give each base its "
+            "own cache folder (--cache-dir DIR, cache_dir= in Python, $%s)",
+            cache,
+            other,
+            CACHE_DIR_ENV,
+        )
 
 
 # --- temporaries that name their owner -------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import fastpath, tunedmodel
+from .cachefiles import record_base, report_shared
 from .embed import Embedder, resolve_model
 from .index import FileDigests, cache_folder, index_rows, load_or_build_index
 
@@ -32,6 +33,9 @@ def open_index(
     a check leaves the cache ready for a fast first lookup.
     """
     cache = cache_folder(base, Path(cache_dir) if cache_dir else None)
+    other = record_base(cache, base.root, (answer.id for answer in base.answers))
+    if other is not None:
+        report_shared(cache, base.root, other)
     if embedder is not None:
         return embedder, load_or_build_index(base, embedder, cache)
     digests = FileDigests(cache)

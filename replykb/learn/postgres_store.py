@@ -22,9 +22,8 @@ from .store_rows import (
     FEEDBACK_COLUMNS,
     SUGGESTION_COLUMNS,
     feedback_from_row,
-    feedback_values,
+    inserts,
     suggestion_from_row,
-    suggestion_values,
 )
 
 if TYPE_CHECKING:
@@ -164,20 +163,15 @@ class PostgresStore:
     def write(self, rows: Sequence[LoggedSuggestion | LoggedFeedback]) -> None:
         from psycopg.types.json import Jsonb
 
-        suggestions = []
-        for row in rows:
-            if isinstance(row, LoggedSuggestion):
-                values = list(suggestion_values(row, native=True))
-                values[6] = Jsonb(values[6])
-                suggestions.append(values)
-        feedback = [feedback_values(r, native=True) for r in rows if isinstance(r, LoggedFeedback)]
+        statements = inserts(
+            rows, tables=(SUGGESTIONS, FEEDBACK), mark="%s", native=True, candidates=Jsonb
+        )
         with self._lock:
             connection = self._writer()
             with connection.transaction(), connection.cursor() as cursor:
-                if suggestions:
-                    cursor.executemany(_insert(SUGGESTIONS, SUGGESTION_COLUMNS), suggestions)
-                if feedback:
-                    cursor.executemany(_insert(FEEDBACK, FEEDBACK_COLUMNS), feedback)
+                for statement, values in statements:
+                    # bytes: psycopg takes a composed query as bytes, not as str
+                    cursor.executemany(statement.encode(), values)
 
     def prune(self, before: datetime) -> int:
         with self._lock:
@@ -228,11 +222,6 @@ class PostgresStore:
         with self._lock:
             if self._connection is not None:
                 self._connection.close()
-
-
-def _insert(table: str, columns: Sequence[str]) -> bytes:
-    marks = ", ".join("%s" for _ in columns)
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})".encode()
 
 
 def _first_line(error: Exception) -> str:

@@ -34,10 +34,9 @@ from .store_rows import (
     FEEDBACK_COLUMNS,
     SUGGESTION_COLUMNS,
     feedback_from_row,
-    feedback_values,
+    inserts,
     stamp,
     suggestion_from_row,
-    suggestion_values,
 )
 
 # How long a writer waits for another process's transaction before giving up.
@@ -165,16 +164,7 @@ class SQLiteStore:
             version = connection.execute("PRAGMA user_version").fetchone()[0]
             self._warn_immutable()
         try:
-            if version > SCHEMA_VERSION:
-                raise UsageLogError(
-                    f"usage log {self.path} was written by a newer replykb (schema "
-                    f"{version}, this one knows up to {SCHEMA_VERSION}); upgrade replykb"
-                )
-            if version == 0 and self._foreign_tables(connection):
-                raise UsageLogError(
-                    f"usage log {self.path} is a SQLite file of something else (it has "
-                    "tables, none of a replykb log); set log.url (or --log) to another file"
-                )
+            self._check_version(connection, version)
             self._empty = version == 0
             if 0 < version < SCHEMA_VERSION:
                 raise UsageLogError(
@@ -210,16 +200,7 @@ class SQLiteStore:
         connection.execute("BEGIN IMMEDIATE")
         try:
             version = connection.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise UsageLogError(
-                    f"usage log {self.path} was written by a newer replykb (schema "
-                    f"{version}, this one knows up to {SCHEMA_VERSION}); upgrade replykb"
-                )
-            if version == 0 and self._foreign_tables(connection):
-                raise UsageLogError(
-                    f"usage log {self.path} is a SQLite file of something else (it has "
-                    "tables, none of a replykb log); set log.url (or --log) to another file"
-                )
+            self._check_version(connection, version)
             for step in range(version, SCHEMA_VERSION):
                 for statement in MIGRATIONS[step].split(";"):
                     if statement.strip():
@@ -231,6 +212,19 @@ class SQLiteStore:
             connection.execute("ROLLBACK")
             raise
 
+    def _check_version(self, connection: sqlite3.Connection, version: int) -> None:
+        """Refuse a file of a newer replykb, or of something else."""
+        if version > SCHEMA_VERSION:
+            raise UsageLogError(
+                f"usage log {self.path} was written by a newer replykb (schema "
+                f"{version}, this one knows up to {SCHEMA_VERSION}); upgrade replykb"
+            )
+        if version == 0 and self._foreign_tables(connection):
+            raise UsageLogError(
+                f"usage log {self.path} is a SQLite file of something else (it has "
+                "tables, none of a replykb log); set log.url (or --log) to another file"
+            )
+
     @staticmethod
     def _foreign_tables(connection: sqlite3.Connection) -> bool:
         names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
@@ -239,16 +233,13 @@ class SQLiteStore:
     # --- writing ------------------------------------------------------------------------
 
     def write(self, rows: Sequence[LoggedSuggestion | LoggedFeedback]) -> None:
-        suggestions = [suggestion_values(r) for r in rows if isinstance(r, LoggedSuggestion)]
-        feedback = [feedback_values(r) for r in rows if isinstance(r, LoggedFeedback)]
+        statements = inserts(rows, tables=("suggestions", "feedback"), mark="?")
         with self._lock, self._errors("write to"):
             connection = self._writer()
             connection.execute("BEGIN IMMEDIATE")
             try:
-                if suggestions:
-                    connection.executemany(_insert("suggestions", SUGGESTION_COLUMNS), suggestions)
-                if feedback:
-                    connection.executemany(_insert("feedback", FEEDBACK_COLUMNS), feedback)
+                for statement, values in statements:
+                    connection.executemany(statement, values)
                 connection.execute("COMMIT")
             except BaseException:
                 connection.execute("ROLLBACK")
@@ -346,8 +337,3 @@ class _SQLiteErrors:
         if "readonly" in text or "unable to open" in text or "permission" in text.lower():
             raise self.store._cannot_write(error) from None
         raise UsageLogError(f"cannot {self.doing} the usage log {path}: {text}") from None
-
-
-def _insert(table: str, columns: Sequence[str]) -> str:
-    marks = ", ".join("?" for _ in columns)
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, get_args
 
@@ -163,3 +163,38 @@ def feedback_from_row(row: tuple[Any, ...], location: str) -> LoggedFeedback:
     except _Damaged as error:
         raise damaged_row(location, "feedback", row[0], error) from None
     return LoggedFeedback.model_construct(**values)
+
+
+def inserts(
+    rows: Sequence[LoggedSuggestion | LoggedFeedback],
+    *,
+    tables: tuple[str, str],
+    mark: str,
+    native: bool = False,
+    candidates: Callable[[Any], Any] | None = None,
+) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    """The INSERT statement and the rows of values for each table that ``rows`` add to,
+    suggestions first: ``tables`` names the suggestions' and the outcomes' tables,
+    ``mark`` is the driver's placeholder (``?``, ``%s``), ``native`` and ``candidates``
+    (a wrapper for the candidates' JSON) as the driver takes values."""
+    suggestions: list[tuple[Any, ...]] = []
+    for row in rows:
+        if isinstance(row, LoggedSuggestion):
+            values = suggestion_values(row, native=native)
+            if candidates is not None:
+                at = SUGGESTION_COLUMNS.index("candidates")
+                values = (*values[:at], candidates(values[at]), *values[at + 1 :])
+            suggestions.append(values)
+    feedback = [feedback_values(r, native=native) for r in rows if isinstance(r, LoggedFeedback)]
+    return [
+        (_insert(table, columns, mark), values)
+        for table, columns, values in (
+            (tables[0], SUGGESTION_COLUMNS, suggestions),
+            (tables[1], FEEDBACK_COLUMNS, feedback),
+        )
+        if values
+    ]
+
+
+def _insert(table: str, columns: Sequence[str], mark: str) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"

@@ -80,7 +80,11 @@ def parse_yaml(file: str, text: str, problems: list[Problem]) -> tuple[Any, Sour
         return None
     except yaml.YAMLError as error:
         problems.append(
-            Problem(code="RKB001", location=Location(file=file), message=f"YAML error: {error}")
+            Problem(
+                code="RKB001",
+                location=Location(file=file),
+                message=f"YAML error: {error}; check the file's indentation and quoting",
+            )
         )
         return None
     except RecursionError:
@@ -104,6 +108,16 @@ def _code_point(character: int | str) -> str:
     return f"U+{number:04X}"
 
 
+def _tab_at(text: str, line: int, column: int) -> bool:
+    """Whether the error's place is a tab, or a tab indents its line (0-based marks)."""
+    lines = text.splitlines()
+    if line >= len(lines):
+        return False
+    written = lines[line]
+    indent = written[: len(written) - len(written.lstrip(" \t"))]
+    return "\t" in indent or written[column : column + 1] == "\t"
+
+
 def _syntax_problem(error: yaml.MarkedYAMLError, file: str, text: str) -> Problem:
     mark = error.problem_mark or error.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -124,7 +138,7 @@ def _syntax_problem(error: yaml.MarkedYAMLError, file: str, text: str) -> Proble
             "a key here is a list or a mapping; a key must be a name (`name: value`): "
             "rewrite this line"
         )
-    elif mark is not None and text[mark.index : mark.index + 1] == "\t":
+    elif mark is not None and _tab_at(text, mark.line, mark.column):
         message = (
             "YAML syntax error: a tab character here; YAML indents with spaces only: "
             "replace the tab with spaces"

@@ -166,8 +166,12 @@ def _expected_mapping(loc: tuple[str | int, ...], model: type[BaseModel] | None)
 def _as_list_hint(value: Any, written: str | None = None) -> str:
     if isinstance(value, bool) and written is not None:
         return f'write it as a list, quoted: `["{written}"]`'
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value) <= 30 and not set(value) & set(",:[]{}#'\""):
         return f"write it as a list: `[{value}]`, or one `- item` line per item"
+    if isinstance(value, str):
+        # In `[...]` a comma would split the text: the dash form keeps it whole.
+        short = value if len(value) <= 40 else value[:37] + "..."
+        return f"write it as a list, one `- item` line per item, indented: `- {short}`"
     if isinstance(value, dict):
         return "write a list: `[a, b]`, or one `- item` line per item, without `key:`"
     return "write a list: `[a, b]`, or one `- item` line per item"

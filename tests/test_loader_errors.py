@@ -267,6 +267,13 @@ CASES: dict[str, tuple[dict[str, str | bytes], str, int, str]] = {
         1,
         "questions: expected a list, got the text 'hello'; write it as a list: `[hello]`",
     ),
+    "questions is one long text with a comma": (
+        {"a/refund.yaml": "questions: When is my refund due, I sent it back?\nanswer: x\n"},
+        "a/refund.yaml",
+        1,
+        "write it as a list, one `- item` line per item, indented: `- When is my refund due, "
+        "I sent it back?`",
+    ),
     "question holds a colon": (
         {"a/refund.yaml": "questions:\n  - Hi: where is my refund?\nanswer: x\n"},
         "a/refund.yaml",

@@ -15,6 +15,7 @@ from .check_helpers import (
     PAYMENT_IT,
     REFUND_IT,
     assert_one,
+    assert_one_at,
     bilingual_base,
     bilingual_files,
     check,
@@ -132,12 +133,12 @@ def test_rkb702_translation_without_short(write_base: WriteBase, real_embedder) 
     )
     root = bilingual_base(write_base, **{"refund-timing.yaml": refund})
     report = check(root, real_embedder)
-    text = (root / "refund-timing.yaml").read_text(encoding="utf-8")
-    finding = assert_one(
+    finding = assert_one_at(
         report,
         "RKB702",
-        root / "refund-timing.yaml",
-        line_of(text, "  it:"),
+        root,
+        "refund-timing.yaml",
+        "  it:",
         contains=["has no `short:`"],
     )
     assert "translations: it:" in (finding.hint or "")
@@ -163,11 +164,12 @@ def test_rkb702_untranslated_copy_marked_current(  # type: ignore[no-untyped-def
     assert refund != REFUND_IT
     root = bilingual_base(write_base, **{"refund-timing.yaml": refund})
     report = check(root, real_embedder)
-    finding = assert_one(
+    finding = assert_one_at(
         report,
         "RKB702",
-        root / "refund-timing.yaml",
-        line_of(refund, f'    {field}: "{english[:20]}'),
+        root,
+        "refund-timing.yaml",
+        f'    {field}: "{english[:20]}',
         contains=[f"Italian (it) `{field}:` of 'refund-timing'", "not translated", "English (en)"],
     )
     assert finding.answer == "refund-timing"
@@ -244,11 +246,12 @@ def test_rkb703_never_marked_translation(write_base: WriteBase, real_embedder) -
     payment = PAYMENT_IT.replace("    source: aaaaaaaaaaaa\n", "")
     root = bilingual_base(write_base, **{"payment-methods.yaml": payment})
     report = check(root, real_embedder)
-    finding = assert_one(
+    finding = assert_one_at(
         report,
         "RKB703",
-        root / "payment-methods.yaml",
-        line_of(payment, "  it:"),
+        root,
+        "payment-methods.yaml",
+        "  it:",
         contains=["never marked"],
     )
     assert "--mark-current payment-methods it" in (finding.hint or "")
@@ -370,12 +373,12 @@ def test_rkb602_counts_each_languages_questions(  # type: ignore[no-untyped-def]
     assert payment != PAYMENT_IT
     root = bilingual_base(write_base, **{"payment-methods.yaml": payment})
     report = check(root, real_embedder)
-    text = (root / "payment-methods.yaml").read_text(encoding="utf-8")
-    assert_one(
+    assert_one_at(
         report,
         "RKB602",
-        root / "payment-methods.yaml",
-        line_of(text, "    questions:" if questions else "  it:"),
+        root,
+        "payment-methods.yaml",
+        "    questions:" if questions else "  it:",
         contains=[
             "Italian (it) translation",
             f"has {questions} question",
@@ -455,11 +458,12 @@ def test_rkb709_source_language_without_built_in_texts(
     refund = REFUND_IT.split("translations:\n")[0]
     root = write_base({"replykb.yaml": settings, "refund-timing.yaml": refund})
     report = check(root, real_embedder)
-    finding = assert_one(
+    finding = assert_one_at(
         report,
         "RKB709",
-        root / "replykb.yaml",
-        line_of(settings, "languages: [nl]"),
+        root,
+        "replykb.yaml",
+        "languages: [nl]",
         contains=["no built-in Dutch (nl) texts", "openings", "private_invite", "team_signature"],
     )
     assert "signatures of paola" in finding.message and "signatures of dev" in finding.message
@@ -491,11 +495,12 @@ def test_rkb708_source_language_block_of_replykb_yaml(  # type: ignore[no-untype
     if flagged is None:
         assert found(report, "RKB708") == []
         return
-    finding = assert_one(
+    finding = assert_one_at(
         report,
         "RKB708",
-        root / "replykb.yaml",
-        line_of(settings, f"    {flagged}:"),
+        root,
+        "replykb.yaml",
+        f"    {flagged}:",
         contains=["never used"],
     )
     assert f"top-level `{flagged}:`" in (finding.hint or "")

@@ -11,7 +11,7 @@ import pytest
 from replykb.checks.formats import format_text
 
 from .check_helpers import (
-    assert_one,
+    assert_one_at,
     bilingual_base,
     check,
     found,
@@ -54,11 +54,12 @@ def test_rkb702_italian_text_prints_the_english_fallback(  # type: ignore[no-unt
     """A1's base: the Italian reply would say "Segui your order al link"."""
     root = bilingual_base(write_base, **{"where.yaml": WHERE_IT})
     report = check(root, real_embedder)
-    finding = assert_one(
+    finding = assert_one_at(
         report,
         "RKB702",
-        root / "where.yaml",
-        line_of(WHERE_IT, '    answer: "Puoi seguire'),
+        root,
+        "where.yaml",
+        '    answer: "Puoi seguire',
         contains=[
             "the Italian (it) translation of 'where' prints details.order_id",
             "`answer:` and `short:`",
@@ -109,11 +110,12 @@ def test_rkb105_detail_only_the_translation_prints_is_found_at_its_line(  # type
     )
     root = bilingual_base(write_base, **{"where.yaml": text})
     report = check(root, real_embedder)
-    assert_one(
+    assert_one_at(
         report,
         "RKB105",
-        root / "where.yaml",
-        line_of(text, '    short: "Segui'),
+        root,
+        "where.yaml",
+        '    short: "Segui',
         contains=[
             "the Italian (it) translation of 'where' prints details.tracking in `short:`",
             "does not declare it",
@@ -128,11 +130,12 @@ def test_rkb105_detail_without_fallback_is_one_finding_for_both_languages(  # ty
     text = WHERE_IT.replace("    fallback: your order\n", "    description: the order\n")
     root = bilingual_base(write_base, **{"where.yaml": text})
     report = check(root, real_embedder)
-    assert_one(
+    assert_one_at(
         report,
         "RKB105",
-        root / "where.yaml",
-        line_of(text, "  order_id:"),
+        root,
+        "where.yaml",
+        "  order_id:",
         contains=["answer 'where' prints details.order_id", "declares it with no `fallback:`"],
     )
     assert found(report, "RKB702") == [], format_text(report)

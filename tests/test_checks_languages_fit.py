@@ -14,7 +14,7 @@ from .check_helpers import (
     BILINGUAL_SETTINGS,
     PAYMENT_IT,
     REFUND_IT,
-    assert_one,
+    assert_one_at,
     bilingual_base,
     check,
     found,
@@ -41,12 +41,12 @@ def test_rkb705_translation_too_long_for_x_where_the_source_fits(  # type: ignor
     ).replace("    answer: I rimborsi arrivano", f"    answer: {long_word} arrivano")
     root = bilingual_base(write_base, **{"replykb.yaml": settings, "refund-timing.yaml": refund})
     report = check(root, real_embedder)
-    text = (root / "refund-timing.yaml").read_text(encoding="utf-8")
-    finding = assert_one(
+    finding = assert_one_at(
         report,
         "RKB705",
-        root / "refund-timing.yaml",
-        line_of(text, "    short:"),
+        root,
+        "refund-timing.yaml",
+        "    short:",
         contains=[
             "the Italian (it) reply of answer 'refund-timing' does not fit x",
             "limit of 150",
@@ -68,11 +68,12 @@ def test_rkb705_long_italian_openings_are_one_finding_at_their_line(  # type: ig
     )
     root = bilingual_base(write_base, **{"replykb.yaml": settings})
     report = check(root, real_embedder)
-    finding = assert_one(
+    finding = assert_one_at(
         report,
         "RKB705",
-        root / "replykb.yaml",
-        line_of(settings, "      neutral:"),
+        root,
+        "replykb.yaml",
+        "      neutral:",
         contains=["the neutral openings are too long", "2 answers"],
     )
     assert "`translations: it: openings: neutral:`" in (finding.hint or "")
@@ -89,11 +90,12 @@ def test_rkb705_italian_signature_pushes_every_answer_over(
     )
     root = bilingual_base(write_base, **{"replykb.yaml": settings})
     report = check(root, real_embedder)
-    finding = assert_one(
+    finding = assert_one_at(
         report,
         "RKB705",
-        root / "replykb.yaml",
-        line_of(settings, "        signatures: {x:"),
+        root,
+        "replykb.yaml",
+        "        signatures: {x:",
         contains=["paola's signature on x is too long", "Italian (it) reply", "2 answers"],
     )
     assert finding.count == 2
@@ -109,12 +111,12 @@ def test_rkb704_translated_fact_missing_from_the_italian_cut_form(  # type: igno
     settings = BILINGUAL_SETTINGS.replace("  x: {}", "  x:\n    limit: 150")
     root = bilingual_base(write_base, **{"replykb.yaml": settings})
     report = check(root, real_embedder)
-    text = (root / "refund-timing.yaml").read_text(encoding="utf-8")
-    finding = assert_one(
+    finding = assert_one_at(
         report,
         "RKB704",
-        root / "refund-timing.yaml",
-        line_of(text, "    facts:"),
+        root,
+        "refund-timing.yaml",
+        "    facts:",
         contains=["'5 giorni lavorativi'", "Italian (it) reply on x (cut form)"],
     )
     assert "email" not in finding.message
@@ -149,11 +151,12 @@ def test_rkb705_not_for_a_source_signature_the_italian_replies_do_not_use(  # ty
     assert settings != BILINGUAL_SETTINGS
     root = bilingual_base(write_base, **{"replykb.yaml": settings})
     report = check(root, real_embedder)
-    assert_one(
+    assert_one_at(
         report,
         "RKB201",
-        root / "replykb.yaml",
-        line_of(settings, long_signature[:20]),
+        root,
+        "replykb.yaml",
+        long_signature[:20],
         contains=["paola's signature on x is too long", "even the smallest reply"],
     )
     assert found(report, "RKB705") == [], format_text(report)
@@ -174,11 +177,12 @@ def test_rkb705_long_italian_cut_marker_is_one_finding_at_its_line(  # type: ign
     )
     root = bilingual_base(write_base, **{"replykb.yaml": settings, "payment-methods.yaml": payment})
     report = check(root, real_embedder)
-    finding = assert_one(
+    finding = assert_one_at(
         report,
         "RKB705",
-        root / "replykb.yaml",
-        line_of(settings, "    cut_marker:"),
+        root,
+        "replykb.yaml",
+        "    cut_marker:",
         contains=[
             "the Italian (it) cut marker (`translations: it: cut_marker:`) is too long",
             "1 answer ('payment-methods')",

@@ -11,7 +11,7 @@ from .check_helpers import (
     BILINGUAL_SETTINGS,
     PAYMENT_IT,
     REFUND_IT,
-    assert_one,
+    assert_one_at,
     bilingual_base,
     check,
     found,
@@ -24,11 +24,12 @@ def test_rkb706_italian_test_routed_to_another_answer(write_base: WriteBase, rea
     refund = REFUND_IT + "      - posso pagare con PayPal o con la carta di credito?\n"
     root = bilingual_base(write_base, **{"refund-timing.yaml": refund})
     report = check(root, real_embedder)
-    finding = assert_one(
+    finding = assert_one_at(
         report,
         "RKB706",
-        root / "refund-timing.yaml",
-        line_of(refund, "posso pagare con PayPal o con"),
+        root,
+        "refund-timing.yaml",
+        "posso pagare con PayPal o con",
         contains=["Italian (it) test 'posso pagare con PayPal", "of 'refund-timing'"],
     )
     assert finding.answer == "refund-timing"
@@ -47,11 +48,12 @@ def test_rkb706_italian_out_of_scope_message_that_matches(
     )
     root = bilingual_base(write_base, **{"replykb.yaml": settings})
     report = check(root, real_embedder)
-    finding = assert_one(
+    finding = assert_one_at(
         report,
         "RKB706",
-        root / "replykb.yaml",
-        line_of(settings, "      - posso pagare con PayPal"),
+        root,
+        "replykb.yaml",
+        "      - posso pagare con PayPal",
         contains=[
             "Italian (it) out-of-scope message 'posso pagare con PayPal'",
             "'payment-methods'",

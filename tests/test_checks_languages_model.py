@@ -15,10 +15,10 @@ from .check_helpers import (
     REFUND,
     SETTINGS,
     assert_one,
+    assert_one_at,
     bilingual_files,
     check,
     found,
-    line_of,
     mark_current,
 )
 from .conftest import WriteBase
@@ -35,11 +35,12 @@ def test_rkb707_italian_translations_with_the_packaged_english_model(  # type: i
     root = write_base(files)
     mark_current(root)
     report = check(root, real_embedder)
-    finding = assert_one(
+    finding = assert_one_at(
         report,
         "RKB707",
-        root / "replykb.yaml",
-        line_of(settings, "languages: [en, it]"),
+        root,
+        "replykb.yaml",
+        "languages: [en, it]",
         contains=["6 Italian (it) questions", "all-MiniLM-L6-v2", "English-only"],
     )
     assert "paraphrase-multilingual-MiniLM-L12-v2" in (finding.hint or "")
@@ -57,11 +58,12 @@ def test_rkb707_at_the_model_line_for_an_english_model_by_name(  # type: ignore[
     root = write_base(files)
     mark_current(root)
     report = check(root, real_embedder)
-    assert_one(
+    assert_one_at(
         report,
         "RKB707",
-        root / "replykb.yaml",
-        line_of(settings, "model:"),
+        root,
+        "replykb.yaml",
+        "model:",
         contains=[
             "`model: sentence-transformers/all-mpnet-base-v2`",
             "not known to be multilingual",

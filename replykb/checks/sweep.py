@@ -192,40 +192,20 @@ def _render_answer(
 ) -> Reply | Overflow | None:
     """The reply at the worst case, or why it is too long (None: a template error)."""
     conversation = conversations.of(answer.tone, customer)
-    try:
-        return ctx.renderer.render(
-            answer,
-            channel=channel,
-            agent=agent,
-            customer=customer,
-            conversation_id=conversation,
-            language=language,
-        )
-    except ReplyTooLongError as error:
-        spec = ctx.base.settings.channels[channel]
-        unsigned = agent is not None and _fits(
-            ctx, answer, channel, None, customer, conversation, language
-        )
-        invite = answer.private and spec.public
-        pushed_by = None
-        if not unsigned and not invite:
-            pushed_by = _own_text_cause(
-                ctx, answer, channel, agent, customer, conversation, language
-            )
-        return Overflow(
-            answer,
-            channel,
-            agent,
-            customer,
-            error.length,
-            error.limit,
-            invite,
-            unsigned,
-            pushed_by,
-        )
-    except RenderError as error:
-        problems.add(error, answer, channel, agent, customer)
-        return None
+    outcome = _try_render(ctx.renderer, answer, channel, agent, customer, conversation, language)
+    if not isinstance(outcome, ReplyTooLongError):
+        return _recorded(outcome, problems, answer, channel, agent, customer)
+    spec = ctx.base.settings.channels[channel]
+    unsigned = agent is not None and _fits(
+        ctx, answer, channel, None, customer, conversation, language
+    )
+    invite = answer.private and spec.public
+    pushed_by = None
+    if not unsigned and not invite:
+        pushed_by = _own_text_cause(ctx, answer, channel, agent, customer, conversation, language)
+    return Overflow(
+        answer, channel, agent, customer, outcome.length, outcome.limit, invite, unsigned, pushed_by
+    )
 
 
 def _render(
@@ -241,6 +221,38 @@ def _render(
     """A reply, or None when it fails (a template error is recorded)."""
     if channel in problems.stopped_channels:
         return None
+    outcome = _try_render(renderer, answer, channel, agent, customer, conversation, language)
+    if isinstance(outcome, ReplyTooLongError):
+        return None  # only the real renderer has limits; the fit check reports them
+    return _recorded(outcome, problems, answer, channel, agent, customer)
+
+
+def _recorded(
+    outcome: Reply | RenderError,
+    problems: RenderProblems,
+    answer: Answer,
+    channel: str,
+    agent: str | None,
+    customer: Customer,
+) -> Reply | None:
+    """The reply, or None with its template error recorded."""
+    if isinstance(outcome, RenderError):
+        problems.add(outcome, answer, channel, agent, customer)
+        return None
+    return outcome
+
+
+def _try_render(
+    renderer: Renderer,
+    answer: Answer,
+    channel: str,
+    agent: str | None,
+    customer: Customer,
+    conversation: str | None,
+    language: str | None,
+) -> Reply | RenderError:
+    """The reply, or the error rendering it raised (too long, or a template error):
+    the one render call of the sweep, each caller deciding what an error means."""
     try:
         return renderer.render(
             answer,
@@ -250,11 +262,8 @@ def _render(
             conversation_id=conversation,
             language=language,
         )
-    except ReplyTooLongError:
-        return None  # only the real renderer has limits; the fit check reports them
-    except RenderError as error:
-        problems.add(error, answer, channel, agent, customer)
-        return None
+    except RenderError as error:  # ReplyTooLongError included
+        return error
 
 
 def _own_text_cause(
@@ -294,18 +303,11 @@ def _fits(
     language: str | None,
     renderer: Renderer | None = None,
 ) -> bool:
-    try:
-        (renderer or ctx.renderer).render(
-            answer,
-            channel=channel,
-            agent=agent,
-            customer=customer,
-            conversation_id=conversation,
-            language=language,
-        )
-    except RenderError:  # ReplyTooLongError included; template errors are found elsewhere
-        return False
-    return True
+    """Whether the reply renders (template errors are found elsewhere)."""
+    outcome = _try_render(
+        renderer or ctx.renderer, answer, channel, agent, customer, conversation, language
+    )
+    return isinstance(outcome, Reply)
 
 
 def _length_key(text: str, count: str) -> tuple[int, bool, int]:

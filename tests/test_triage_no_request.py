@@ -34,7 +34,7 @@ NO_REQUEST = {
         "thanks!",
         "Thank you so much 🙏",
         "good morning 👋",
-        "ok thanks",
+        "thanks a lot!",
         "Sent from my iPhone",
         "Get Outlook for Android",
         "Thanks,\nOmar",
@@ -326,7 +326,6 @@ def test_the_word_lists_cover_every_builtin_reply_language() -> None:
         chatter_words.GREETINGS,
         chatter_words.THANKS,
         chatter_words.SIGN_OFFS,
-        chatter_words.ACKNOWLEDGEMENTS,
         chatter_words.CLIENT_OPENERS,
     ):
         assert set(lists) == set(BUILTIN_LANGUAGES)
@@ -347,6 +346,9 @@ def test_the_word_lists_cover_every_builtin_reply_language() -> None:
         # A capitalized word after a greeting, with a question mark, may be the question.
         ("Hi Klarna?", ["klarna"]),
         ("hi, order 40291", ["order", "40291"]),
+        # "ok" may answer the agent's question (a yes): left to the matcher.
+        ("ok grazie", ["ok"]),
+        ("okay", ["okay"]),
         ("Hey @FernhillCare where's my parcel", ["where's", "my", "parcel"]),
         ("https://fernhill.example/orders/1", ["https", "fernhill"]),
         ("#fail", ["fail"]),
@@ -360,3 +362,24 @@ def test_a_request_keeps_its_words(text: str, left: list[str]) -> None:
 def test_a_very_long_message_is_taken_to_ask_something() -> None:
     assert not carries_request("grazie " * 100)
     assert carries_request("grazie " * 1_000)
+
+
+# --- replykb check: a test that asks nothing cannot match ------------------------------------
+
+
+@pytest.mark.parametrize("test", ["thanks!", "buongiorno 👋", "Sent from my iPhone"])
+def test_check_reports_a_test_that_asks_nothing(write_base, real_embedder, test: str) -> None:  # type: ignore[no-untyped-def]
+    from .check_helpers import PAYMENT, REFUND, assert_one, base_files, check, line_of
+
+    refund = REFUND.replace("my refund hasn't arrived yet", test)
+    root = write_base(base_files(refund_timing=refund, payment_methods=PAYMENT))
+
+    report = check(root, real_embedder)
+
+    assert_one(
+        report,
+        "RKB404",
+        root / "refund-timing.yaml",
+        line_of(refund, test),
+        contains=[f"test {test!r} of 'refund-timing' asks nothing", "gets no answer"],
+    )

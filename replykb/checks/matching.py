@@ -222,6 +222,14 @@ def held_out_findings(
         found = out.match
         if found.status == "confident" and found.answer_id == answer.id:
             continue
+        if found.reason == "no-request":  # no candidates: it is never matched
+            yield Found(
+                where,
+                f"{label}test {test!r} of {answer.id!r} asks nothing (only a greeting, "
+                "thanks, a sign-off or a signature): such a message gets no answer",
+                answer=answer.id,
+            )
+            continue
         top, score = found.candidates[0]
         related: list[Location] = []
         if found.status == "no_match":

@@ -1,5 +1,5 @@
 """Whether a message carries a request: what is left once greetings, thanks, sign-offs,
-acknowledgements, mail-client signatures, @mentions, emoji and punctuation are removed.
+mail-client signatures, @mentions, emoji and punctuation are removed.
 
 A message that is only "buongiorno", "grazie!", "Sent from my iPhone", "@FernhillCare"
 or "🙏" asks nothing, yet the model finds a nearest answer for it, sometimes above
@@ -40,10 +40,10 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
 
 
 def carries_request(text: str, names: Iterable[str] = ()) -> bool:
-    """Whether ``text`` holds anything but greetings, thanks, sign-offs,
-    acknowledgements, mail-client signatures, @mentions, emoji and punctuation (in
-    en, it, es, fr, de, pt), and ``names`` (the agents' names and the brand, which
-    customers greet: "ciao Paola", "thanks Fernhill!").
+    """Whether ``text`` holds anything but greetings, thanks, sign-offs, mail-client
+    signatures, @mentions, emoji and punctuation (in en, it, es, fr, de, pt), and
+    ``names`` (the agents' names and the brand, which customers greet: "ciao Paola",
+    "thanks Fernhill!").
 
     >>> carries_request("Buongiorno! 🙏"), carries_request("ciao, il mio ordine?")
     (False, True)
@@ -103,7 +103,7 @@ def _phrases(names: tuple[str, ...]) -> tuple[frozenset[tuple[str, ...]], int]:
     """Every phrase of the lists (and ``names``), as tuples of plain words, and the
     length of the longest (phrases are found longest first)."""
     found: set[tuple[str, ...]] = set()
-    for lists in (words.GREETINGS, words.THANKS, words.SIGN_OFFS, words.ACKNOWLEDGEMENTS):
+    for lists in (words.GREETINGS, words.THANKS, words.SIGN_OFFS):
         for phrases in lists.values():
             found.update(_split(phrase) for phrase in phrases)
     found.update(_split(name) for name in names)

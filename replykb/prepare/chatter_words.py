@@ -1,5 +1,5 @@
-"""The words that carry no request: greetings, thanks, sign-offs, acknowledgements and
-mail-client signatures, per language, as data (read by :mod:`replykb.prepare.chatter`).
+"""The words that carry no request: greetings, thanks, sign-offs and mail-client
+signatures, per language, as data (read by :mod:`replykb.prepare.chatter`).
 
 One list per kind and language, for every language replykb has built-in reply texts
 for (render/phrases.py: en, it, es, fr, de, pt). A message made only of these (with
@@ -334,15 +334,9 @@ SIGN_OFFS: Final[dict[str, tuple[str, ...]]] = {
     ),
 }
 
-# "OK": an answer to the agent, not a question. Only words with no other meaning.
-ACKNOWLEDGEMENTS: Final[dict[str, tuple[str, ...]]] = {
-    "en": ("ok", "okay", "okey", "k", "kk", "ok thanks", "ok cool", "alright", "noted"),
-    "it": ("ok", "okay", "va bene", "d'accordo", "daccordo", "ok grazie", "capito"),
-    "es": ("ok", "vale", "de acuerdo", "entendido"),
-    "fr": ("ok", "d'accord", "entendu", "compris"),
-    "de": ("ok", "okay", "alles klar", "in ordnung", "verstanden"),
-    "pt": ("ok", "tá bom", "ta bom", "beleza", "combinado", "entendi"),
-}
+# Not removed: "ok", "okay", "va bene", "d'accordo". In a conversation they answer the
+# agent's question (consent to a cancellation, a "yes"; CLINC150 labels "okay" as its
+# "yes" intent), so they are left to the matcher and to the person who reads them.
 
 # A line a mail or messaging client appends ("Sent from my iPhone", "Inviato da iPhone",
 # "Get Outlook for Android"): it opens with one of these (lower-cased) and names a

@@ -168,3 +168,24 @@ def test_a_reader_never_creates_or_migrates_a_log(tmp_path: Path) -> None:
     assert sqlite3.connect(empty).execute("SELECT name FROM sqlite_master").fetchall() == []
     with open_log(empty, create=False) as log, pytest.raises(UsageLogError, match="for reading"):
         log._store.write([suggestion(NOW)])
+
+
+def test_a_postgres_role_that_may_only_select_reads_the_log(postgres_server) -> None:  # type: ignore[no-untyped-def]
+    import psycopg
+
+    url = postgres_server.new_database()
+    with open_log(url) as log:
+        log.record([suggestion(NOW, message="kept <phone>"), feedback(NOW, source="console")])
+    role = f"analyst_{os.getpid()}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f"DROP ROLE IF EXISTS {role}".encode())
+        admin.execute(f"CREATE ROLE {role} LOGIN".encode())
+        admin.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}".encode())
+        admin.execute(f"REVOKE CREATE ON SCHEMA public FROM PUBLIC, {role}".encode())
+    reader = url.replace(url.split("://", 1)[1].split("@", 1)[0], role, 1)
+    with open_log(reader, create=False) as log:
+        assert [row.message for row in log.suggestions()] == ["kept <phone>"]
+        assert [row.source for row in log.feedback()] == ["console"]
+    # The role cannot write: the reader read without trying to.
+    with psycopg.connect(reader) as connection, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        connection.execute(b"DELETE FROM replykb_suggestions")

@@ -24,7 +24,8 @@ generator that counts every loop iteration, macro call and ``~`` (through an
 extension's method, the way Jinja lets a compiler-added node call Python). Constant folding is
 off (``optimized=False``): Jinja would otherwise compute ``{{ 'a' * 10**9 }}`` while
 compiling, outside any bound. ``lipsum`` (a lorem-ipsum generator, no use in a reply)
-is not available.
+is not available, and the ``random`` filter raises at its line: replies are
+deterministic.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from typing import Any, Final
 
 from jinja2 import Template, TemplateRuntimeError, nodes
 from jinja2.compiler import CodeGenerator, Frame
+from jinja2.exceptions import SecurityError
 from jinja2.ext import Extension
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -393,6 +395,17 @@ class _BoundedTemplate(Template):
             _BUDGET.reset(token)
 
 
+def _no_random(*_: Any, **__: Any) -> Any:
+    """Jinja's ``random`` filter, refused where it is used (so ``replykb check`` fails
+    at that line): the same message, channel, agent, language and conversation must
+    give the same reply byte for byte, through every door."""
+    raise SecurityError(
+        "the `random` filter is not available: a reply must be the same every time it "
+        "is rendered for the same message; to vary the greeting, give several "
+        "`openings:` (each conversation keeps one, chosen by its id)"
+    )
+
+
 # The names every template sees besides its context.
 TEMPLATE_GLOBALS: Final = frozenset({"range", "dict", "cycler", "joiner", "namespace"})
 
@@ -410,6 +423,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         self.globals["range"] = _bounded_range
         every = {**self.filters, **filters}
         self.filters = {name: _bounded_filter(name, f) for name, f in every.items()}
+        self.filters["random"] = _no_random
 
     def concat(self, pieces: Iterator[str]) -> str:  # type: ignore[override]
         """The rendered text, bounded as it is produced."""

@@ -383,3 +383,21 @@ def test_check_reports_a_test_that_asks_nothing(write_base, real_embedder, test:
         line_of(refund, test),
         contains=[f"test {test!r} of 'refund-timing' asks nothing", "gets no answer"],
     )
+
+
+def test_a_logged_greeting_is_no_gap_to_write_an_answer_for(example_kb) -> None:  # type: ignore[no-untyped-def]
+    from collections import Counter
+
+    from replykb.learn.gaps import GapMessage, still_open
+
+    logged = [
+        GapMessage(text="buongiorno", reason="no_match", channel="x"),
+        GapMessage(text="Inviato da iPhone", reason="wrong", answer_id="app-crash"),
+        GapMessage(text="who won the football last night", reason="no_match", channel="x"),
+    ]
+    counts: Counter[str] = Counter()
+
+    still = still_open(example_kb, logged, counts=counts)
+
+    assert [message.text for message in still] == ["who won the football last night"]
+    assert counts["asks_nothing"] == 2

@@ -304,13 +304,19 @@ def still_open(
     answered since (its draft was merged). Each is matched again: an unanswered one
     drops out once it is answered confidently; a rejected one once it goes to the answer
     the agent used instead (or, when not said, to another answer than the rejected
-    one). ``counts["answered_now"]`` receives how many dropped out.
+    one). ``counts["answered_now"]`` receives how many dropped out; a message that asks
+    nothing (a greeting, thanks, a signature: ``no-request``) is no gap either, and
+    ``counts["asks_nothing"]`` receives how many.
     """
     tally = counts if counts is not None else Counter()
     kept = list(messages)
     matches = kb.match_many([m.text for m in kept]) if kept else iter(())
     still: list[GapMessage] = []
     for message, match in zip(kept, matches, strict=True):
+        if match.reason == "no-request":
+            # "buongiorno", "Sent from my iPhone": no answer is to be written for it.
+            tally["asks_nothing"] += 1
+            continue
         now = match.answer_id if match.status == "confident" else None
         if message.reason in ("no_match", "ambiguous"):
             answered = now is not None

@@ -27,8 +27,8 @@ from ..errors import ReplyTooLongError
 from ..languages import language_name
 from ..models import Answer, Settings, SourceMap
 from .cutting import longest_cut
-from .templates import TemplateFile
-from .texts import TextChoice
+from .templates import TemplateFiles, invite_template
+from .texts import ReplyTexts
 
 __all__ = ["cut_overflow", "invite_overflow"]
 
@@ -69,15 +69,16 @@ def invite_overflow(
     channel: str,
     limit: int,
     length: int,
-    *,
-    invitation: TextChoice,
-    template: TemplateFile | None,
-    language: str,
+    texts: ReplyTexts,
+    files: TemplateFiles,
     settings_source: SourceMap | None,
 ) -> ReplyTooLongError:
     """The error for the private invitation of ``answer`` on ``channel`` that counts
-    ``length``: ``invitation`` is the text of the reply's language (and where it comes
-    from), ``template`` the invitation's template."""
+    ``length``, in the language of ``texts``: the invitation's text and template (of
+    ``files``) are named where they come from."""
+    language, invitation = texts.language, texts.private_invite
+    name = invite_template(files, language, is_source=texts.is_source)
+    template = files.find(name) if name is not None else None
     name = language_name(language)
     if invitation.origin is not None:
         where = f"`{'.'.join(invitation.origin)}`"

@@ -314,17 +314,9 @@ class Renderer:
         # Only a private invitation has no cut to fall back on.
         if answer.private and spec.public:
             texts = self.language(context["language"])
-            name = invite_template(self._files, texts.language, is_source=texts.is_source)
-            raise invite_overflow(
-                answer,
-                channel_name,
-                spec.limit or 0,
-                shortest,
-                invitation=texts.private_invite,
-                template=self._files.find(name) if name is not None else None,
-                language=texts.language,
-                settings_source=self._settings_source,
-            )
+            limit = spec.limit or 0
+            where = (self._files, self._settings_source)
+            raise invite_overflow(answer, channel_name, limit, shortest, texts, *where)
         raise ReplyTooLongError(answer.id, channel_name, shortest, spec.limit or 0)
 
     def _bodies(

@@ -401,3 +401,24 @@ def test_a_logged_greeting_is_no_gap_to_write_an_answer_for(example_kb) -> None:
 
     assert [message.text for message in still] == ["who won the football last night"]
     assert counts["asks_nothing"] == 2
+
+
+@pytest.mark.parametrize("channel", ["x", "email", "chat"])
+@pytest.mark.parametrize("message", ["buongiorno", "Inviato da iPhone", "hi, where is my order"])
+def test_the_http_api_gives_the_library_decision_byte_for_byte(
+    example_kb, channel: str, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from replykb.serve import BaseHolder, ServerSettings, create_app
+
+    holder = BaseHolder(lambda: example_kb, initial=example_kb)
+    fields = {"message": message, "channel": channel, "agent": "paola"}
+    with TestClient(create_app(holder, ServerSettings())) as client:
+        response = client.post("/v1/suggest", json={**fields, "now": NOW.isoformat()})
+    expected = example_kb.suggest(**fields, now=NOW)
+
+    assert response.status_code == 200, response.text
+    assert response.content == expected.model_dump_json().encode("utf-8")
+    match = response.json()["match"]
+    assert match["reason"] == (None if "order" in message else "no-request")

@@ -213,9 +213,10 @@ class UsageLog:
         waiting = self.waiting
         if waiting < self._queue_size:
             return None
+        # No location: /readyz says this to anyone who can reach the port.
         return (
-            f"usage log {self.location} is behind: {waiting} events wait for the writer "
-            "(the store is slow or not answering), so new suggestions wait too"
+            f"the usage log is behind: {waiting} events wait for its writer (its store is "
+            "slow or not answering; the server's log names it), so new suggestions wait too"
         )
 
     # --- observer -----------------------------------------------------------------------

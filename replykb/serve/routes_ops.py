@@ -56,7 +56,7 @@ async def readyz(request: Request, response: Response) -> ReadyResponse:
         answers=len(loaded.kb.answers),
         model=loaded.kb.index.model_id,
         reloading=holder.reloading,
-        usage_log=log.location if log is not None else None,
+        usage_log=log is not None,
         log_events_waiting=log.waiting if log is not None else 0,
         log_events_lost=log.dropped if log is not None else 0,
         reload_error=failure.error if failure is not None else None,

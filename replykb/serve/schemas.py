@@ -146,9 +146,9 @@ class ReadyResponse(BaseModel):
     model: str
     # A reload is under way (the base above serves until it is done).
     reloading: bool = False
-    # The usage log (its file, or its URL without the password), events waiting for
-    # its writer, and events lost to a store that kept failing since the server started.
-    usage_log: str | None = None
+    # Whether a usage log is kept (not where: /readyz needs no token), events waiting
+    # for its writer, and events lost to a store that kept failing since the start.
+    usage_log: bool = False
     log_events_waiting: int = 0
     log_events_lost: int = 0
     # The last reload's failure while the previous base keeps serving; None once one works.

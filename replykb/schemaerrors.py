@@ -223,6 +223,8 @@ def describe_error(
     kind = str(detail.get("type", ""))
     value = detail.get("input")
     ctx = detail.get("ctx") or {}
+    if written is not None and written.lower() in ("true", "false"):
+        written = None  # `true` is read as written: nothing to explain
     got = shown(value)
     if isinstance(value, bool) and written is not None:
         got = f"`{written}`, which YAML reads unquoted as {got}"
@@ -278,11 +280,7 @@ def describe_error(
     message = str(detail.get("msg", "is not valid")).removeprefix("Value error, ")
     message = message[:1].lower() + message[1:]
     if isinstance(value, bool) and message.startswith("expected a number"):
-        said = f"`{written}`" if written else str(value).lower()
-        return (
-            f"expected a number, got {said}, which YAML reads unquoted as "
-            f"{str(value).lower()}; write a number"
-        )
+        return f"expected a number, got {got}; write a number"
     if message == "must not be blank":
         return f"{message}; write the text, or remove the key or item"
     return message

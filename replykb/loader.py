@@ -311,11 +311,14 @@ def _problem_from_error(
     detail: ErrorDetails, source: SourceMap, model: type[BaseModel], data: dict[str, Any]
 ) -> Problem:
     loc = located(detail)
-    field = ".".join(str(part) for part in loc)
+    # A part is a key as written: a huge one is cut, as the message cuts values.
+    field = ".".join(str(part) if len(str(part)) <= 40 else f"{str(part)[:37]}..." for part in loc)
     message = describe_error(detail, model, source.booleans.get(loc))
     if loc[:1] == ("translations",) and loc[-1:] == ("source",) and model is Answer:
         # The one command that writes a translation's `source:`, with this answer's values.
-        command = f"--mark-current {data.get('id', 'ID')} {loc[1]}"
+        answer_id = data.get("id")
+        answer_id = answer_id if isinstance(answer_id, str) and _is_slug(answer_id) else "ID"
+        command = f"--mark-current {answer_id} {loc[1]}"
         message = message.replace("--mark-current ID LANG", command)
     return Problem(code="RKB001", location=source.locate(*loc), field=field, message=message)
 

@@ -270,7 +270,7 @@ def describe_error(
             "add some" if least else "remove some"
         )
     if kind == "string_pattern_mismatch":
-        example = "-".join(str(value).lower().split())
+        example = "-".join(str(value).lower().split())[:40]
         return (
             f"{shown(value)} is not a valid id: use lowercase letters, digits and dashes "
             f"(pattern {ctx.get('pattern')}), such as `{example}`"

@@ -46,6 +46,12 @@ SOURCE_HASH_PATTERN = r"^[0-9a-f]{12}$"
 Tone = Literal["neutral", "apology", "thanks"]
 
 
+def _quoted(value: str, width: int = 60) -> str:
+    """``repr(value)`` cut to ``width`` characters: a message never echoes a huge value."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 4] + "...'"
+
+
 def _require_visible(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be blank; write the text, or remove the key or item")
@@ -68,7 +74,7 @@ def _check_language_code(value: str) -> str:
         if lowered in ("no", "on"):  # unquoted, YAML would read them as false/true
             hint = f' (write `"{lowered}"`, in quotes)'
         raise ValueError(
-            f"{value!r} is not a language code{hint}: use a two-letter lowercase ISO 639-1 "
+            f"{_quoted(value)} is not a language code{hint}: use a two-letter lowercase ISO 639-1 "
             "code such as en, it, es, fr, de or pt"
         )
     return value
@@ -89,7 +95,7 @@ def _one_code(value: object) -> object:
 def _check_source_hash(value: str) -> str:
     if re.fullmatch(SOURCE_HASH_PATTERN, value) is None:
         # The loader names the answer and the language in the command (SOURCE_HASH_FIX).
-        raise ValueError(f"{value!r} is not a source hash (12 hex digits){SOURCE_HASH_FIX}")
+        raise ValueError(f"{_quoted(value)} is not a source hash (12 hex digits){SOURCE_HASH_FIX}")
     return value
 
 
@@ -106,7 +112,7 @@ def _check_pattern(value: str) -> str:
         re.compile(value)
     except re.error as error:
         raise ValueError(
-            f"{value!r} is not a regular expression: {error}; fix it (e.g. 'FH\\d{{7}}' in "
+            f"{_quoted(value)} is not a regular expression: {error}; fix it (e.g. 'FH\\d{{7}}' in "
             "single quotes), or escape the characters meant literally with a backslash"
         ) from None
     return value
@@ -116,7 +122,8 @@ def _check_code(value: str) -> str:
     code = value.strip().upper()
     if re.fullmatch(r"RKB\d{3}", code) is None:
         raise ValueError(
-            f"expected a `replykb check` code such as RKB403, got {value!r}; the README lists them"
+            f"expected a `replykb check` code such as RKB403, got {_quoted(value)}; "
+            "the README lists them"
         )
     return code
 

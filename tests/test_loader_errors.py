@@ -615,3 +615,27 @@ def test_quoted_no_is_norwegian_and_keys_are_read_as_written(tmp_path: Path) -> 
         200,
         "sms",
     )
+
+
+LONG = "k" * 5000
+HUGE_VALUES = {
+    "id": {"a/refund.yaml": f"id: {LONG.upper()}\n" + ANSWER},
+    "language": {"replykb.yaml": f"brand: Acme\nlanguages: [en, {LONG}]\n"},
+    "check code": {"a/refund.yaml": ANSWER + f"check: {{ignore: [{LONG}]}}\n"},
+    "log mask": {"replykb.yaml": f"brand: Acme\nlog: {{mask: {{a: ['({LONG}']}}}}\n"},
+    "tone": {"a/refund.yaml": ANSWER + f"tone: {LONG}\n"},
+    "source hash": {"a/refund.yaml": ANSWER + IT + f"    source: {LONG}\n"},
+    "questions as one text": {"a/refund.yaml": f"questions: {LONG}\nanswer: x\n"},
+    "agent id": {"replykb.yaml": f"brand: Acme\nagents:\n  '{LONG}': {{name: P}}\n"},
+}
+
+
+@pytest.mark.parametrize("files", HUGE_VALUES.values(), ids=HUGE_VALUES)
+def test_a_huge_value_is_never_echoed_whole(tmp_path: Path, files: dict[str, str]) -> None:
+    root = tmp_path / "base"
+    _write(root, files)
+    with pytest.raises(AnswerBaseError) as raised:
+        load_answer_base(root)
+    for problem in raised.value.problems:
+        assert len(problem.message) < 400, problem.message
+        assert len(problem.field) < 100, problem.field

@@ -421,10 +421,14 @@ CARD_RE: Final = re.compile(r"(?<![\w+.])\d(?:[ .-]?\d){12,18}(?![\w])")
 PHONE_SHAPE_RE: Final = re.compile(r"(?<![\w/.])\+?\d[\d ().-]{7,}\d(?![\w/])")
 
 
+# Anything written with a scheme is a link to a reader, whatever its TLD (an intranet's).
+_SCHEME_URL_RE: Final = re.compile(r"\S+://\S+")
+
+
 def without_links(text: str) -> str:
-    """``text`` with its e-mail addresses and URLs (as :func:`find_urls` finds them)
-    replaced by spaces."""
-    text = EMAIL_RE.sub(" ", text)
+    """``text`` with its e-mail addresses and URLs (as :func:`find_urls` finds them, and
+    anything with a scheme) replaced by spaces."""
+    text = _SCHEME_URL_RE.sub(" ", EMAIL_RE.sub(" ", text))
     for start, end in reversed(find_urls(text)):
         text = f"{text[:start]} {text[end:]}"
     return text

@@ -60,6 +60,7 @@ def test_check_reports_what_the_log_masks(write_base: WriteBase, real_embedder) 
     ("fallback", "has_words"),
     [
         ("https://help.fernhill.example/track", False),
+        ("https://track.fernhill.internal/parcel", False),  # any scheme URL, as before
         ("www.fernhill.example/track", False),
         ("help.fernhill.example/track", False),  # a bare domain is a link on X too
         ("care@fernhill.example", False),

@@ -34,6 +34,7 @@ from replykb import KnowledgeBase
 from replykb.evaluate import Goal, LabelledMessage, calibrate, report, score_messages
 from replykb.index import index_rows
 from replykb.match import Matcher
+from replykb.models import TuneSettings
 
 
 def write_base(
@@ -83,16 +84,18 @@ def main() -> None:
         type=Path,
         help="measure this model, already tuned on the base (one --per-intent), instead of tuning",
     )
-    parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--learning-rate", type=float, default=2e-5)
-    parser.add_argument("--positives", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--seed", type=int, default=0)
+    # The defaults are `replykb tune`'s own (`tune:` in replykb.yaml).
+    defaults = TuneSettings()
+    parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
+    parser.add_argument("--positives", type=int, default=defaults.positives)
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument(
         "--negatives",
         action=argparse.BooleanOptionalAction,
-        default=False,
-        help="train with the base's out_of_scope messages as negatives",
+        default=True,
+        help="train with the base's out_of_scope messages as negatives, as `replykb tune` does",
     )
     args = parser.parse_args()
     data = load_clinc150(args.data)

@@ -40,13 +40,14 @@ Progress = Callable[[int, int, float], None]
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """How to train: the ``tune:`` settings of replykb.yaml that change the weights."""
+    """How to train: the ``tune:`` settings of replykb.yaml that change the weights
+    (their defaults, measured, are ``models.TuneSettings``'s: declared once, there)."""
 
-    epochs: int = 1
-    learning_rate: float = 2e-5
-    positives: int = 3
-    batch_size: int = 32
-    seed: int = 0
+    epochs: int
+    learning_rate: float
+    positives: int
+    batch_size: int
+    seed: int
     # Share of the steps over which the learning rate rises from 0 (then falls linearly).
     warmup: float = 0.1
 

@@ -143,7 +143,7 @@ def test_a_sqlite_log_of_an_older_schema_is_migrated(tmp_path: Path) -> None:
         log.record([feedback(datetime.now(UTC), message="new column")])
         assert [f.message for f in log.feedback()] == [None, "new column"]
     version = sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0]
-    assert version == SCHEMA_VERSION == 2
+    assert version == SCHEMA_VERSION == 3
 
 
 def test_a_postgres_log_of_an_older_schema_is_migrated(postgres_server) -> None:  # type: ignore[no-untyped-def]
@@ -172,7 +172,7 @@ def test_a_postgres_log_of_an_older_schema_is_migrated(postgres_server) -> None:
             ("after", "abc"),
         ]
     with psycopg.connect(url) as connection:
-        assert connection.execute("SELECT version FROM replykb_log_schema").fetchone() == (2,)
+        assert connection.execute("SELECT version FROM replykb_log_schema").fetchone() == (3,)
 
 
 def test_a_log_from_a_newer_replykb_is_refused(tmp_path: Path) -> None:

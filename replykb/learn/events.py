@@ -35,6 +35,10 @@ class LoggedSuggestion(BaseModel):
     conversation_id: str | None = None
     agent: str | None = None
     message: str | None = None  # masked; None when the team keeps no text
+    # The reply's language (Suggestion.language) and why it was chosen; None on a
+    # one-language base, and in events logged before replykb stored it.
+    language: str | None = None
+    language_reason: str | None = None
 
 
 class LoggedFeedback(BaseModel):

@@ -377,6 +377,9 @@ class UsageLog:
         if isinstance(item, SuggestEvent):
             suggestion, match = item.suggestion, item.suggestion.match
             text = suggestion.prepared.text_used if suggestion.prepared else suggestion.message
+            choice = suggestion.language
+            if choice is not None and choice.reason == "fallback-single-language":
+                choice = None  # one language: nothing was chosen
             return LoggedSuggestion(
                 at=item.at,
                 fingerprint=item.fingerprint or "",
@@ -389,6 +392,8 @@ class UsageLog:
                 conversation_id=item.request.conversation_id,
                 agent=item.request.agent,
                 message=mask(text[:MAX_TEXT]) if keep else None,
+                language=choice.language if choice else None,
+                language_reason=choice.reason if choice else None,
             )
         if isinstance(item, FeedbackEvent):
             feedback = item.feedback

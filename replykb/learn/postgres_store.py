@@ -69,6 +69,9 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX {SUGGESTIONS}_at ON {SUGGESTIONS} (at);
     CREATE INDEX {FEEDBACK}_at ON {FEEDBACK} (at)
     """,
+    f"""
+    ALTER TABLE {SUGGESTIONS} ADD COLUMN language TEXT, ADD COLUMN language_reason TEXT
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -83,6 +83,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX suggestions_at ON suggestions (at);
     CREATE INDEX feedback_at ON feedback (at);
     """,
+    # 3: a suggestion keeps its reply's language and why it was chosen (null on a
+    # one-language base and in the events logged before).
+    """
+    ALTER TABLE suggestions ADD COLUMN language TEXT;
+    ALTER TABLE suggestions ADD COLUMN language_reason TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -23,6 +23,8 @@ SUGGESTION_COLUMNS = (
     "conversation_id",
     "agent",
     "message",
+    "language",
+    "language_reason",
 )
 FEEDBACK_COLUMNS = (
     "at",
@@ -116,6 +118,8 @@ def suggestion_values(row: LoggedSuggestion, *, native: bool = False) -> tuple[A
         storable(row.conversation_id),
         storable(row.agent),
         storable(row.message),
+        row.language,
+        row.language_reason,
     )
 
 

@@ -339,14 +339,19 @@ def test_a_short_unsure_italian_message_is_matched_in_italian(example_kb) -> Non
 
 @pytest.mark.parametrize(
     ("message", "detected"),
-    [("gracias", "es"), ("muchas gracias por todo", "es"), ("obrigado", "pt")],
+    [
+        ("¿dónde está mi pedido? todavía no ha llegado", "es"),
+        ("quiero devolver el producto, ¿cómo lo hago?", "es"),
+        ("onde está a minha encomenda? ainda não chegou", "pt"),
+    ],
 )
 @pytest.mark.parametrize("channel", ["x", "email"])
 def test_a_message_sure_of_a_language_the_base_lacks_is_matched_with_the_source_s_questions(
     example_kb: KnowledgeBase, message: str, detected: str, channel: str
 ) -> None:
     """The reply is in the source language, so only the source's questions decide: the
-    Italian ones scored "gracias" a confident 'warranty' by noise (A1)."""
+    Italian ones scored "gracias" a confident 'warranty' by noise (A1). Real requests
+    here: a thanks-only "gracias" now asks nothing (no-request, tested below)."""
     suggestion = example_kb.suggest(message, channel=channel)
     choice = suggestion.language
     assert choice is not None
@@ -365,6 +370,27 @@ def test_a_message_sure_of_a_language_the_base_lacks_is_matched_with_the_source_
     assert example_kb.match(message).answer_id == source.answer_id
     for reply in [suggestion.reply, *suggestion.alternatives]:
         assert reply is None or reply.language == "en"
+
+
+@pytest.mark.parametrize(("message", "detected"), [("gracias", "es"), ("obrigado", "pt")])
+@pytest.mark.parametrize("channel", ["x", "email"])
+def test_thanks_in_a_language_the_base_lacks_asks_nothing(
+    example_kb: KnowledgeBase, message: str, detected: str, channel: str
+) -> None:
+    """A thanks-only message gets no answer whatever its language (no-request), and its
+    reply language still says why it is the source's."""
+    suggestion = example_kb.suggest(message, channel=channel)
+    assert (suggestion.status, suggestion.match.reason) == ("no_match", "no-request")
+    assert (suggestion.reply, suggestion.alternatives, suggestion.match.candidates) == (
+        None,
+        [],
+        [],
+    )
+    assert suggestion.language is not None
+    assert (suggestion.language.reason, suggestion.language.detected) == (
+        "fallback-unsupported",
+        detected,
+    )
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..models import MatchStatus
+from ..models import LanguageChoice, MatchStatus
 from ..triage_models import OutcomeKind
 
 Score = Annotated[float, Field(allow_inf_nan=False)]
@@ -57,3 +57,11 @@ class LoggedFeedback(BaseModel):
     source: str | None = None  # api, console, chatwoot, batch, library
     message: str | None = None  # the customer's message when given (masked)
     fingerprint: str | None = None
+
+
+def logged_language(choice: LanguageChoice | None) -> tuple[str | None, str | None]:
+    """The reply language and its reason as the log keeps them: none on a one-language
+    base, where nothing was chosen."""
+    if choice is None or choice.reason == "fallback-single-language":
+        return None, None
+    return choice.language, choice.reason

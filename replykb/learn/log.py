@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Protocol
 from ..errors import UsageLogError
 from ..models import LogSettings
 from ..triage_models import FeedbackEvent, SuggestEvent
-from .events import LoggedFeedback, LoggedSuggestion
+from .events import LoggedFeedback, LoggedSuggestion, logged_language
 from .masking import Masker
 
 if TYPE_CHECKING:
@@ -377,9 +377,7 @@ class UsageLog:
         if isinstance(item, SuggestEvent):
             suggestion, match = item.suggestion, item.suggestion.match
             text = suggestion.prepared.text_used if suggestion.prepared else suggestion.message
-            choice = suggestion.language
-            if choice is not None and choice.reason == "fallback-single-language":
-                choice = None  # one language: nothing was chosen
+            language, language_reason = logged_language(suggestion.language)
             return LoggedSuggestion(
                 at=item.at,
                 fingerprint=item.fingerprint or "",
@@ -392,8 +390,8 @@ class UsageLog:
                 conversation_id=item.request.conversation_id,
                 agent=item.request.agent,
                 message=mask(text[:MAX_TEXT]) if keep else None,
-                language=choice.language if choice else None,
-                language_reason=choice.reason if choice else None,
+                language=language,
+                language_reason=language_reason,
             )
         if isinstance(item, FeedbackEvent):
             feedback = item.feedback

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 from ..models import Match
 from ..triage import close_answers
 from .usage_events import ErrorRow, OutcomeRow, SuggestionEvent, UsageLogReader
+from .usage_languages import LanguageTally
 from .usage_models import (
     AnswerUsage,
     Period,
@@ -122,6 +123,7 @@ def usage_report(
                 tally.after_end += 1
             elif since is None or at >= since:
                 outcomes.add(item)
+                tally.languages.outcome(item, at)
     first, last = tally.first, tally.last
     return UsageReport(
         source=source,
@@ -141,8 +143,14 @@ def usage_report(
         ),
         days=tally.day_rows(),
         versions=tally.version_rows(),
+        languages=tally.languages.rows(),
         repeated_edits=None if outcomes is None else outcomes.repeated(),
-        notes=[*notes, *tally.notes(), *([] if outcomes is None else outcomes.notes())],
+        notes=[
+            *notes,
+            *tally.notes(),
+            *tally.languages.notes(),
+            *([] if outcomes is None else outcomes.notes()),
+        ],
     )
 
 
@@ -208,6 +216,7 @@ class _Tally:
         self.seen_undated: set[str] = set()
         self.undated = 0
         self.unknown_status: Counter[str] = Counter()
+        self.languages = LanguageTally()
 
     @property
     def first(self) -> datetime | None:
@@ -238,6 +247,7 @@ class _Tally:
         self.totals.add(event.status, at)
         self.channels[event.channel].add(event.status, at)
         self.versions[event.fingerprint or "unknown"].add(event.status, at)
+        self.languages.suggestion(event, at, event.conversation_id)
         if at is None:
             self.undated += 1
         else:

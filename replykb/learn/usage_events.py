@@ -28,6 +28,10 @@ class SuggestionEvent(Protocol):
     def score(self) -> float | None: ...
     @property
     def candidates(self) -> Sequence[tuple[str, float]]: ...
+    @property
+    def language(self) -> str | None: ...  # the reply's; None: one language, or not kept
+    @property
+    def conversation_id(self) -> str | None: ...
 
 
 class OutcomeRow(Protocol):

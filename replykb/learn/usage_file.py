@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from ..batch import REQUEST_FIELDS, is_csv, triage_records
 from ..errors import DataError
 from ..records import Record, RecordError, read_records
+from .events import logged_language
 from .usage import ErrorRow, usage_report
 from .usage_models import UsageReport
 
@@ -48,6 +49,8 @@ class _Triaged:
     score: float | None
     candidates: list[tuple[str, float]]
     fingerprint: str | None
+    language: str | None
+    conversation_id: str | None = None  # a file's outcomes are not read: nothing to pair
 
 
 def report_from_file(
@@ -98,6 +101,7 @@ def report_from_file(
                     score=match.score,
                     candidates=list(match.candidates),
                     fingerprint=fingerprint,
+                    language=logged_language(outcome.suggestion.language)[0],
                 )
             )
     if not triaged and not errors:

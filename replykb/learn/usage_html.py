@@ -19,7 +19,15 @@ from pathlib import Path
 
 from ..errors import DataError
 from .usage_models import DiffPart, StatusCounts, UsageReport
-from .usage_text import events, percent, printable, stamp, status_columns, unused_title
+from .usage_text import (
+    events,
+    language_columns,
+    percent,
+    printable,
+    stamp,
+    status_columns,
+    unused_title,
+)
 
 COLOURS = {
     "confident": "#2e7d32",
@@ -346,6 +354,12 @@ def render_html(report: UsageReport) -> str:
         _rate_chart("No-match and ambiguous rates per channel", report.channels),
         _status_table("channels", "channel", report.channels, errors),
     ]
+    if report.languages:
+        out += [
+            "<h2>By reply language</h2>",
+            '<p class="muted">Outcomes: what agents did with the replies in each language.</p>',
+            _table("languages", *language_columns(report.languages)),
+        ]
     if report.versions:
         versions = [v.model_copy(update={"key": v.key[:16]}) for v in report.versions]
         out += [

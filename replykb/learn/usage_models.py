@@ -48,6 +48,18 @@ class VersionCounts(StatusCounts):
     last_at: datetime
 
 
+class LanguageUsage(StatusCounts):
+    """The messages whose reply was in one language (``key``: its code, or ``not
+    recorded`` for events logged before replykb stored it), and the outcomes agents
+    reported on them: an Italian team's edits and rejections next to English ones."""
+
+    feedback: int = 0
+    sent: int = 0
+    edited: int = 0
+    wrong: int = 0
+    unused: int = 0
+
+
 class DiffPart(_Frozen):
     """A run of words of an edit against the canonical text: kept, removed or added."""
 
@@ -174,6 +186,8 @@ class UsageReport(_Frozen):
     channels: list[StatusCounts] = Field(default_factory=list)
     days: list[StatusCounts] = Field(default_factory=list)
     versions: list[VersionCounts] = Field(default_factory=list)
+    # Per reply language, only when the messages read were replied in two or more.
+    languages: list[LanguageUsage] = Field(default_factory=list)
     repeated_edits: list[RepeatedEdit] | None = None
     notes: list[str] = Field(default_factory=list)
 

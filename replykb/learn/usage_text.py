@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from .usage_edits import diff_notation
-from .usage_models import AnswerUsage, StatusCounts, UsageReport
+from .usage_models import AnswerUsage, LanguageUsage, StatusCounts, UsageReport
 
 MAX_TEXT = 160  # an edited text longer than this is shortened in the terminal
 # Bidirectional overrides and isolates: they could reorder what a terminal shows.
@@ -104,6 +104,18 @@ def status_columns(
             cells.append(row.errors)
         body.append(cells)
     return header, body
+
+
+LANGUAGE_COLUMNS = ("sent", "edited", "wrong", "unused")
+
+
+def language_columns(rows: Sequence[LanguageUsage]) -> tuple[list[str], list[list[object]]]:
+    """The per-language table (status counts, then the outcomes reported on them), laid
+    out once for the text and the HTML report."""
+    header, body = status_columns(rows, "language", errors=False)
+    for cells, row in zip(body, rows, strict=True):
+        cells += [row.sent, row.edited, row.wrong, row.unused]
+    return [*header, *LANGUAGE_COLUMNS], body
 
 
 def _status_rows(rows: Sequence[StatusCounts], label: str, errors: bool) -> list[str]:
@@ -207,6 +219,10 @@ def render_text(report: UsageReport) -> str:
     else:
         out.append("  none")
     out += ["", "By channel", *_status_rows(report.channels, "CHANNEL", errors)]
+    if report.languages:
+        header, body = language_columns(report.languages)
+        out += ["", "By reply language (outcomes: what agents did with those replies)"]
+        out += table([name.upper() for name in header], body)
     out += ["", "By day (UTC)"]
     out += _status_rows(report.days, "DAY", errors) if report.days else ["  no message has a time"]
     if report.versions:

@@ -19,6 +19,7 @@ from ..models import Answer, Location
 from ..render.texts import fallback_texts
 from .facts import fact_findings
 from .languages_copies import untranslated_copies
+from .languages_sentences import untranslated_sentences
 from .languages_tokens import HardToken, missing_tokens
 from .registry import Family, Found
 from .sweep import sweep_answers
@@ -120,7 +121,14 @@ def missing_translations(ctx: CheckContext) -> Iterator[Found]:
     current: its replies would be in the source language. Only texts of at least
     4 words of letters (outside `{{ }}`, URLs and e-mail addresses) count: a URL, a
     number or a brand name alone may be the same in every language. Reported at that
-    text's line.
+    text's line. And a sentence left in the source language in a translation's
+    `answer:` or `short:`, or in replykb.yaml's `translations: <lang>:`
+    `private_invite:`, `team_signature:` and openings, or an agent's translated
+    signature: each sentence of at least 4 words of letters is given to the language
+    detector `suggest` uses, and reported when the source language comes first with
+    a probability of 0.6 or more; a shorter sign-off or opening is reported when its
+    words (names and the brand aside) are all the source language text's
+    (`Paola Ricci / Fernhill Customer Care` as the Italian e-mail signature).
     ```yaml
     # replykb.yaml: languages: [en, it]
     id: double-charge                        # no `translations: it:`
@@ -166,6 +174,7 @@ def missing_translations(ctx: CheckContext) -> Iterator[Found]:
                 f"`translations: {status.language}:` of {answer.id!r}",
             )
     yield from untranslated_copies(ctx)
+    yield from untranslated_sentences(ctx)
 
 
 @languages.rule(

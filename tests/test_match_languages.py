@@ -253,7 +253,6 @@ def test_an_unsupported_language_is_matched_with_the_source_s_questions_only() -
         detected="es",
         confidence=0.69,
         matched="en",
-        fallback=True,
         reason="fallback-unsupported",
     )
     found, settled = matchers.match_choice(query, unsupported)

@@ -198,7 +198,6 @@ def choose_language(
         detected=detected,
         confidence=confidence,
         matched=matched,
-        fallback=True,
         reason="fallback-unsupported" if unsupported else "fallback-unsure",
     )
 
@@ -214,7 +213,7 @@ def settle_language(
         return choice
     if choice.reason == "fallback-unsure" and found_answer:
         return choice.model_copy(
-            update={"language": matched, "matched": matched, "fallback": False, "reason": "matched"}
+            update={"language": matched, "matched": matched, "reason": "matched"}
         )
     return choice.model_copy(update={"matched": matched})
 
@@ -225,6 +224,4 @@ def untranslated(choice: LanguageChoice, reply_language: str) -> LanguageChoice:
     decides it), which the choice then says."""
     if reply_language == choice.language:
         return choice
-    return choice.model_copy(
-        update={"language": reply_language, "fallback": True, "reason": "fallback-untranslated"}
-    )
+    return choice.model_copy(update={"language": reply_language, "reason": "fallback-untranslated"})

@@ -3,9 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    SerializerFunctionWrapHandler,
+    computed_field,
+    model_serializer,
+)
 
 # requested: the caller asked for it. detected: the detector was sure of the message's
 # language, one of the base's. matched: the detector was unsure, and the message was
@@ -25,6 +31,11 @@ LanguageReason = Literal[
     "fallback-untranslated",
     "fallback-single-language",
 ]
+# The reasons for which the reply is in the source language because the message's could
+# not be used (a one-language base has nothing to fall back from).
+FALLBACK_REASONS: Final[frozenset[LanguageReason]] = frozenset(
+    {"fallback-unsure", "fallback-unsupported", "fallback-untranslated"}
+)
 
 
 class LanguageChoice(BaseModel):
@@ -36,7 +47,8 @@ class LanguageChoice(BaseModel):
     ``confidence`` its probability; ``matched`` the language whose questions the
     message was matched against (``None`` on a one-language base: every question);
     ``fallback`` is true when the reply is in the source language because the language
-    could not be used (unsure, not the base's, or the answer not translated).
+    could not be used (unsure, not the base's, or the answer not translated): read from
+    ``reason``, never given.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -46,5 +58,21 @@ class LanguageChoice(BaseModel):
     detected: str | None = None
     confidence: float | None = None
     matched: str | None = None
-    fallback: bool = False
     reason: LanguageReason
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def fallback(self) -> bool:
+        """Whether the reply is in the source language for want of the message's."""
+        return self.reason in FALLBACK_REASONS
+
+    # No return annotation: pydantic then keeps the model's own JSON schema (an
+    # annotation would make it a bare object in /openapi.json).
+    @model_serializer(mode="wrap")
+    def _fallback_before_reason(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        """The JSON as it always was: ``fallback`` before ``reason`` (a computed field
+        would come last), so /v1/suggest's body stays byte-identical."""
+        data = handler(self)
+        if isinstance(data, dict) and "reason" in data:
+            data["reason"] = data.pop("reason")
+        return data

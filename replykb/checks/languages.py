@@ -5,7 +5,7 @@ needs a translation of every answer, made from the source as it is now and keepi
 its facts, and replies in it need texts in it. This module declares the family and
 the rules that read the loaded base (RKB701-704, 708, 709; RKB704 also reads the
 languages' render sweeps); RKB705 is in languages_fit.py, RKB706 in
-languages_matching.py, RKB707 in languages_model.py, RKB710 in languages_templates.py.
+languages_matching.py, RKB707 in languages_model.py, RKB710 and RKB711 in languages_templates.py.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from . import formatting as _formatting  # noqa: F401  (declares RKB203 on the f
 from . import languages_fit as _languages_fit  # noqa: F401  (declares RKB705)
 from . import languages_matching as _languages_matching  # noqa: F401  (declares RKB706)
 from . import languages_model as _languages_model  # noqa: F401  (declares RKB707)
-from . import languages_templates as _languages_templates  # noqa: F401  (declares RKB710)
+from . import languages_templates as _languages_templates  # noqa: F401  (declares RKB710, RKB711)
 from . import tuned as _tuned  # noqa: F401  (declares RKB406 on the matching family)
 from .facts import facts
 from .fit import fit

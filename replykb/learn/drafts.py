@@ -33,6 +33,7 @@ import yaml
 
 from ..checks.drafts import TODO_MARKER
 from ..errors import DataError
+from ..languages import language_name
 from ..models import SLUG_PATTERN, AnswerBase
 from .gaps import GapCluster, GapReport
 
@@ -132,6 +133,7 @@ def draft_text(
     )
     lines.append("# Representative messages (masked):")
     lines += [f"#   - {one_line(text)}" for text in cluster.representatives]
+    by_language = _by_language(cluster, base)
     body: dict[str, Any]
     if new_id is not None:
         if cluster.answer_id is not None:
@@ -139,37 +141,141 @@ def draft_text(
                 f"# Nearest existing answer: {cluster.answer_id} (score {cluster.score:.2f}; "
                 f"a group extends an answer from {near:.2f})."
             )
-        questions, tests = _split(cluster.texts)
-        lines.append(
-            "# To use it: write `answer:` (replykb check refuses the TODO, code RKB605), "
-            "review the questions and tests, then move this file into the base."
-        )
-        body = {"id": new_id, "questions": questions, "answer": TODO_ANSWER}
-        if tests:
-            body["tests"] = tests
-        left = len(cluster.texts) - len(questions) - len(tests)
+        body, left = _new_answer(new_id, by_language, base, lines)
     else:
-        answer = base.answer(cluster.answer_id or "")
-        known = {_plain(question) for question in answer.questions + answer.tests}
-        fresh = [text for text in cluster.texts if _plain(text) not in known]
-        questions = fresh[:MAX_QUESTIONS]
-        where = _relative(answer.source.file, base.root)
-        lines.append(
-            f"# The centroid of these messages scores {cluster.score:.2f} against it. To use "
-            f"it: copy the questions that belong under `questions:` in {where}, then run "
-            "replykb check."
-        )
-        if len(fresh) < len(cluster.texts):
-            lines.append(
-                f"# {len(cluster.texts) - len(fresh)} of these messages are already questions or "
-                "tests of this answer (not copied again)."
-            )
-        body = {"answer_id": answer.id, "file": where, "questions": questions}
-        left = len(fresh) - len(questions)
+        body, left = _added_questions(cluster, by_language, base, lines)
     if left > 0:
         lines.append(f"# {left} more distinct messages are not copied here.")
     dumped = yaml.dump(body, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000)
     return _with_digest("\n".join(lines) + "\n" + dumped)
+
+
+def _by_language(cluster: GapCluster, base: AnswerBase) -> dict[str, list[str]]:
+    """The topic's texts by the language whose questions they belong with: the source
+    language first (texts with no language known count as the source's), then the
+    others in the base's order."""
+    source = base.settings.languages[0]
+    groups: dict[str, list[str]] = {source: []}
+    for listed in base.settings.languages:
+        groups.setdefault(listed, [])
+    languages = cluster.languages or [None] * len(cluster.texts)
+    for text, language in zip(cluster.texts, languages, strict=True):
+        groups.setdefault(language or source, []).append(text)
+    # A language without messages here is left out; the source stays (maybe empty).
+    return {lang: texts for lang, texts in groups.items() if texts or lang == source}
+
+
+def _new_answer(
+    new_id: str, by_language: dict[str, list[str]], base: AnswerBase, lines: list[str]
+) -> tuple[dict[str, Any], int]:
+    """A new answer's body: the source language's messages as its `questions:` (about
+    one in four as `tests:`), another language's under `translations: <lang>:`, where
+    that language's customers are matched."""
+    source = base.settings.languages[0]
+    own, tests = _split(by_language[source])
+    others = {lang: texts for lang, texts in by_language.items() if lang != source and texts}
+    lines.append(
+        "# To use it: write `answer:` (replykb check refuses the TODO, code RKB605), "
+        "review the questions and tests, then move this file into the base."
+    )
+    if others:
+        named = ", ".join(language_name(lang) for lang in others)
+        lines.append(
+            f"# The {named} messages are under `translations: <language>: questions:`: "
+            f"customers writing in {named} are matched against those, not against the "
+            f"{language_name(source)} `questions:`; write each translation's `answer:` too."
+        )
+    body: dict[str, Any] = {"id": new_id}
+    if own:
+        body["questions"] = own
+    else:
+        body["questions"] = [
+            f"{TODO_MARKER}: write how customers ask this in {language_name(source)}, the "
+            "source language (these messages were in another language: see translations)"
+        ]
+        lines.append(
+            f"# The source texts are still to write: `questions:` and `answer:` in "
+            f"{language_name(source)} (every answer is written in the source language first)."
+        )
+    body["answer"] = TODO_ANSWER
+    if tests:
+        body["tests"] = tests
+    left = len(by_language[source]) - len(own) - len(tests)
+    if others:
+        body["translations"] = {}
+        for language, texts in others.items():
+            questions, language_tests = _split(texts)
+            translation: dict[str, Any] = {
+                "questions": questions,
+                "answer": f"{TODO_MARKER}: write the {language_name(language)} reply",
+            }
+            if language_tests:
+                translation["tests"] = language_tests
+            body["translations"][language] = translation
+            left += len(texts) - len(questions) - len(language_tests)
+    return body, left
+
+
+def _added_questions(
+    cluster: GapCluster, by_language: dict[str, list[str]], base: AnswerBase, lines: list[str]
+) -> tuple[dict[str, Any], int]:
+    """Questions to add to an existing answer: the source language's under its
+    `questions:`, another language's under `translations.<lang>.questions` (with the
+    line where that list is), since that language's customers are matched there."""
+    answer = base.answer(cluster.answer_id or "")
+    source = base.settings.languages[0]
+    where = _relative(answer.source.file, base.root)
+    scores = f"# The centroid of these messages scores {cluster.score:.2f} against it."
+    if len(by_language) > 1:
+        lines.append(scores)
+    body: dict[str, Any] = {"answer_id": answer.id, "file": where}
+    left = repeated = 0
+    for language, texts in by_language.items():
+        if not texts:
+            continue
+        if language == source:
+            known_texts = answer.questions + answer.tests
+        else:
+            translation = answer.translations.get(language)
+            known_texts = translation.questions + translation.tests if translation else []
+        known = {_plain(text) for text in known_texts}
+        fresh = [text for text in texts if _plain(text) not in known]
+        repeated += len(texts) - len(fresh)
+        questions = fresh[:MAX_QUESTIONS]
+        left += len(fresh) - len(questions)
+        if language == source:
+            lines.append(
+                f"{scores[:-1]}. To use it: copy the questions that belong under `questions:` "
+                f"in {where}, then run replykb check."
+                if len(by_language) == 1
+                else f"# {language_name(language)}: copy the questions that belong under "
+                f"`questions:` in {where}:{answer.source.locate('questions').line}."
+            )
+            body["questions"] = questions
+            continue
+        name = language_name(language)
+        if language in answer.translations:
+            place = answer.source.locate("translations", language, "questions")
+            lines.append(
+                f"# {name}: copy the questions that belong under "
+                f"`translations.{language}.questions` in {where}:{place.line} (customers "
+                f"writing in {name} are matched against those, not against `questions:`)."
+            )
+        else:
+            lines.append(
+                f"# {name}: {answer.id} has no {name} translation yet: add `translations: "
+                f"{language}:` to {where} with these as its `questions:` and the {name} "
+                "`answer:` (customers writing in it are matched against those)."
+            )
+        body.setdefault("translations", {})[language] = {"questions": questions}
+    if len(by_language) > 1:
+        lines.append("# Then run replykb check.")
+    if repeated:
+        lines.append(
+            f"# {repeated} of these messages are already questions or tests of this answer "
+            "(not copied again)."
+        )
+    return body, left
 
 
 def _with_digest(text: str) -> str:

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..records import Record, RecordError
 from ..triage_models import TriageFailure
+from .events import logged_language
 from .gaps_cluster import agglomerative, near_any
 
 if TYPE_CHECKING:
@@ -89,6 +90,10 @@ class GapMessage(BaseModel):
     answer_id: str | None = None
     # For wrong/unused: the answer the agent sent instead, when said.
     used_answer_id: str | None = None
+    # The reply language suggest chose for it (None: a one-language base, or not known):
+    # whose questions it belongs with (`translations.<lang>.questions` for a
+    # language other than the source).
+    language: str | None = None
 
 
 class GapCluster(BaseModel):
@@ -108,6 +113,8 @@ class GapCluster(BaseModel):
     reasons: dict[str, int]
     # Distinct texts, the most central first: the questions of a draft.
     texts: list[str]
+    # The reply language of each text (None: the source's, or not known), as ``texts``.
+    languages: list[str | None] = Field(default_factory=list)
     drafted: bool  # False: fewer messages than the minimum size, listed only
     file: str | None = None  # the draft's file name, once written
 
@@ -216,6 +223,7 @@ def gaps_from_records(
             conversation_id=conversation,
             answer_id=_suggested(suggestion.match),
             used_answer_id=used,
+            language=logged_language(suggestion.language)[0],
         )
 
 
@@ -281,6 +289,7 @@ def gaps_from_log(
             conversation_id=logged.conversation_id,
             answer_id=logged.answer_id,
             used_answer_id=used,
+            language=logged.language,
         )
 
 
@@ -458,6 +467,12 @@ def _shown_text(group: list[GapMessage]) -> str:
     return min(spellings, key=lambda text: (-spellings[text], text))
 
 
+def _language(group: list[GapMessage]) -> str | None:
+    """The reply language most of a text's messages got (the first, on a tie)."""
+    votes = Counter(message.language for message in group)
+    return min(votes, key=lambda language: (-votes[language], language or ""))
+
+
 def _cluster(
     kb: KnowledgeBase,
     members: list[list[GapMessage]],
@@ -496,4 +511,5 @@ def _cluster(
         "conversations": len({m.conversation_id for m in flat if m.conversation_id}) + anonymous,
         "reasons": {r: n for r in GAP_REASONS if (n := sum(m.reason == r for m in flat))},
         "texts": [texts[rows[i]] for i in order],
+        "languages": [_language(members[i]) for i in order],
     }

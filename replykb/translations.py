@@ -98,12 +98,22 @@ class TranslationsReport(BaseModel):
 def translatable_languages(base: AnswerBase, language: str | None = None) -> tuple[str, ...]:
     """The base's languages after the source, or just ``language`` when it is one of them
     (:class:`UnknownNameError` otherwise, naming them)."""
-    others = base.settings.languages[1:]
-    if language is None:
-        return others
-    if language not in others:
-        raise UnknownNameError("translation language", language, others)
-    return (language,)
+    source, others = base.settings.languages[0], base.settings.languages[1:]
+    if language is None or language in others:
+        return others if language is None else (language,)
+    error = UnknownNameError("translation language", language, others)
+    if not others:
+        example = language if language != source and len(language) == 2 else "it"
+        error.args = (
+            f"{base.root} has one language ({source}), so there are no translations: list "
+            f"more in replykb.yaml (`languages: [{source}, {example}]`)",
+        )
+    elif language == source:
+        error.args = (
+            f"{language} is the source language of {base.root}: its texts are the answers' "
+            f"own, not a translation; translations are into: {', '.join(others)}",
+        )
+    raise error
 
 
 def translation_needs(base: AnswerBase, languages: tuple[str, ...]) -> list[TranslationStatus]:
@@ -199,7 +209,8 @@ def _mark_locked(
         answer = base.answer(answer_id)
         translatable_languages(base, language)
         translation = answer.translations.get(language)
-        where = answer.source.locate("translations")
+        # Where `replykb translations` and `check` (RKB702) say it is missing.
+        where = answer.source.locate("translations" if answer.translations else "answer")
         if translation is None:
             raise EditError(
                 f"{where}: {answer_id} has no `translations.{language}`; write the "
@@ -388,7 +399,10 @@ def _with_source(text: str, language: str, digest: str, file: str) -> tuple[str,
     if text.startswith("\ufeff"):  # libyaml's positions do not count a byte-order mark
         edited, line = _with_source(text[1:], language, digest, file)
         return "\ufeff" + edited, line
-    root = yaml.compose(text, Loader=_LOADER)
+    try:
+        root = yaml.compose(text, Loader=_LOADER)
+    except yaml.YAMLError as error:
+        raise _no_longer_parses(file, error) from None
     key, value = _entry(root, "translations", file, "the file")
     key, value = _entry(value, language, file, "`translations`")
     if not isinstance(value, yaml.MappingNode) or value.start_mark.index < key.end_mark.index:
@@ -460,7 +474,10 @@ def _unsafe(file: str, node: yaml.Node, what: str) -> EditError:
 
 def _prove(before: str, after: str, language: str, digest: str, file: str) -> None:
     """The edited text must read as the original data with only the hash added."""
-    expected: Any = _unshared(yaml.load(before, Loader=_LOADER))
+    try:
+        expected: Any = _unshared(yaml.load(before, Loader=_LOADER))
+    except yaml.YAMLError as error:
+        raise _no_longer_parses(file, error) from None
     expected["translations"][language]["source"] = digest
     try:
         edited = _unshared(yaml.load(after, Loader=_LOADER))
@@ -471,6 +488,18 @@ def _prove(before: str, after: str, language: str, digest: str, file: str) -> No
             f"{file}: adding `source:` to translations.{language} would change more than the "
             f'hash; add `source: "{digest}"` under translations.{language} by hand'
         )
+
+
+def _no_longer_parses(file: str, error: yaml.YAMLError) -> EditError:
+    """The answer file loaded, but no longer reads as YAML: it was saved (half-written,
+    or broken) after the base was loaded."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    line = f":{mark.line + 1}" if mark is not None else ""
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    return EditError(
+        f"{file}{line}: changed while marking and no longer parses ({problem}); no mark "
+        "was written: fix it and run again"
+    )
 
 
 def _unshared(data: Any) -> Any:

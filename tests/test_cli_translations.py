@@ -146,6 +146,11 @@ def test_a_language_that_has_no_translations_exits_2(
     assert result.stderr == (
         f"replykb: error: unknown translation language '{language}'; known translation "
         "languages: fr, it\n"
+        if language != "en"
+        else f"replykb: error: en is the source language of {base}: its texts are the "
+        "answers' own, not a translation; translations are into: "
+        + ", ".join(load_answer_base(base).settings.languages[1:])
+        + "\n"
     )
 
 

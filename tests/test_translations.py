@@ -181,7 +181,12 @@ def test_what_cannot_be_edited_safely_is_refused_with_file_and_line(
     [
         (("refund", "fr"), EditError, "refund has no `translations.fr`; write the translation"),
         (("nope", "it"), UnknownNameError, "unknown answer 'nope'"),
-        (("refund", "en"), UnknownNameError, "known translation languages: fr, it"),
+        (
+            ("refund", "en"),
+            UnknownNameError,
+            "en is the source language of {root}: its texts are the answers' own, not a "
+            "translation; translations are into: it, fr",
+        ),
         (("refund", "de"), UnknownNameError, "unknown translation language 'de'"),
     ],
 )
@@ -191,8 +196,54 @@ def test_a_mark_that_makes_no_sense_says_why(
     root = _base(tmp_path, {"refund": BLOCK})
     with pytest.raises(error) as raised:
         mark_current(load_answer_base(root), [mark])
-    assert words in str(raised.value)
+    assert words.format(root=root) in str(raised.value)
+    assert "unknown translation language 'en'" not in str(raised.value)
     assert (root / "a/refund.yaml").read_text(encoding="utf-8") == BLOCK
+
+
+def test_marking_on_a_one_language_base_says_to_list_more_languages(tmp_path: Path) -> None:
+    root = _base(tmp_path, {"refund": BLOCK.split("translations:")[0]})
+    (root / "replykb.yaml").write_text("brand: Acme\nlanguages: [en]\n", encoding="utf-8")
+    with pytest.raises(UnknownNameError) as raised:
+        mark_current(load_answer_base(root), [("refund", "it")])
+    assert str(raised.value) == (
+        f"{root} has one language (en), so there are no translations: list more in "
+        "replykb.yaml (`languages: [en, it]`)"
+    )
+
+
+def test_a_missing_translation_is_located_where_the_listing_locates_it(tmp_path: Path) -> None:
+    text = BLOCK.split("translations:")[0]
+    root = _base(tmp_path, {"refund": text})
+    base = load_answer_base(root)
+    listed = next(s for s in translation_status(base) if s.answer_id == "refund")
+    with pytest.raises(EditError) as raised:
+        mark_current(base, [("refund", "it")])
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row.startswith("answer:"))
+    assert str(raised.value).startswith(f"{root / 'a/refund.yaml'}:{line}:"), raised.value
+    assert listed.location.line == line  # `replykb translations` says the same line
+
+
+@pytest.mark.parametrize(
+    ("broken", "line"),
+    [("  bad: [unclosed\n", 14), ("  tagged: !!python/name:os.system x\n", 14)],
+    ids=["unclosed-flow", "unsafe-tag"],
+)
+def test_a_file_broken_after_loading_is_a_located_error(
+    tmp_path: Path, broken: str, line: int
+) -> None:
+    # R1-1: a translator saves a half-written file between the load and the mark.
+    root = _base(tmp_path, {"refund": BLOCK})
+    base = load_answer_base(root)
+    file = root / "a/refund.yaml"
+    file.write_text(BLOCK + broken, encoding="utf-8")
+    with pytest.raises(EditError) as raised:
+        mark_current(base, [("refund", "it")])
+    message = str(raised.value)
+    assert message.startswith(f"{file}:"), message
+    assert "changed while marking and no longer parses" in message
+    assert "fix it and run again" in message
+    assert file.read_text(encoding="utf-8") == BLOCK + broken
 
 
 def test_a_source_edited_after_loading_is_not_marked_current(tmp_path: Path) -> None:

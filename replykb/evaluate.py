@@ -153,7 +153,7 @@ def score_messages(
     candidates are then re-decided at every threshold tried (``report``, ``calibrate``).
     A base with one language runs no detection: its figures are what they always were.
     """
-    vectors = kb.embedder.encode([item.message for item in items])
+    vectors = kb.embedder.encode([kb.gate.request_text(item.message) for item in items])
     scored = []
     for item, vector in zip(items, vectors, strict=True):
         choice = choose_language(item.message, kb.settings.languages)

@@ -266,7 +266,7 @@ class KnowledgeBase:
         message's own language's questions come first, as in :meth:`suggest`."""
         k = _at_least_one(k, "k")
         checked_language(language, self.settings)
-        (query,) = self.embedder.encode([checked_message(message)])
+        (query,) = self.embedder.encode([self.gate.request_text(checked_message(message))])
         return self._match_vector(message, query, k, language)
 
     def _match_vector(self, text: str, query: Vectors, k: int, language: str | None) -> Match:
@@ -408,7 +408,8 @@ class KnowledgeBase:
             yield from self._match_batch(batch, k)
 
     def _match_batch(self, messages: list[str], k: int) -> Iterator[Match]:
-        for message, query in zip(messages, self._encode(messages), strict=True):
+        texts = [self.gate.request_text(message) for message in messages]
+        for message, query in zip(messages, self._encode(texts), strict=True):
             yield self._match_vector(message, query, k, None)
 
     # --- the triage core --------------------------------------------------------------
@@ -420,7 +421,7 @@ class KnowledgeBase:
         """Encode the valid items together, then match, render and tell the observers."""
         ready = [work for work in items if work.error is None]
         started = time.perf_counter()
-        vectors = self._encode([w.message for w in ready])
+        vectors = self._encode([self.gate.request_text(w.message) for w in ready])
         encode_each = (time.perf_counter() - started) / max(len(ready), 1)
         for work, vector in zip(ready, vectors, strict=True):
             started = time.perf_counter()

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from .details import whole_number_text
 from .errors import MessageError, ReplyKBError, UnknownNameError
 from .models import Customer, LanguageChoice, Match, Mood, Reply, Suggestion
-from .prepare.chatter import carries_request
+from .prepare.chatter import carries_request, request_text
 from .prepare.language import choose_language, settle_language, untranslated
 from .prepare.mood import read_mood
 from .triage_models import TriageFailure, TriageRequest, TriageResult, unicode_problem
@@ -70,6 +70,14 @@ class RequestGate:
 
     def carries_request(self, text: str) -> bool:
         return carries_request(text, self.names)
+
+    def request_text(self, text: str) -> str:
+        """What of ``text`` is embedded to match it: without the greeting it opens with
+        and the thanks and sign-off it closes with ("Salve, ... Grazie mille"), which
+        otherwise weigh as much as the request in a short message's vector. Every door
+        (suggest, match, eval, check) embeds this; the mood, the reply's language and
+        the gate read the whole text."""
+        return request_text(text, self.names)
 
     def admits(self, text: str, answer_id: str | None) -> bool:
         """Whether ``text`` may get ``answer_id`` (its best candidate): it asks

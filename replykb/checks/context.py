@@ -156,7 +156,8 @@ class CheckContext(BaseView):
 
         languages = self.base.settings.languages
         held: list[HeldOut] = []
-        for text, vector in zip(texts, self.encode_held_out(texts), strict=True):
+        matched = [self.request_gate.request_text(text) for text in texts]
+        for text, vector in zip(texts, self.encode_held_out(matched), strict=True):
             choice = choose_language(text, languages)
             found, settled = self.language_matchers.match_choice(vector, choice, k=3)
             found = self.request_gate.decide(text, found)  # "buongiorno": no answer

@@ -371,7 +371,8 @@ def render(
     from ..render.windows import current_time
 
     base = load_answer_base(kb_path)
-    renderer = Renderer(base.settings, dict(base.templates))
+    # The library's renderer: the same templates per language, errors located alike.
+    renderer = Renderer.for_base(base)
     answer = base.answer(answer_id)
     channels = list(base.settings.channels) if channel == "all" else [channel]
     last = _time(last_message_at, "--last-message-at")

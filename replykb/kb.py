@@ -153,17 +153,25 @@ class KnowledgeBase:
         ``False`` for none; see :meth:`close`.
         """
         base = load_answer_base(path)
-        embedder, index = open_index(base, cache_dir, model=model, embedder=embedder)
-        kb = cls(base, embedder, index, observers=observers)
+        opened = None
         if log is not False:
             # Imported here: a base without a log never loads the log's stores. The one
             # import up DESIGN's layers (learn sits above kb), for the `load(log=)` contract.
             from .learn.log import UsageLog, open_configured_log
 
+            # Opened before the index: a log that cannot be written fails at once, not
+            # after the embedding of a new base (a container restarting in a loop).
             opened = log if isinstance(log, UsageLog) else open_configured_log(base, log)
-            if opened is not None:
-                kb.add_observer(opened)
-                kb.usage_log, kb._owns_log = opened, opened is not log
+        try:
+            embedder, index = open_index(base, cache_dir, model=model, embedder=embedder)
+        except BaseException:
+            if opened is not None and opened is not log:
+                opened.close()
+            raise
+        kb = cls(base, embedder, index, observers=observers)
+        if opened is not None:
+            kb.add_observer(opened)
+            kb.usage_log, kb._owns_log = opened, opened is not log
         return kb
 
     def close(self) -> None:
@@ -265,7 +273,7 @@ class KnowledgeBase:
         matched on their first 4,096 characters. On a base with several languages the
         message's own language's questions come first, as in :meth:`suggest`."""
         k = _at_least_one(k, "k")
-        checked_language(language, self.settings)
+        language = checked_language(language, self.settings)
         (query,) = self.embedder.encode([self.gate.request_text(checked_message(message))])
         return self._match_vector(message, query, k, language)
 
@@ -298,7 +306,7 @@ class KnowledgeBase:
             raise MessageError(f"`conversation_id` is not valid Unicode text: {problem}")
         if language is not None and not isinstance(language, str):
             raise MessageError(f"`language` must be text, not {type(language).__name__}")
-        checked_language(language, self.settings)
+        language = checked_language(language, self.settings)
         return self.renderer.render(
             self.base.answer(answer_id),
             channel=channel,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from replykb import (
     KnowledgeBase,
     MessageError,
+    ReplyKBError,
     SuggestEvent,
     TriageFailure,
     TriageRequest,
@@ -429,3 +431,30 @@ def test_an_observer_without_on_suggest_is_refused_when_added(shop_kb, observer)
     with pytest.raises(TypeError, match=r"an observer needs an on_suggest\(event\) method"):
         shop_kb.add_observer(observer)
     assert observer not in shop_kb.observers
+
+
+class EncodeForbidden:
+    """An embedder that fails the test if anything is encoded."""
+
+    dimension = 384
+    model_id = "forbidden"
+    fast_path_problem = None
+
+    def encode(self, texts: Any) -> Any:
+        raise AssertionError(f"encoded {len(texts)} text(s) before the usage log was opened")
+
+
+def test_a_log_that_cannot_be_written_fails_before_anything_is_embedded(
+    tmp_path: Path,
+) -> None:
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("")
+    with pytest.raises(ReplyKBError) as raised:
+        KnowledgeBase.load(
+            "answers",
+            cache_dir=tmp_path / "cache",
+            embedder=EncodeForbidden(),  # type: ignore[arg-type]
+            log=not_a_folder / "usage.db",
+        )
+    assert "usage log" in str(raised.value) and str(not_a_folder) in str(raised.value)
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").rglob("*.faiss"))

@@ -28,7 +28,7 @@ from .ticket_texts import fallback_gaps
 if TYPE_CHECKING:
     from .context import CheckContext
 
-__all__ = ["LanguagePlace", "language_places", "languages"]
+__all__ = ["LanguagePlace", "language_places", "languages", "model_phrase"]
 
 languages = Family("languages", "RKB7xx", "languages and translations")
 
@@ -103,12 +103,15 @@ def iso_codes(ctx: CheckContext) -> Iterator[Found]:
 )
 def missing_translations(ctx: CheckContext) -> Iterator[Found]:
     """
-    An answer with no translation into a language of `languages:` (customers writing
-    in it get the source language), or a translation without `short:` while the
-    source has one (the short form, sent where the full answer does not fit, would be
-    missing). A translation without `questions:` is not reported here: its answer still
-    matches through the source's questions; the policy's `min_questions` (RKB602)
-    counts each language's questions. And a translation whose `answer:` or `short:`
+    An answer with no translation into a language of `languages:` (never sent in it:
+    its messages are matched through the source's questions, which an English-only
+    model rarely matches them to, so most go to other answers), or a translation
+    without `short:` while the source has one (the short form, sent where the full
+    answer does not fit, would be missing). A translation without `questions:` is
+    reported here too when the model is not known to be multilingual (RKB707): its
+    language's messages are matched to other answers' questions in that language, and
+    it is seldom sent; with a multilingual model, the policy's `min_questions`
+    (RKB602) counts each language's questions. And a translation whose `answer:` or `short:`
     prints a ticket detail (`{{ details.order_id }}`, unguarded) whose `fallback:` only
     the source gives: on public channels and for tickets without the detail, its reply
     prints the source language's fallback (`Segui your order al link`); a fallback with
@@ -140,6 +143,7 @@ def missing_translations(ctx: CheckContext) -> Iterator[Found]:
     copy, translate the text, then mark it current.
     """
     listed = ctx.base.settings.languages
+    english_only = model_phrase(ctx) is not None
     for status in translation_status(ctx.base):
         answer = ctx.base.answer(status.answer_id)
         name = language_name(status.language)
@@ -148,9 +152,18 @@ def missing_translations(ctx: CheckContext) -> Iterator[Found]:
             yield Found(
                 status.location,
                 f"answer {answer.id!r} has no {name} translation (`languages:` lists "
-                f"{', '.join(listed)}): customers writing in {name} get the "
-                f"{language_name(listed[0])} answer",
+                f"{', '.join(listed)}): {_unreached(ctx, status.language)} and it is "
+                f"never sent in {name}",
                 answer=answer.id,
+            )
+        elif english_only and not answer.translations[status.language].questions:
+            yield Found(
+                answer.source.locate("translations", status.language),
+                f"the {name} translation of {answer.id!r} has no {name} questions: "
+                f"{_unreached(ctx, status.language)}, so its {name} text is seldom sent",
+                answer=answer.id,
+                hint=f"add `questions:` in {name} to `translations: {status.language}:` of "
+                f"{answer.id!r} (the ways customers ask it in {name})",
             )
         for field in status.missing_fields:
             yield Found(
@@ -175,6 +188,29 @@ def missing_translations(ctx: CheckContext) -> Iterator[Found]:
             )
     yield from untranslated_copies(ctx)
     yield from untranslated_sentences(ctx)
+
+
+def model_phrase(ctx: CheckContext) -> str | None:
+    """How the base's model is named in messages when it is not known to be
+    multilingual (None when it is)."""
+    from .languages_model import configured_model, is_multilingual_model
+
+    configured = configured_model(ctx.base)
+    if configured is not None and is_multilingual_model(configured, ctx.base.root):
+        return None
+    return "an English-only model" if configured is None else f"`model: {configured}`"
+
+
+def _unreached(ctx: CheckContext, language: str) -> str:
+    """What happens to messages in ``language`` about an answer without questions in it."""
+    name, source = language_name(language), language_name(ctx.base.settings.languages[0])
+    model = model_phrase(ctx)
+    if model is None:
+        return f"{name} messages about it are matched through its {source} questions"
+    return (
+        f"{name} messages about it are matched to other answers (with {model} they rarely "
+        f"reach its {source} questions)"
+    )
 
 
 @languages.rule(

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from ..models import AnswerBase
     from .context import CheckContext
 
-__all__ = ["is_multilingual_model", "non_english_languages"]
+__all__ = ["configured_model", "is_multilingual_model", "non_english_languages"]
 
 # Well-known multilingual sentence-embedding models (the last part of a hub name).
 MULTILINGUAL_MODELS = frozenset(
@@ -51,6 +51,12 @@ _HINTS = ("multilingual", "labse", "xlm-r", "xlmr", "xlm-roberta", "bge-m3", "mb
 _MULTILINGUAL_VOCABULARY = 100_000
 # What a model is called in messages when the base names none.
 _PACKAGED = "all-MiniLM-L6-v2 (the packaged model)"
+
+
+def configured_model(base: AnswerBase) -> str | None:
+    """The model the base's matching uses, when not the packaged one: `model:`, else
+    $REPLYKB_MODEL."""
+    return base.settings.model or os.environ.get("REPLYKB_MODEL") or None
 
 
 def is_multilingual_model(name: str, base_root: Path | None = None) -> bool:
@@ -130,8 +136,8 @@ def english_only_model(ctx: CheckContext) -> Iterator[Found]:
     Fix: `model: sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2` (or the
     path of a local copy), then `replykb build`.
     """
-    settings, where = ctx.base.settings, ctx.base.settings_source
-    configured = settings.model or os.environ.get("REPLYKB_MODEL") or None
+    where = ctx.base.settings_source
+    configured = configured_model(ctx.base)
     if configured is not None and is_multilingual_model(configured, ctx.base.root):
         return
     found = non_english_languages(ctx.base)
@@ -141,6 +147,8 @@ def english_only_model(ctx: CheckContext) -> Iterator[Found]:
     kind = "not known to be multilingual" if configured else "an English-only model"
     described = ", ".join(
         f"{count} {language_name(code)} question{'s' if count != 1 else ''}"
+        if count
+        else f"{language_name(code)} in `languages:` (no {language_name(code)} questions yet)"
         for code, count in found.items()
     )
     if ("model",) in where.positions:

@@ -62,14 +62,20 @@ def review_age(ctx: CheckContext) -> Iterator[Found]:
 def question_count(ctx: CheckContext) -> Iterator[Found]:
     """
     Counted per language: a translation (`translations: <lang>: questions:`) needs as
-    many questions in its language as the source, none being the fewest.
+    many questions in its language as the source, none being the fewest (with a model
+    not known to be multilingual, a translation with none is an error, RKB702).
     ```yaml
     questions: [hi]                          # policy.min_questions: 3
     ```
     Fix: add the ways customers really ask it (in that language, for a translation).
     """
+    from .languages import model_phrase
+
     minimum = ctx.base.settings.policy.min_questions
     others = ctx.base.settings.languages[1:]
+    # A translation with no questions at all is an error (RKB702) with a model that is
+    # not known to be multilingual: its language's messages then rarely reach it.
+    english_only = bool(others) and model_phrase(ctx) is not None
     for answer in ctx.base.answers:
         count = len(answer.questions)
         if count < minimum:
@@ -81,7 +87,7 @@ def question_count(ctx: CheckContext) -> Iterator[Found]:
             )
         for language, translation in answer.translations.items():
             count = len(translation.questions)
-            if language in others and count < minimum:
+            if language in others and count < minimum and (count or not english_only):
                 yield Found(
                     answer.source.locate("translations", language, "questions"),
                     f"the {language_name(language)} translation of {answer.id!r} has {count} "

@@ -37,6 +37,20 @@ KEPT = [
     ("by 01/02/2027", "entro il 2027-02-01"),
     ("on 12/24/2026", "il 24/12/2026"),  # no month 24: read month first
     ("on 5/5/2027", "il 5/5/2027"),
+    # R1-12: a day and month in digits, or a language's month abbreviation, is the date.
+    ("until 24 December", "fino al 24/12"),
+    ("until 24 December", "fino al 24 dic."),
+    ("until 24 December", "fino al 24 dic"),
+    ("until 24 December", "jusqu'au 24 déc."),
+    ("until 24 December", "bis 24. Dez."),
+    ("until 24 December", "até 24 dez."),
+    ("until 24 September", "fino al 24 set."),
+    ("until 2 October 2027", "até 2 out. 2027"),
+    ("support 24/7", "assistenza 24 ore su 24, 7 giorni su 7"),  # 24/7 is no date
+    # A +CC number is the national one with its trunk 0 dropped (or kept: +39 02).
+    ("call 0800 123 4567", "chiama lo +44 800 123 4567"),
+    ("call +44 800 123 4567", "chiama lo 0800 123 4567"),
+    ("call +39 02 1234 5678", "chiama lo 02 1234 5678"),
 ]
 
 LOST = [
@@ -54,6 +68,11 @@ LOST = [
     ("by 1/2/2027", "entro il 2 gennaio 2027", "'1/2/2027' (date)"),
     ("by 2 January 2027", "entro il 1/2/2027", "'2 January 2027' (date)"),
     ("by 3/4/27", "bis 4.3.27", "'3/4/27' (date)"),
+    ("until 24 December", "fino al 25/12", "'24 December' (date)"),
+    ("until 24 December", "fino al 12/24", "'24 December' (date)"),  # read day first
+    ("until 24 December", "fino al 24 set.", "'24 December' (date)"),
+    ("until 24 December 2026", "fino al 24/12", "'24 December 2026' (date)"),  # no year
+    ("call 0800 123 4567", "chiama lo +44 800 123 4568", "'0800 123 4567' (phone)"),
 ]
 
 
@@ -78,6 +97,23 @@ def test_a_date_read_either_way_says_so(text: str, day_first: bool) -> None:
 
 def test_words_have_no_hard_tokens() -> None:
     assert hard_tokens("Refunds reach your account once we approve them, at {{ link }}.") == []
+
+
+def test_english_words_after_a_number_are_no_month() -> None:
+    # "set", "out", "mai" are months only with their full stop (Italian, Portuguese).
+    assert [t.kind for t in hard_tokens("3 out of 5 customers, 1 set of keys")] == ["number"] * 3
+
+
+def test_rkb704_r1_12_translation_passes_check(  # type: ignore[no-untyped-def]
+    write_base: WriteBase, real_embedder
+) -> None:
+    payment = PAYMENT_IT.replace(
+        "and PayPal.", "and PayPal until 24 December. Call 0800 123 4567."
+    ).replace("e PayPal.", "e PayPal fino al 24 dic. Chiama il +44 800 123 4567.")
+    assert payment.count("0800") == 1 and "+44" in payment
+    root = bilingual_base(write_base, **{"payment-methods.yaml": payment})
+    report = check(root, real_embedder)
+    assert found(report, "RKB704") == [], format_text(report)
 
 
 @pytest.mark.parametrize(

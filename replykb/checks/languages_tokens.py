@@ -110,9 +110,36 @@ for _number, _names in enumerate(
 ):
     for _name in _names.split():
         _MONTHS[_name] = _number
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+# The other languages' abbreviations ("24 dic.", "24 déc.", "24 Dez."): those that are
+# no English word are read with or without their full stop; "set", "out", "mai" only
+# with it ("3 out of 5" is no date).
+for _number, _names in enumerate(
+    (
+        "gen ene janv jän",
+        "febbr févr fev",
+        "mär",
+        "avr abr",
+        "mag",
+        "giu juin",
+        "lug juil",
+        "ago",
+        "sett",
+        "ott okt",
+        "",
+        "dic déc dez",
+    ),
+    start=1,
+):
+    for _name in _names.split():
+        _MONTHS.setdefault(_name, _number)
+_DOTTED_MONTHS = {"set": 9, "out": 10, "mai": 5}
+_MONTHS.update(_DOTTED_MONTHS)
+_MONTH = "|".join(
+    rf"{re.escape(name)}(?=\.)" if name in _DOTTED_MONTHS else re.escape(name)
+    for name in sorted(_MONTHS, key=len, reverse=True)
+)
 _DAY_MONTH = re.compile(
-    rf"\b(\d{{1,2}})(?:st|nd|rd|th|º|°)?\.?\s+(?:of\s+|de\s+)?({_MONTH})\.?\b"
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th|º|°)?\.?\s+(?:of\s+|de\s+)?({_MONTH})(?:\.|\b)"
     rf"(?:,?\s+(?:de\s+)?(\d{{4}}))?",
     re.I,
 )
@@ -165,9 +192,15 @@ def _blank(text: str, start: int, end: int) -> str:
     return text[:start] + " " * (end - start) + text[end:]
 
 
-def _scan(text: str) -> tuple[list[HardToken], set[str]]:
+# A day and month with no year (`24/12`), read day first: only in a translation, as a
+# way to write the source's `24 December` (in a source, `24/7` is no date).
+_DAY_SLASH_MONTH = re.compile(r"(?<![\d/.,])(\d{1,2})/(\d{1,2})(?![\d/]|[.,]\d)")
+
+
+def _scan(text: str, *, translation: bool = False) -> tuple[list[HardToken], set[str]]:
     """The hard tokens of ``text`` in reading order, and every number value in it
-    (what a source's plain number or whole hour may be written as)."""
+    (what a source's plain number or whole hour may be written as); ``translation``:
+    also read the ways a translation may write a source's value (`24/12`)."""
     text = JINJA_SPANS.sub(" ", text)
     found: list[tuple[int, HardToken]] = []
 
@@ -203,6 +236,8 @@ def _scan(text: str) -> tuple[list[HardToken], set[str]]:
         "date",
         lambda m: _keys(_date_key(_year(m[3]), _MONTHS[m[1].casefold()], int(m[2]))),
     )
+    if translation:
+        take(_DAY_SLASH_MONTH, "date", lambda m: _keys(_date_key("*", int(m[2]), int(m[1]))))
     take(_PHONE, "phone", _phone_keys)
     take(_TIME_12, "time", _time_12_keys)
     take(_TIME_24, "time", _time_24_keys)
@@ -242,7 +277,12 @@ def _phone_keys(match: re.Match[str]) -> set[str]:
     digits = re.sub(r"\D", "", match.group())
     if len(digits) < 7:
         return set()
-    return {("+" if match.group().lstrip("(").startswith("+") else "") + digits}
+    if not match.group().lstrip("(").startswith("+"):
+        return {digits}
+    # `+44 800 123 4567` is `0800 123 4567` at home (the trunk 0 dropped after the
+    # country code), `+39 02 1234 5678` is `02 1234 5678`: a country code has 1-3 digits.
+    national = {form for k in (1, 2, 3) for form in (digits[k:], "0" + digits[k:])}
+    return {"+" + digits, *national}
 
 
 def _time_12_keys(match: re.Match[str]) -> set[str]:
@@ -285,7 +325,7 @@ def missing_tokens(source: Iterable[str], translation: Iterable[str]) -> list[Ha
     keys: set[str] = set()
     values: set[str] = set()
     for text in translation:
-        tokens, numbers = _scan(text)
+        tokens, numbers = _scan(text, translation=True)
         keys.update(key for token in tokens for key in token.keys)
         values |= numbers
     missing: list[HardToken] = []

@@ -13,10 +13,13 @@ from replykb.cli import cli
 
 from .check_helpers import (
     PAYMENT,
+    PAYMENT_IT,
     REFUND,
+    REFUND_IT,
     SETTINGS,
     assert_one,
     base_files,
+    bilingual_files,
     check,
     found,
     line_of,
@@ -87,6 +90,24 @@ def test_rkb003_signature_for_an_unknown_channel(write_base: WriteBase) -> None:
         line_of(settings, "fax:"),
         contains=["unknown channel 'fax'"],
     )
+
+
+def test_rkb003_unknown_detail_of_a_translation_hint_agrees_with_the_message(
+    write_base: WriteBase,
+) -> None:
+    # R1-5: the message says to declare it under the answer's `details:`; the hint must
+    # not send the team to replykb.yaml.
+    refund = REFUND_IT + "    details:\n      nope:\n        fallback: x\n"
+    root = write_base(bilingual_files(refund_timing=refund, payment_methods=PAYMENT_IT))
+    finding = assert_one(
+        run_checks(root),
+        "RKB003",
+        root / "refund-timing.yaml",
+        line_of(refund, "nope:"),
+        contains=["declare it under the answer's `details:` first"],
+    )
+    assert "the answer's `details:` for a detail" in (finding.hint or "")
+    assert not (finding.hint or "").startswith("define it in replykb.yaml")
 
 
 def test_rkb003_channel_template_that_does_not_exist(write_base: WriteBase, real_embedder) -> None:  # type: ignore[no-untyped-def]

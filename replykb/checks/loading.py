@@ -58,7 +58,8 @@ loading.declare(
     "RKB003",
     "error",
     "reference to something the base does not define",
-    hint="define it in replykb.yaml (or templates/), or fix the name",
+    hint="define it where it belongs (replykb.yaml, templates/, or the answer's `details:` for "
+    "a detail), or fix the name",
     loader=True,
 )
 def template_references(ctx: CheckContext) -> Iterator[Found]:

@@ -6,6 +6,7 @@ through :meth:`KnowledgeBase._triage`."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -181,12 +182,12 @@ def prepare(item: object, renderer: Renderer, settings: Settings) -> Work:
         work.channel, spec = renderer.channel(request.channel)
         if request.agent is not None and request.agent not in settings.agents:
             raise UnknownNameError("agent", request.agent, settings.agents)
-        checked_language(request.language, settings)
+        language = checked_language(request.language, settings)
         checked_message(request.message)
         if spec.family == "email":
             work.prepared = _prepare_email(request.message)
         work.mood = read_mood(work.message)
-        work.language = choose_language(work.message, settings.languages, request.language)
+        work.language = choose_language(work.message, settings.languages, language)
     except UnknownNameError as error:
         work.error, work.field = error, error.kind
     except MessageError as error:
@@ -195,11 +196,30 @@ def prepare(item: object, renderer: Renderer, settings: Settings) -> Work:
 
 
 def checked_language(language: str | None, settings: Settings) -> str | None:
-    """``language`` when the base lists it (or None); else the error naming the base's
-    languages (422 on the server)."""
-    if language is not None and language not in settings.languages:
-        raise UnknownNameError("language", language, settings.languages)
-    return language
+    """The base's code for ``language`` (or None); else the error naming the base's
+    languages and what to write (422 on the server). Helpdesks send locales: a request's
+    "IT", "it-IT", "it_IT" or " it" is read by its language part, case-folded, so
+    every door accepts what the base lists as ``it``."""
+    if language is None:
+        return None
+    code = _LOCALE_SEPARATOR.split(language.strip(), maxsplit=1)[0].casefold()
+    if code in settings.languages:
+        return code
+    error = UnknownNameError("language", language, settings.languages)
+    two_letters = code.isascii() and code.isalpha() and len(code) == 2
+    if two_letters and code == language:
+        raise error  # a plain code the base does not list: the known ones say it all
+    if two_letters:
+        hint = f"a locale is read by its language, `{code}`, which the base does not list"
+    else:
+        hint = f"write a two-letter ISO 639-1 code, e.g. `{settings.languages[0]}`"
+    # UnknownNameError's own message, with the fix (its kind stays, for every door).
+    error.args = (f"{error} ({hint})",)
+    raise error
+
+
+# What parts a locale: "it-IT" (browsers, BCP 47), "it_IT" (Salesforce, gettext).
+_LOCALE_SEPARATOR = re.compile(r"[-_]")
 
 
 def make_suggestion(

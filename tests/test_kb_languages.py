@@ -408,3 +408,58 @@ def test_italian_and_english_messages_keep_their_language_s_questions(
     assert (suggestion.language.reason, suggestion.language.matched) == ("detected", language)
     assert (suggestion.status, suggestion.match.answer_id) == ("confident", answer_id)
     assert suggestion.reply is not None and suggestion.reply.language == language
+
+
+# --- a language written as a locale (R1-2) ---------------------------------------------
+
+LOCALES = ["IT", "it-IT", "it_IT", " it", "It-ch"]
+
+
+@pytest.mark.parametrize("written", LOCALES)
+def test_a_locale_is_read_by_its_language_in_the_library(kb: KnowledgeBase, written: str) -> None:
+    """Helpdesks send locales (Salesforce it_IT, browsers it-IT, a CSV's " it"): the
+    reply is the one asked for as `it`, byte for byte."""
+    message = "where is my order?"
+    plain = kb.suggest(message, channel="sms", language="it", now=NOW)
+    asked = kb.suggest(message, channel="sms", language=written, now=NOW)
+    assert asked.model_dump_json() == plain.model_dump_json()
+    assert asked.language is not None and asked.language.reason == "requested"
+    assert asked.reply is not None and asked.reply.language == "it"
+    assert kb.match(message, language=written) == kb.match(message, language="it")
+    answer = kb.answers[0].id
+    assert kb.render(answer, channel="sms", language=written) == kb.render(
+        answer, channel="sms", language="it"
+    )
+
+
+@pytest.mark.parametrize("written", LOCALES)
+def test_a_locale_is_read_by_its_language_over_http(
+    kb: KnowledgeBase, client: TestClient, written: str
+) -> None:
+    fields = {"message": "where is my order?", "channel": "sms", "now": NOW}
+    plain = client.post("/v1/suggest", json={**fields, "language": "it"})
+    asked = client.post("/v1/suggest", json={**fields, "language": written})
+    assert (asked.status_code, asked.content) == (200, plain.content)
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ("fr", UNKNOWN),
+        ("fr-FR", UNKNOWN.replace("'fr'", "'fr-FR'") + " (a locale is read by its language, "
+         "`fr`, which the base does not list)"),
+        ("italiano", "unknown language 'italiano'; known languages: en, it (write a two-letter "
+         "ISO 639-1 code, e.g. `en`)"),
+    ],
+)  # fmt: skip
+def test_a_language_the_base_lacks_says_what_to_write(
+    kb: KnowledgeBase, client: TestClient, written: str, message: str
+) -> None:
+    with pytest.raises(UnknownNameError) as caught:
+        kb.suggest("where is my order?", channel="sms", language=written)
+    assert str(caught.value) == message
+    response = client.post(
+        "/v1/suggest", json={"message": "where is my order?", "channel": "sms", "language": written}
+    )
+    assert response.status_code == 422
+    assert message in response.text

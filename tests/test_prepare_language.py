@@ -250,3 +250,17 @@ def test_an_english_and_italian_base_never_detects_a_labelled_message_wrongly() 
     unsupported = [c for c, _ in others if c.reason == "fallback-unsupported"]
     assert len(unsupported) >= 0.8 * len(others)
     assert all(c.language == "en" and c.fallback for c in unsupported)
+
+
+def test_the_language_is_detected_on_the_prefix_that_is_matched() -> None:
+    """A long, plainly Italian paste is detected as surely as its first 4,096 characters
+    (the prefix the embedder matches), not "unsure" because it is long (R1-3)."""
+    from replykb.embed import MAX_MESSAGE_CHARS
+    from replykb.prepare.language import MAX_DETECTED_CHARS, detect_language
+
+    assert MAX_DETECTED_CHARS == MAX_MESSAGE_CHARS
+    text = "il mio pacco non è ancora arrivato, dov è il mio ordine? " * 20_000
+    languages = ("en", "it", "es", "fr", "de", "pt")
+    whole, prefix = detect_language(text, languages), detect_language(text[:4096], languages)
+    assert whole == prefix
+    assert whole.scores[0][0] == "it" and whole.scores[0][1] > 0.99

@@ -53,6 +53,8 @@ MIN_CONFIDENCE = 0.8
 # confidently. On the example base, no Italian or English test or question ranks an
 # unlisted language first between 0.6 and 0.8.
 MIN_UNSUPPORTED_CONFIDENCE = 0.6
+# The embedder's MAX_MESSAGE_CHARS (embed.py): a message is matched on this prefix.
+MAX_DETECTED_CHARS = 4096
 
 # Ranked with a base's own languages: those the built-in reply texts exist for.
 REPLY_LANGUAGES = ("en", "it", "es", "fr", "de", "pt")
@@ -122,7 +124,9 @@ def detect_language(text: str, languages: Sequence[str]) -> LanguageGuess:
     """
     known = known_languages()
     usable = tuple(sorted({code for code in languages if code in known}))
-    cleaned = " ".join(_NOISE.sub(" ", text).split())
+    # Read as much as is matched: the language and the answer are decided from the
+    # same text, in bounded time (the detector's confidence also falls with length).
+    cleaned = " ".join(_NOISE.sub(" ", text[:MAX_DETECTED_CHARS]).split())
     if len(usable) < 2 or not any(char.isalpha() for char in cleaned):
         return LanguageGuess(())
     ranked = _identifier(usable).rank(cleaned)

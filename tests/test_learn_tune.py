@@ -25,8 +25,9 @@ from replykb.cachefiles import FileDigests, file_sha256
 from replykb.checks import run_checks
 from replykb.cli import cli
 from replykb.embed import SentenceTransformerEmbedder, resolve_model
+from replykb.evaluate import LabelledMessage, ScoredMessage, report
 from replykb.index import index_rows
-from replykb.learn.tune import hold_out, hold_out_of_scope, tune_base
+from replykb.learn.tune import _verdict, compare, hold_out, hold_out_of_scope, tune_base
 from replykb.learn.tune_models import TuneReport
 from replykb.learn.tune_train import Pair, TrainSettings, make_batches, make_pairs, train
 from replykb.loader import load_answer_base
@@ -421,3 +422,40 @@ def test_a_missing_or_damaged_tuned_model_falls_back_to_the_untuned_one(
     assert tuned is None
     assert "matching with the untuned model: the tuned model cannot be read" in caplog.text
     assert expected in caplog.text
+
+
+# --- the comparison, on scores given by hand ----------------------------------------------
+
+
+def scored(entries: list[tuple[str | None, str, float]]) -> list[ScoredMessage]:
+    """(expected answer or None for out-of-scope, best answer, its score) per message;
+    the runner-up is far behind, so the margin never decides."""
+    return [
+        ScoredMessage(
+            item=LabelledMessage(message=f"m{i}", expected=expected),
+            candidates=[(best, score), ("other", score - 0.3)],
+        )
+        for i, (expected, best, score) in enumerate(entries)
+    ]
+
+
+def test_the_models_are_compared_at_equal_out_of_scope_rejection() -> None:
+    # Untuned: 2 of 4 in-scope right above every out-of-scope score, so its best
+    # threshold rejects all 4 out-of-scope messages, more than the configured 75%.
+    before = scored(
+        [("a", "a", 0.9), ("b", "b", 0.8), ("c", "c", 0.5), ("d", "x", 0.9)]
+        + [(None, "a", s) for s in (0.6, 0.55, 0.45, 0.4)]
+    )
+    # Tuned: every in-scope message right and above every out-of-scope score but one.
+    after = scored(
+        [("a", "a", 0.9), ("b", "b", 0.85), ("c", "c", 0.8), ("d", "d", 0.75)]
+        + [(None, "a", s) for s in (0.78, 0.5, 0.45, 0.4)]
+    )
+    configured = report(before, 0.58, 0.0)
+    assert configured.oos_recall == 0.75
+    goal, untuned, tuned = compare(before, after, configured)
+    assert untuned.oos_recall == 1.0
+    # Held to the untuned model's 100%, not the configured 75%: one message decides.
+    assert goal.minimum == 1.0 and tuned is not None and tuned.oos_recall == 1.0
+    assert tuned.in_scope_accuracy == 0.75 and untuned.in_scope_accuracy == 0.5
+    assert _verdict(untuned, tuned)[0] == "used"

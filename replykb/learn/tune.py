@@ -221,9 +221,7 @@ def tune_base(
         configured = report(
             scored_before, base.settings.match.threshold, base.settings.match.margin
         )
-        goal = Goal(kind="oos_recall", minimum=configured.oos_recall or 0.0)
-        before = _calibrated(scored_before, goal) or configured
-        after = _calibrated(scored_after, goal)
+        goal, before, after = compare(scored_before, scored_after, configured)
         verdict, reason = _verdict(before, after)
         if force and verdict == "aside":
             verdict, reason = "used", f"used as asked (--force), although {reason}"
@@ -343,6 +341,24 @@ def _score(
         vectors, answer_ids, row_answer, embedder.model_id, row_language=row_language
     )
     return score_messages(KnowledgeBase(base, embedder, index), items)
+
+
+def compare(
+    scored_before: list[ScoredMessage], scored_after: list[ScoredMessage], configured: EvalReport
+) -> tuple[Goal, EvalReport, Calibration | None]:
+    """The goal both models are held to, and each model calibrated for it.
+
+    The goal is the out-of-scope recall the untuned model reaches at the base's
+    ``match:`` settings. When the untuned model's best threshold rejects more than
+    that (one message of a few dozen can decide it), the tuned model must reject as
+    many: the models are compared at equal out-of-scope rejection, so only accuracy is
+    weighed (before, a tuned model rejecting 49 of 50 against 50 of 50 was set aside
+    whatever its accuracy).
+    """
+    goal = Goal(kind="oos_recall", minimum=configured.oos_recall or 0.0)
+    before = _calibrated(scored_before, goal) or configured
+    goal = Goal(kind="oos_recall", minimum=max(goal.minimum, before.oos_recall or 0.0))
+    return goal, before, _calibrated(scored_after, goal)
 
 
 def _calibrated(scored: list[ScoredMessage], goal: Goal) -> Calibration | None:

@@ -3,8 +3,9 @@
 psycopg 3 (``pip install 'replykb[postgres]'``). Tables ``replykb_suggestions`` and
 ``replykb_feedback`` in the database the URL names (they can share it with others);
 the schema's version is kept in ``replykb_log_schema`` and migrated on open under an
-advisory lock, so several servers starting at once migrate it once. A batch of events
-is one transaction; a dropped connection is opened again on the next batch.
+advisory lock, so several servers starting at once migrate it once; a reader
+(``create=False``) never migrates: it reads an older schema's missing columns as
+null. A batch of events is one transaction; a dropped connection is opened again on the next batch.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .store_rows import (
     SUGGESTION_COLUMNS,
     feedback_from_row,
     inserts,
+    select_list,
     suggestion_from_row,
 )
 
@@ -105,6 +107,7 @@ class PostgresStore:
         self.location = redacted(url)
         self._lock = threading.Lock()
         self._connection: psycopg.Connection[Any] | None = None
+        self._older = False  # a reader's log of an older schema: read, never migrated
         with self._lock:
             self._migrate(create)
 
@@ -148,6 +151,11 @@ class PostgresStore:
                         f"usage log {self.location} was written by a newer replykb (schema "
                         f"{version}, this one knows up to {SCHEMA_VERSION}); upgrade replykb"
                     )
+                if not create:
+                    # A reader changes nothing (its user may only read): an older schema
+                    # lacks only columns added since, which it reads as NULL.
+                    self._older = version < SCHEMA_VERSION
+                    return
                 for step in range(version, SCHEMA_VERSION):
                     for statement in MIGRATIONS[step].split(";"):
                         if statement.strip():
@@ -201,10 +209,7 @@ class PostgresStore:
     ) -> Iterator[tuple[Any, ...]]:
         import psycopg
 
-        query = f"SELECT {', '.join(columns)} FROM {table}"
         arguments: tuple[datetime, ...] = ()
-        if since is not None:
-            query, arguments = query + " WHERE at >= %s", (since,)
         try:
             # Its own connection and a server-side cursor: a long read streams, and never
             # holds up the writer.
@@ -213,6 +218,19 @@ class PostgresStore:
                 connection.transaction(),
                 connection.cursor(name="replykb_read") as cursor,
             ):
+                present = None
+                if self._older:
+                    rows = connection.execute(
+                        "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(%s) "
+                        "AND attnum > 0 AND NOT attisdropped",
+                        (table,),
+                    ).fetchall()
+                    present = {row[0] for row in rows}
+                    if not present:  # version 0: a writer has yet to create the tables
+                        return
+                query = f"SELECT {select_list(columns, present)} FROM {table}"
+                if since is not None:
+                    query, arguments = query + " WHERE at >= %s", (since,)
                 cursor.execute(query.encode() + b" ORDER BY at, id", arguments)
                 while chunk := cursor.fetchmany(1000):
                     yield from chunk

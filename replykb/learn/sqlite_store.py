@@ -4,7 +4,8 @@ WAL mode lets readers (``replykb usage``) work while servers write; every write 
 one ``BEGIN IMMEDIATE`` transaction, and a busy timeout makes concurrent writers
 (several server processes) wait their turn instead of failing. The schema's version
 is ``PRAGMA user_version``: a file from an older replykb is migrated on open (by a
-writer), in one transaction, and a file from a newer one is refused rather than misread.
+writer), in one transaction, and read as it is by a reader (the columns added since
+read as null); a file from a newer one is refused rather than misread.
 
 A reader (``create=False``: ``replykb usage``, ``replykb gaps``) never writes: it opens
 the file with ``mode=ro``. In WAL mode even such a reader needs to create or write the
@@ -35,6 +36,7 @@ from .store_rows import (
     SUGGESTION_COLUMNS,
     feedback_from_row,
     inserts,
+    select_list,
     stamp,
     suggestion_from_row,
 )
@@ -103,6 +105,7 @@ class SQLiteStore:
         self.read_only = not create
         self._immutable = False  # a reader that cannot use the -shm file: see the docstring
         self._empty = False  # a reader's file with no tables yet: it reads as no events
+        self._older = False  # a reader's file of an older schema: read, never migrated
         if not create and not self.path.is_file() and not self.path.is_dir():
             # (A folder gets _connect's "is a folder; name a file in it".)
             raise UsageLogError(
@@ -172,12 +175,9 @@ class SQLiteStore:
         try:
             self._check_version(connection, version)
             self._empty = version == 0
-            if 0 < version < SCHEMA_VERSION:
-                raise UsageLogError(
-                    f"usage log {self.path} has an older schema (version {version}) that a "
-                    "reader does not change; let a server or `replykb suggest --log` open it "
-                    "once (they update it), then read it again"
-                )
+            # An older schema lacks only columns added since (nullable): a reader reads
+            # them as NULL, so last month's log or an archive reads without a writer.
+            self._older = 0 < version < SCHEMA_VERSION
         finally:
             connection.close()
 
@@ -283,14 +283,18 @@ class SQLiteStore:
     ) -> Iterator[tuple[Any, ...]]:
         if self._empty:
             return
-        query = f"SELECT {', '.join(columns)} FROM {table}"
         arguments: tuple[str, ...] = ()
-        if since is not None:
-            query, arguments = query + " WHERE at >= ?", (stamp(since),)
         with self._errors("read"):
             # Its own connection: a reader never waits for the writer (WAL).
             connection = self._connect(read_only=True)
             try:
+                present = None
+                if self._older:
+                    rows = connection.execute(f"PRAGMA table_info({table})").fetchall()
+                    present = {row[1] for row in rows}
+                query = f"SELECT {select_list(columns, present)} FROM {table}"
+                if since is not None:
+                    query, arguments = query + " WHERE at >= ?", (stamp(since),)
                 cursor = connection.execute(query + " ORDER BY at, id", arguments)
                 while chunk := cursor.fetchmany(1000):
                     yield from chunk

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any, get_args
 
@@ -39,6 +39,19 @@ FEEDBACK_COLUMNS = (
     "message",
     "fingerprint",
 )
+# The columns a later schema added (each nullable: "not recorded" for older events). A
+# reader of an older log, which it never migrates, reads them as NULL.
+ADDED_COLUMNS = frozenset({"message", "fingerprint", "language", "language_reason"})
+
+
+def select_list(columns: Sequence[str], present: Collection[str] | None) -> str:
+    """What to SELECT for ``columns`` from a table that has ``present`` (None: all of them)."""
+    if present is None:
+        return ", ".join(columns)
+    return ", ".join(
+        f"NULL AS {name}" if name not in present and name in ADDED_COLUMNS else name
+        for name in columns
+    )
 
 
 def stamp(moment: datetime) -> str:

@@ -259,7 +259,9 @@ def _open(
     )
     match = base.settings.match
     if base.settings.tune.calibrate and manifest.threshold is not None:
-        update = {"threshold": manifest.threshold, "margin": manifest.margin or match.margin}
+        # A calibrated margin of 0 is a margin (`or` would bring back `match:`'s).
+        margin = match.margin if manifest.margin is None else manifest.margin
+        update = {"threshold": manifest.threshold, "margin": margin}
         match = match.model_copy(update=update)
     moved = staleness(manifest, base)
     if moved.stale:

@@ -310,6 +310,20 @@ def test_the_next_load_matches_with_the_tuned_model_without_importing_torch(
     assert imported == "False False"
 
 
+@pytest.mark.parametrize("margin", [0.0, 0.04])
+def test_the_margin_calibrated_for_the_tuned_model_is_used_even_when_it_is_zero(
+    tuned: tuple[Path, TuneReport], tmp_path: Path, margin: float
+) -> None:
+    root = tmp_path / "base"
+    shutil.copytree(tuned[0], root)
+    manifest = manifest_of(root).model_copy(update={"margin": margin})
+    (root / ".replykb" / TUNED_MANIFEST).write_text(manifest.model_dump_json())
+    kb = KnowledgeBase.load(root)
+    assert kb.embedder.model_id != resolve_model().model_id  # the tuned model
+    # A calibrated margin of 0 was taken for "none", and `match:`'s 0.02 came back.
+    assert (kb.settings.match.threshold, kb.settings.match.margin) == (manifest.threshold, margin)
+
+
 def test_the_onnx_export_agrees_with_the_sentence_transformers_form(
     tuned: tuple[Path, TuneReport],
 ) -> None:

@@ -21,6 +21,7 @@ from .facts import fact_findings
 from .languages_copies import untranslated_copies
 from .languages_sentences import untranslated_sentences
 from .languages_tokens import HardToken, missing_tokens
+from .model_kind import model_phrase
 from .registry import Family, Found
 from .sweep import sweep_answers
 from .ticket_texts import fallback_gaps
@@ -188,17 +189,6 @@ def missing_translations(ctx: CheckContext) -> Iterator[Found]:
             )
     yield from untranslated_copies(ctx)
     yield from untranslated_sentences(ctx)
-
-
-def model_phrase(ctx: CheckContext) -> str | None:
-    """How the base's model is named in messages when it is not known to be
-    multilingual (None when it is)."""
-    from .languages_model import configured_model, is_multilingual_model
-
-    configured = configured_model(ctx.base)
-    if configured is not None and is_multilingual_model(configured, ctx.base.root):
-        return None
-    return "an English-only model" if configured is None else f"`model: {configured}`"
 
 
 def _unreached(ctx: CheckContext, language: str) -> str:

@@ -11,14 +11,12 @@ Any other model, the packaged all-MiniLM-L6-v2 included, is taken as English-onl
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..languages import language_name
 from .languages import languages
+from .model_kind import configured_model, is_multilingual_model
 from .registry import Found
 
 if TYPE_CHECKING:
@@ -27,54 +25,8 @@ if TYPE_CHECKING:
 
 __all__ = ["configured_model", "is_multilingual_model", "non_english_languages"]
 
-# Well-known multilingual sentence-embedding models (the last part of a hub name).
-MULTILINGUAL_MODELS = frozenset(
-    {
-        "paraphrase-multilingual-minilm-l12-v2",
-        "paraphrase-multilingual-mpnet-base-v2",
-        "distiluse-base-multilingual-cased-v1",
-        "distiluse-base-multilingual-cased-v2",
-        "stsb-xlm-r-multilingual",
-        "paraphrase-xlm-r-multilingual-v1",
-        "quora-distilbert-multilingual",
-        "labse",
-        "multilingual-e5-small",
-        "multilingual-e5-base",
-        "multilingual-e5-large",
-        "multilingual-e5-large-instruct",
-        "bge-m3",
-        "gte-multilingual-base",
-        "use-cmlm-multilingual",
-    }
-)
-_HINTS = ("multilingual", "labse", "xlm-r", "xlmr", "xlm-roberta", "bge-m3", "mbert", "m-bert")
-_MULTILINGUAL_VOCABULARY = 100_000
 # What a model is called in messages when the base names none.
 _PACKAGED = "all-MiniLM-L6-v2 (the packaged model)"
-
-
-def configured_model(base: AnswerBase) -> str | None:
-    """The model the base's matching uses, when not the packaged one: `model:`, else
-    $REPLYKB_MODEL."""
-    return base.settings.model or os.environ.get("REPLYKB_MODEL") or None
-
-
-def is_multilingual_model(name: str, base_root: Path | None = None) -> bool:
-    """Whether the model ``name`` (a hub name or a local folder) embeds many languages
-    in one space, judged from its name or its folder's ``config.json``."""
-    lowered = name.casefold().rstrip("/")
-    last = lowered.rsplit("/", 1)[-1]
-    if last in MULTILINGUAL_MODELS or any(hint in lowered for hint in _HINTS):
-        return True
-    folder = Path(name).expanduser()
-    if not folder.is_absolute() and base_root is not None:
-        folder = base_root / folder
-    try:
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    vocabulary = config.get("vocab_size") if isinstance(config, dict) else None
-    return isinstance(vocabulary, int) and vocabulary > _MULTILINGUAL_VOCABULARY
 
 
 def non_english_languages(base: AnswerBase) -> dict[str, int]:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..languages import language_name
+from .model_kind import model_phrase
 from .registry import Family, Found
 
 if TYPE_CHECKING:
@@ -69,8 +70,6 @@ def question_count(ctx: CheckContext) -> Iterator[Found]:
     ```
     Fix: add the ways customers really ask it (in that language, for a translation).
     """
-    from .languages import model_phrase
-
     minimum = ctx.base.settings.policy.min_questions
     others = ctx.base.settings.languages[1:]
     # A translation with no questions at all is an error (RKB702) with a model that is

@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from .errors import CacheError
+
 log = logging.getLogger("replykb")
 
 CACHE_DIR_ENV = "REPLYKB_CACHE_DIR"
@@ -55,14 +57,15 @@ def resolve_cache_folder(base_root: Path, cache_dir: Path | None = None) -> Path
     """The cache folder of the base in ``base_root``; see the module docstring.
 
     ``.replykb/`` is created here when the base can hold it; a chosen folder is created
-    when the cache is first written. Never raises: a folder that cannot be used means
-    working in memory (see :func:`report_unwritable`).
+    when the cache is first written. A folder that cannot be written means working in
+    memory (see :func:`report_unwritable`); a chosen path that is a file is a
+    :class:`CacheError` (every command said only "File exists" when it wrote there).
     """
     if cache_dir is not None:
-        return Path(cache_dir).expanduser()
+        return _chosen_folder(Path(cache_dir).expanduser(), "--cache-dir")
     chosen = os.environ.get(CACHE_DIR_ENV, "").strip()
     if chosen:
-        return Path(chosen).expanduser()
+        return _chosen_folder(Path(chosen).expanduser(), f"${CACHE_DIR_ENV}")
     default = base_root / DEFAULT_CACHE_DIR
     if default.is_dir():
         return default  # possibly read-only: a valid cache in it is used as it is
@@ -88,6 +91,15 @@ def resolve_cache_folder(base_root: Path, cache_dir: Path | None = None) -> Path
                 return fallback
         report_unwritable(default, error)
         return default
+
+
+def _chosen_folder(folder: Path, given_by: str) -> Path:
+    if folder.exists() and not folder.is_dir():
+        raise CacheError(
+            f"the cache folder {folder} (given by {given_by}) is a file, not a folder: "
+            "give a folder (it is created if missing), or remove the file"
+        )
+    return folder
 
 
 def user_cache_folder(base_root: Path) -> Path | None:

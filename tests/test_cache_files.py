@@ -329,3 +329,39 @@ def test_index_write_removes_abandoned_temporaries(
     KnowledgeBase.load(base, embedder=real_embedder)
     assert not folder.exists()
     assert not list((base / ".replykb").glob(".tmp-*")), "nor any of its own"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["suggest", "where is my order", "--channel", "x"],
+        ["tune"],
+        ["build"],
+    ],
+)
+def test_a_cache_dir_that_is_a_file_is_a_clear_error_in_every_command(
+    tmp_path: Path, command: list[str]
+) -> None:
+    from click.testing import CliRunner
+
+    from replykb.cli import cli
+
+    a_file = tmp_path / "cache.txt"
+    a_file.write_text("not a folder")
+    base = ["--kb", "answers"] if command[0] != "build" else ["answers"]
+    result = CliRunner().invoke(cli, [*command, *base, "--cache-dir", str(a_file)])
+    assert result.exit_code == 2, result.output
+    assert f"the cache folder {a_file} (given by --cache-dir) is a file" in result.output
+    assert "Traceback" not in result.output and a_file.read_text() == "not a folder"
+
+
+def test_a_cache_dir_variable_that_names_a_file_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from replykb.errors import CacheError
+
+    a_file = tmp_path / "cache.txt"
+    a_file.write_text("")
+    monkeypatch.setenv("REPLYKB_CACHE_DIR", str(a_file))
+    with pytest.raises(CacheError, match=r"given by \$REPLYKB_CACHE_DIR\) is a file"):
+        KnowledgeBase.load("answers")
